@@ -1,0 +1,37 @@
+// CDN builds from tsc's output in dist/: lit bundled in, minified.
+//   dist/cdn/bricks-websocket.js       ES module: <script type="module" src=...>
+//   dist/cdn/bricks-websocket.iife.js  classic <script>: defines the tag, sets window.BricksWebSocketElement
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+
+// `module` lets terser drop unused top-level names; the classic build's global must survive.
+const plugins = (module) => [nodeResolve(), terser({ ecma: 2022, module, format: { comments: false } })];
+
+// The classic build's single export becomes the global `BricksWebSocketElement`.
+const IIFE_ENTRY = '\0bricks-websocket-iife';
+const iifeEntry = {
+  name: 'iife-entry',
+  resolveId: (id) => (id === IIFE_ENTRY ? id : null),
+  load: (id) =>
+    id === IIFE_ENTRY
+      ? `export { BricksWebSocketElement as default } from ${JSON.stringify(new URL('./dist/bricks-websocket.js', import.meta.url).pathname)};`
+      : null,
+};
+
+// tsc's decorator helper reads a top-level `this`, which is undefined in a module: harmless.
+const onwarn = (warning, warn) => warning.code !== 'THIS_IS_UNDEFINED' && warn(warning);
+
+export default [
+  {
+    input: 'dist/bricks-websocket.js',
+    output: { file: 'dist/cdn/bricks-websocket.js', format: 'es', sourcemap: true },
+    plugins: plugins(true),
+    onwarn,
+  },
+  {
+    input: IIFE_ENTRY,
+    output: { file: 'dist/cdn/bricks-websocket.iife.js', format: 'iife', name: 'BricksWebSocketElement', exports: 'default', sourcemap: true },
+    plugins: [iifeEntry, ...plugins(false)],
+    onwarn,
+  },
+];

@@ -1,0 +1,411 @@
+import { LitElement, css, html } from 'lit';
+import { property } from 'lit/decorators.js';
+import { isBinary, isBlob, toBase64, type BinaryInput } from './base64.js';
+import { decodeFrame, encodeBase64Frame, encodeFrame, preview } from './codec.js';
+import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
+import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
+import { SendQueue, type Payload } from './send-queue.js';
+import { buildTarget, readSession, resolveSocketUrl, type SessionSource, type Target, type TargetProblem } from './target.js';
+
+export type { ConnectionState as BricksWebSocketState } from './connection.js';
+export type { SessionSource as BricksWebSocketSession } from './target.js';
+
+const DEFAULT_QUEUE_LIMIT = 1000;
+
+/** The session of a bricks application page, when there is one. */
+const bricksSession = (): string | null =>
+  (globalThis as { bricks?: { app?: { get_session?: () => string | null } } }).bricks?.app?.get_session?.() ?? null;
+
+/** Events are made outside the class so the manifest analyzer lists only the documented names. */
+const eventOf = (type: string, detail: unknown) => new CustomEvent(type, { detail });
+
+const numberOr = (value: number | null | undefined, fallback: number) =>
+  typeof value === 'number' && value >= 0 ? value : fallback;
+
+/**
+ * A vertical box that owns a WebSocket. Every JSON frame `{"type": T, "data": D}` from the
+ * server becomes a `CustomEvent` named `T` with `detail` D; frames are sent with `send()`,
+ * `sendText()`, `sendBase64Audio()`, `sendBase64Video()` and `sendRaw()`, and wait in an
+ * ordered queue while the socket is not open. The element reconnects with backoff and
+ * jitter, and can watch the connection with a heartbeat.
+ *
+ * @summary A WebSocket as a custom element: JSON frames in, DOM events out.
+ * @tagname bricks-websocket
+ *
+ * @attr ws-url - Endpoint: ws:, wss:, http:, https: or a relative URL.
+ * @attr with-session - Pass the session as the first subprotocol.
+ * @attr session-origins - Space-separated origins besides the page's own that may receive the session.
+ * @attr protocols - More subprotocols, comma- or space-separated, after the session.
+ * @attr binary-type - `arraybuffer` or `blob`, for binary frames.
+ * @attr queue-limit - Most frames held while the socket is not open.
+ * @attr reconnect-delay - Base reconnection delay in ms.
+ * @attr reconnect-max-delay - Cap of the reconnection delay in ms.
+ * @attr max-retries - Reconnection attempts in a row before giving up; 0 turns reconnecting off.
+ * @attr stop-codes - Space-separated close codes after which the element does not reconnect.
+ * @attr heartbeat - Milliseconds between pings; 0 is off.
+ * @attr heartbeat-timeout - How long a ping may go unanswered before the connection counts as dead.
+ * @attr heartbeat-type - The `type` of the ping frame.
+ *
+ * @fires {CustomEvent<{url: string, protocol: string}>} open - The socket opened. Does not bubble.
+ * @fires {CustomEvent<{data: string | ArrayBuffer | Blob}>} message - Every frame, raw, before parsing. Does not bubble.
+ * @fires {CustomEvent<{kind: string, message: string, error?: unknown}>} error - Something went wrong; `kind` is `connection`, `frame`, `url`, `session`, `queue-full` or `send`. Does not bubble.
+ * @fires {CustomEvent<{code: number, reason: string, wasClean: boolean}>} close - The socket closed. Does not bubble.
+ * @fires {CustomEvent<{attempt: number, delay: number, code: number}>} reconnecting - A retry is scheduled after `delay` ms. Does not bubble.
+ * @fires {CustomEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
+ * @fires {CustomEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
+ * @fires {CustomEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
+ *
+ * @slot - Children, stacked vertically.
+ * @cssprop [--bricks-websocket-gap=0] - Space between the stacked children.
+ * @cssstate idle - No connection has been asked for.
+ * @cssstate connecting - A connection attempt is under way.
+ * @cssstate open - The socket is open.
+ * @cssstate closing - `close()` was called; waiting for the socket to close.
+ * @cssstate closed - Closed, and not reconnecting.
+ * @cssstate reconnecting - Waiting to try again.
+ */
+export class BricksWebSocketElement extends LitElement {
+  static override styles = css`
+    :host {
+      display: flex;
+      flex-direction: column;
+      gap: var(--bricks-websocket-gap, 0);
+    }
+    :host([hidden]) {
+      display: none;
+    }
+  `;
+
+  /** Endpoint. Changing it while connected closes the old socket (1000) and opens the new one. */
+  @property({ attribute: 'ws-url' })
+  get wsUrl(): string {
+    return this.#wsUrl;
+  }
+  set wsUrl(value: string) {
+    const next = value == null ? '' : String(value);
+    if (next === this.#wsUrl) return;
+    this.#wsUrl = next;
+    if (!this.#attached) return;
+    if (next) this.#connection.restart();
+    else this.#connection.close(1000, '');
+  }
+
+  /** Pass the session as the first subprotocol of each connection. */
+  @property({ type: Boolean, attribute: 'with-session' })
+  withSession = false;
+
+  /** Space-separated origins besides the page's own that may receive the session. */
+  @property({ attribute: 'session-origins' })
+  sessionOrigins = '';
+
+  /** More subprotocols, comma- or space-separated, after the session. */
+  @property()
+  protocols = '';
+
+  /** How binary frames arrive: `arraybuffer` or `blob`. */
+  @property({ attribute: 'binary-type' })
+  binaryType: BinaryType = 'arraybuffer';
+
+  /** Most frames held while the socket is not open. */
+  @property({ type: Number, attribute: 'queue-limit' })
+  queueLimit = DEFAULT_QUEUE_LIMIT;
+
+  /** Base reconnection delay in ms. */
+  @property({ type: Number, attribute: 'reconnect-delay' })
+  reconnectDelay = 1000;
+
+  /** Cap of the reconnection delay in ms. */
+  @property({ type: Number, attribute: 'reconnect-max-delay' })
+  reconnectMaxDelay = 30000;
+
+  /** Reconnection attempts in a row before giving up; 0 turns reconnecting off. */
+  @property({ type: Number, attribute: 'max-retries' })
+  maxRetries = Infinity;
+
+  /** Space-separated close codes after which the element does not reconnect. */
+  @property({ attribute: 'stop-codes' })
+  stopCodes = '1000 1008';
+
+  /** Milliseconds between pings while open; 0 is off. */
+  @property({ type: Number })
+  heartbeat = 0;
+
+  /** How long after a ping without any inbound frame the connection counts as dead; null means `heartbeat`. */
+  @property({ type: Number, attribute: 'heartbeat-timeout' })
+  heartbeatTimeout: number | null = null;
+
+  /** The `type` of the ping frame `{"type": heartbeatType, "data": Date.now()}`. */
+  @property({ attribute: 'heartbeat-type' })
+  heartbeatType = 'ping';
+
+  /**
+   * The session token, or a function returning it (or a promise of it), read anew for every
+   * connection attempt. When null, `bricks.app.get_session()` is asked, if the page has it.
+   */
+  @property({ attribute: false })
+  session: SessionSource = null;
+
+  /** The socket's ready state, 0 to 3 as `WebSocket`; 3 when there is no socket. */
+  get readyState(): number {
+    return this.#connection.socket?.readyState ?? 3;
+  }
+
+  /** The connection state, also matched by `:state(...)`. */
+  get state(): ConnectionState {
+    return this.#connection.state;
+  }
+
+  /** The live `WebSocket`, or null. */
+  get socket(): WebSocket | null {
+    return this.#connection.socket;
+  }
+
+  /** The subprotocol the server chose, or `''`. */
+  get protocol(): string {
+    return this.#connection.socket?.protocol ?? '';
+  }
+
+  /** Bytes handed to the socket and not yet sent. */
+  get bufferedAmount(): number {
+    return this.#connection.socket?.bufferedAmount ?? 0;
+  }
+
+  /** Frames waiting in the send queue. */
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  #wsUrl = '';
+  /** Set from connectedCallback until the end of the task that removed the element. */
+  #attached = false;
+  #queue = new SendQueue();
+  #internals: ElementInternals | undefined;
+  #connection = new Connection(this.#hostFor());
+
+  constructor() {
+    super();
+    try {
+      this.#internals = this.attachInternals();
+      this.#setState('idle');
+    } catch {
+      // No ElementInternals: state styling is unavailable, everything else works.
+    }
+  }
+
+  override render() {
+    return html`<slot></slot>`;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.#attached) return; // re-inserted in the task that removed it: a move
+    this.#attached = true;
+    if (this.#wsUrl) this.#connection.open();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // Wait for the end of the task: remove-then-insert is a move and keeps the socket.
+    queueMicrotask(() => {
+      if (this.isConnected || !this.#attached) return;
+      this.#attached = false;
+      this.#connection.close(1000, '');
+    });
+  }
+
+  /** `moveBefore()` keeps the element, and so its socket, as it is. */
+  connectedMoveCallback(): void {}
+
+  protected override updated(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('binaryType') && this.socket) this.socket.binaryType = this.#binaryType();
+    if (changed.has('heartbeat') || changed.has('heartbeatTimeout')) this.#connection.heartbeatChanged();
+  }
+
+  /** Opens the socket if it is not open or opening; during a reconnect wait, tries at once. */
+  connect(): void {
+    this.#connection.open();
+  }
+
+  /** Closes the socket; it stays closed until `connect()`, a new `ws-url` or re-insertion. */
+  close(code = 1000, reason = ''): void {
+    if (typeof code !== 'number') throw new TypeError('close(code, reason): code must be a number such as 1000 or 3000-4999.');
+    if (typeof reason !== 'string') throw new TypeError('close(code, reason): reason must be a string.');
+    this.#connection.close(code, reason);
+  }
+
+  /** Sends `{"type": type, "data": data}`; false when the frame could not be sent or queued. */
+  send(type: string, data?: unknown): boolean {
+    if (typeof type !== 'string' || type === '') {
+      throw new TypeError('send(type, data): type must be a non-empty string.');
+    }
+    let frame: string;
+    try {
+      frame = encodeFrame(type, data);
+    } catch (error) {
+      this.#fail('send', `send(${JSON.stringify(type)}) could not turn its data into JSON (a cycle or a BigInt?); pass JSON-compatible data.`, error);
+      return false;
+    }
+    return this.#enqueue(frame);
+  }
+
+  /** Sends a `text` frame. */
+  sendText(text: string): boolean {
+    if (typeof text !== 'string') throw new TypeError('sendText(text): text must be a string.');
+    return this.send('text', text);
+  }
+
+  /** Sends a `base64audio` frame: a string as given (already base64), binary input encoded. */
+  sendBase64Audio(audio: string | BinaryInput): Promise<boolean> {
+    return this.#sendBase64('base64audio', audio, 'sendBase64Audio(audio)');
+  }
+
+  /** Sends a `base64video` frame: a string as given (already base64), binary input encoded. */
+  sendBase64Video(video: string | BinaryInput): Promise<boolean> {
+    return this.#sendBase64('base64video', video, 'sendBase64Video(video)');
+  }
+
+  /** Sends one frame exactly as given. */
+  sendRaw(data: Payload): boolean {
+    if (typeof data !== 'string' && !isBinary(data) && !isBlob(data)) {
+      throw new TypeError('sendRaw(data): data must be a string, an ArrayBuffer, a typed array or a Blob.');
+    }
+    return this.#enqueue(data);
+  }
+
+  // ── sending ─────────────────────────────────────────────────────────────
+
+  #queueLimit(): number {
+    return numberOr(this.queueLimit, DEFAULT_QUEUE_LIMIT);
+  }
+
+  #enqueue(payload: Payload): boolean {
+    // The hot path: open and nothing waiting, so straight to the socket.
+    if (this.#queue.size === 0 && this.#connection.send(payload)) return true;
+    if (this.#queue.reserve(this.#queueLimit(), payload)) return true;
+    this.#queueFull();
+    return false;
+  }
+
+  #sendBase64(type: string, input: string | BinaryInput, call: string): Promise<boolean> {
+    if (typeof input === 'string') return Promise.resolve(this.#enqueue(encodeFrame(type, input)));
+    if (!isBlob(input) && !isBinary(input)) {
+      throw new TypeError(`${call}: pass a base64 string, a Blob, an ArrayBuffer or a typed array.`);
+    }
+    // Take the place in line now, so frames sent after this call leave after it.
+    const slot = this.#queue.reserve(this.#queueLimit());
+    if (!slot) {
+      this.#queueFull();
+      return Promise.resolve(false);
+    }
+    return toBase64(input).then(
+      (base64) => {
+        slot.payload = encodeBase64Frame(type, base64);
+        this.#flush();
+        return true;
+      },
+      (error) => {
+        this.#queue.release(slot);
+        this.#fail('send', `${call} could not read its input, so nothing was sent; pass a readable Blob or a buffer.`, error);
+        this.#flush();
+        return false;
+      },
+    );
+  }
+
+  #flush(): void {
+    this.#queue.drain((payload) => this.#connection.send(payload));
+  }
+
+  #queueFull(): void {
+    const limit = this.#queueLimit();
+    this.#fail('queue-full', `The send queue is full (${limit} frames wait for the socket to open), so this frame was not queued; raise queue-limit or send after the open event.`);
+  }
+
+  // ── events ──────────────────────────────────────────────────────────────
+
+  #fire(type: string, detail: unknown): void {
+    this.dispatchEvent(eventOf(type, detail));
+  }
+
+  #fail(kind: BricksWebSocketErrorKind, message: string, error?: unknown): void {
+    this.#fire('error', error === undefined ? { kind, message } : { kind, message, error });
+  }
+
+  #setState(state: ConnectionState): void {
+    const states = this.#internals?.states;
+    if (!states) return;
+    try {
+      states.clear();
+      states.add(state);
+    } catch {
+      // Engines with the older dashed-ident syntax only: state styling is unavailable.
+    }
+  }
+
+  #binaryType(): BinaryType {
+    return this.binaryType === 'blob' ? 'blob' : 'arraybuffer';
+  }
+
+  #policy(): ConnectionPolicy {
+    const heartbeat = numberOr(this.heartbeat, 0);
+    return {
+      reconnectDelay: numberOr(this.reconnectDelay, 1000),
+      reconnectMaxDelay: numberOr(this.reconnectMaxDelay, 30000),
+      maxRetries: numberOr(this.maxRetries, Infinity),
+      stopCodes: new Set(String(this.stopCodes ?? '').split(/[\s,]+/).filter(Boolean).map(Number)),
+      heartbeat,
+      heartbeatTimeout: numberOr(this.heartbeatTimeout, heartbeat),
+      heartbeatType: this.heartbeatType || 'ping',
+      binaryType: this.#binaryType(),
+    };
+  }
+
+  #target(): Target | TargetProblem | Promise<Target | TargetProblem> {
+    if (!this.#wsUrl) {
+      return { kind: 'url', message: 'ws-url is empty; set it to the server\'s WebSocket URL before connecting.' };
+    }
+    const url = resolveSocketUrl(this.#wsUrl, document.baseURI);
+    if (!(url instanceof URL)) return url;
+    const build = (session: string | null | TargetProblem) =>
+      session !== null && typeof session === 'object'
+        ? session
+        : buildTarget(url, String(this.protocols ?? ''), session, this.withSession, location.origin, String(this.sessionOrigins ?? ''));
+    if (!this.withSession) return build(null);
+    const session = readSession(this.session ?? bricksSession);
+    return session instanceof Promise ? session.then(build) : build(session);
+  }
+
+  #hostFor(): ConnectionHost {
+    return {
+      target: () => this.#target(),
+      policy: () => this.#policy(),
+      stateChanged: (state) => this.#setState(state),
+      opened: (socket) => {
+        this.#flush();
+        this.#fire('open', { url: socket.url, protocol: socket.protocol });
+      },
+      received: (data) => {
+        this.#fire('message', { data });
+        if (typeof data !== 'string') return; // binary frames are data, not envelopes
+        const frame = decodeFrame(data);
+        if (frame.problem === undefined) this.#fire(frame.type, frame.data);
+        else this.#fail('frame', `A frame ${frame.problem}, so it arrived only as a message event: ${preview(data)}. Send {"type": "...", "data": ...} objects.`);
+      },
+      closed: (code, reason, wasClean) => this.#fire('close', { code, reason, wasClean }),
+      failed: (kind, message, error) => this.#fail(kind, message, error),
+      reconnecting: (attempt, delay, code) => this.#fire('reconnecting', { attempt, delay, code }),
+    };
+  }
+}
+
+type Listener<K extends keyof BricksWebSocketEventMap> = (this: BricksWebSocketElement, event: BricksWebSocketEventMap[K]) => unknown;
+
+// Typed listeners for the element's own events and the built-in frame types.
+export interface BricksWebSocketElement {
+  addEventListener<K extends keyof BricksWebSocketEventMap>(type: K, listener: Listener<K>, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, event: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof BricksWebSocketEventMap>(type: K, listener: Listener<K>, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, event: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}

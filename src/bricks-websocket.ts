@@ -1,0 +1,23 @@
+/**
+ * Defines `<bricks-websocket>` (once: a second copy of the package on the page is harmless)
+ * and registers the tag with TypeScript.
+ */
+import { BricksWebSocketElement } from './bricks-websocket-element.js';
+
+export { BricksWebSocketElement };
+export type * from './events.js';
+export type { BricksWebSocketSession, BricksWebSocketState } from './bricks-websocket-element.js';
+
+/** The tag this module defines. */
+export const tagName = 'bricks-websocket';
+
+// Servers that render pages (Next.js, Nuxt, SvelteKit) import this without a DOM.
+if (typeof customElements !== 'undefined' && !customElements.get(tagName)) {
+  customElements.define(tagName, BricksWebSocketElement);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'bricks-websocket': BricksWebSocketElement;
+  }
+}

@@ -1,0 +1,326 @@
+/**
+ * The connection and its state machine. One `Connection` owns at most one live WebSocket,
+ * its reconnect timer, its heartbeat timer, and its network listeners. The element only
+ * orchestrates: it tells the connection to open, restart or close, and reacts to the
+ * host callbacks. Every state change goes through `#enter`.
+ *
+ *   idle ──open()──▶ connecting ──socket open──▶ open ──close()──▶ closing ──▶ closed
+ *                        │  ▲                      │
+ *              fails     ▼  │ timer, online,       │ lost (not asked for, code not in
+ *                   reconnecting ◀─────────────────┘ stop-codes, retries left)
+ *                        │ retries spent / stop code
+ *                        ▼
+ *                      closed
+ */
+import { retryDelay } from './backoff.js';
+import { encodeFrame } from './codec.js';
+import type { Target, TargetProblem } from './target.js';
+
+/** The element's connection states, also exposed as `:state(...)`. */
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed' | 'reconnecting';
+
+/** Settings read when they are needed, so attribute changes apply to the next attempt. */
+export interface ConnectionPolicy {
+  reconnectDelay: number;
+  reconnectMaxDelay: number;
+  maxRetries: number;
+  stopCodes: ReadonlySet<number>;
+  heartbeat: number;
+  heartbeatTimeout: number;
+  heartbeatType: string;
+  binaryType: BinaryType;
+}
+
+/** What the connection needs from its owner. */
+export interface ConnectionHost {
+  /** Where to connect; read anew for every attempt. */
+  target(): Target | TargetProblem | Promise<Target | TargetProblem>;
+  policy(): ConnectionPolicy;
+  stateChanged(state: ConnectionState): void;
+  opened(socket: WebSocket): void;
+  received(data: unknown): void;
+  closed(code: number, reason: string, wasClean: boolean): void;
+  failed(kind: 'connection' | 'url' | 'session', message: string, error?: unknown): void;
+  reconnecting(attempt: number, delay: number, code: number): void;
+}
+
+const HEARTBEAT_CODE = 4000;
+const HEARTBEAT_REASON = 'heartbeat timeout';
+
+export class Connection {
+  #host: ConnectionHost;
+  #state: ConnectionState = 'idle';
+  #socket: WebSocket | null = null;
+  #url = '';
+  /** Bumped whenever an attempt is superseded, so late async results are ignored. */
+  #generation = 0;
+  /** Reconnection attempts in a row since the last successful open. */
+  #retries = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #beatTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastPing = 0;
+  #pingAt = 0;
+  #answered = true;
+  #watching = false;
+
+  constructor(host: ConnectionHost) {
+    this.#host = host;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** The live socket (connecting, open or closing), or null. */
+  get socket(): WebSocket | null {
+    return this.#socket;
+  }
+
+  /** Opens the connection unless it is open or opening; during a reconnect wait, tries at once. */
+  open(): void {
+    if (this.#state === 'connecting' || this.#state === 'open') return;
+    if (this.#state !== 'reconnecting') this.#retries = 0;
+    this.#attempt();
+  }
+
+  /** Replaces any socket by a fresh attempt (a new URL): the old one closes with 1000 first. */
+  restart(): void {
+    this.#discard(1000, '');
+    this.#retries = 0;
+    this.#attempt();
+  }
+
+  /** Closes on request: no reconnection follows until `open()` or `restart()`. */
+  close(code: number, reason: string): void {
+    this.#cancelTimers();
+    this.#generation++;
+    const socket = this.#socket;
+    if (!socket || socket.readyState >= WebSocket.CLOSING) {
+      // Nothing live to wait for: a pending attempt or a wait is simply abandoned.
+      this.#detach();
+      this.#enter('closed');
+      return;
+    }
+    this.#enter('closing');
+    try {
+      socket.close(code, reason);
+    } catch (error) {
+      this.#host.failed('connection', `close(${code}, ${JSON.stringify(reason)}) was refused by the browser; use code 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000 instead.`, error);
+      socket.close(1000);
+    }
+  }
+
+  /** Sends one frame now if the socket is open; false when it must wait. */
+  send(payload: string | ArrayBuffer | ArrayBufferView | Blob): boolean {
+    const socket = this.#socket;
+    if (this.#state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(payload as string | ArrayBuffer | Blob);
+    return true;
+  }
+
+  /** Heartbeat settings changed: start, stop or re-time the heartbeat. */
+  heartbeatChanged(): void {
+    if (this.#state !== 'open') return;
+    clearTimeout(this.#beatTimer);
+    this.#beatTimer = undefined;
+    this.#scheduleBeat(performance.now());
+  }
+
+  // ── transitions ─────────────────────────────────────────────────────────
+
+  #enter(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#watch(state === 'reconnecting');
+    this.#host.stateChanged(state);
+  }
+
+  #attempt(): void {
+    this.#cancelTimers();
+    // A socket still closing after close() is let go: there is never more than one live socket.
+    if (this.#socket) this.#discard(1000, '');
+    const generation = ++this.#generation;
+    if (globalThis.navigator?.onLine === false) {
+      // No attempt while offline; `online` brings the next one.
+      this.#enter('reconnecting');
+      return;
+    }
+    this.#enter('connecting');
+    let target: ReturnType<ConnectionHost['target']>;
+    try {
+      target = this.#host.target();
+    } catch (error) {
+      target = { kind: 'url', message: 'Reading the connection settings failed.', error };
+    }
+    if (target instanceof Promise) {
+      target.then(
+        (settled) => generation === this.#generation && this.#dial(settled),
+        (error) => generation === this.#generation && this.#dial({ kind: 'session', message: 'Reading the session failed.', error }),
+      );
+    } else {
+      this.#dial(target);
+    }
+  }
+
+  #dial(target: Target | TargetProblem): void {
+    if ('kind' in target) {
+      // A configuration problem: retrying cannot fix it, a new setting or connect() can.
+      this.#host.failed(target.kind, target.message, target.error);
+      this.#enter('closed');
+      return;
+    }
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(target.url, target.protocols);
+    } catch (error) {
+      this.#host.failed('connection', `Could not create a WebSocket for ${target.url}: ${(error as Error)?.message ?? error}`, error);
+      this.#enter('closed');
+      return;
+    }
+    socket.binaryType = this.#host.policy().binaryType;
+    socket.onopen = this.#onOpen;
+    socket.onmessage = this.#onMessage;
+    socket.onerror = this.#onError;
+    socket.onclose = this.#onClose;
+    this.#socket = socket;
+    this.#url = target.url;
+  }
+
+  #onOpen = (): void => {
+    this.#retries = 0;
+    this.#enter('open');
+    this.#startHeartbeat();
+    this.#host.opened(this.#socket!);
+  };
+
+  #onMessage = (event: MessageEvent): void => {
+    this.#answered = true;
+    this.#host.received(event.data);
+  };
+
+  #onError = (): void => {
+    if (this.#state === 'closing') return; // closing a socket that never opened reports an error
+    const message = this.#state === 'connecting'
+      ? `Could not connect to ${this.#url}: the server is unreachable or refused the handshake.`
+      : `The connection to ${this.#url} failed.`;
+    this.#host.failed('connection', message);
+  };
+
+  #onClose = (event: CloseEvent): void => {
+    const requested = this.#state === 'closing';
+    this.#detach();
+    if (requested) {
+      this.#enter('closed');
+      this.#host.closed(event.code, event.reason, event.wasClean);
+    } else {
+      this.#lost(event.code, event.reason, event.wasClean);
+    }
+  };
+
+  /** A close nobody asked for: reconnect unless the code or the retry budget says stop. */
+  #lost(code: number, reason: string, wasClean: boolean): void {
+    const policy = this.#host.policy();
+    if (policy.stopCodes.has(code) || this.#retries >= policy.maxRetries) {
+      this.#enter('closed');
+      this.#host.closed(code, reason, wasClean);
+      return;
+    }
+    const delay = retryDelay(this.#retries, policy.reconnectDelay, policy.reconnectMaxDelay);
+    const attempt = ++this.#retries;
+    this.#enter('reconnecting');
+    this.#host.closed(code, reason, wasClean);
+    // A close listener may have called connect() or close(); then that wins.
+    if (this.#state !== 'reconnecting') return;
+    this.#host.reconnecting(attempt, delay, code);
+    if (this.#state !== 'reconnecting') return;
+    this.#retryTimer = setTimeout(() => this.#attempt(), delay);
+  }
+
+  // ── heartbeat ───────────────────────────────────────────────────────────
+
+  #startHeartbeat(): void {
+    const now = performance.now();
+    this.#lastPing = now;
+    this.#answered = true;
+    this.#scheduleBeat(now);
+  }
+
+  #scheduleBeat(now: number): void {
+    const { heartbeat, heartbeatTimeout } = this.#host.policy();
+    if (!(heartbeat > 0)) return;
+    const nextPing = this.#lastPing + heartbeat;
+    const deadline = this.#answered ? Infinity : this.#pingAt + heartbeatTimeout;
+    this.#beatTimer = setTimeout(this.#beat, Math.max(0, Math.min(nextPing, deadline) - now));
+  }
+
+  /**
+   * Judged by timestamps, not by when the timer fires: a throttled background tab delays
+   * pings, and a late ping is not a dead connection. Dead means a ping went out
+   * `heartbeatTimeout` ago and nothing at all has arrived since.
+   */
+  #beat = (): void => {
+    this.#beatTimer = undefined;
+    const socket = this.#socket;
+    if (this.#state !== 'open' || !socket) return;
+    const { heartbeat, heartbeatTimeout, heartbeatType } = this.#host.policy();
+    if (!(heartbeat > 0)) return;
+    const now = performance.now();
+    if (!this.#answered && now - this.#pingAt >= heartbeatTimeout) {
+      this.#discard(HEARTBEAT_CODE, HEARTBEAT_REASON);
+      this.#lost(HEARTBEAT_CODE, HEARTBEAT_REASON, false);
+      return;
+    }
+    if (now - this.#lastPing >= heartbeat) {
+      socket.send(encodeFrame(heartbeatType, Date.now()));
+      this.#lastPing = now;
+      if (this.#answered) {
+        this.#pingAt = now;
+        this.#answered = false;
+      }
+    }
+    this.#scheduleBeat(now);
+  };
+
+  // ── resources ───────────────────────────────────────────────────────────
+
+  /** Lets go of the socket without waiting for its close event. */
+  #discard(code: number, reason: string): void {
+    const socket = this.#socket;
+    this.#detach();
+    this.#generation++;
+    if (socket && socket.readyState < WebSocket.CLOSING) socket.close(code, reason);
+  }
+
+  #detach(): void {
+    clearTimeout(this.#beatTimer);
+    this.#beatTimer = undefined;
+    const socket = this.#socket;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    this.#socket = null;
+  }
+
+  #cancelTimers(): void {
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  /** Network and visibility listeners, only while a retry is pending. */
+  #watch(on: boolean): void {
+    if (on === this.#watching || typeof window === 'undefined') return;
+    this.#watching = on;
+    const method = on ? 'addEventListener' : 'removeEventListener';
+    window[method]('online', this.#onOnline);
+    document[method]('visibilitychange', this.#onVisible);
+  }
+
+  #onOnline = (): void => {
+    if (this.#state !== 'reconnecting') return;
+    this.#retries = 0;
+    this.#attempt();
+  };
+
+  #onVisible = (): void => {
+    if (this.#state === 'reconnecting' && document.visibilityState === 'visible') this.#attempt();
+  };
+}

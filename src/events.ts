@@ -1,0 +1,51 @@
+/** Event detail types of `<bricks-websocket>`, declared once and used by the typed `addEventListener`. */
+
+/** `open`: the socket opened. */
+export interface BricksWebSocketOpenDetail {
+  url: string;
+  protocol: string;
+}
+
+/** `message`: every frame as it arrived, before parsing. */
+export interface BricksWebSocketMessageDetail {
+  data: string | ArrayBuffer | Blob;
+}
+
+/** What went wrong, for `error`. */
+export type BricksWebSocketErrorKind = 'connection' | 'frame' | 'url' | 'session' | 'queue-full' | 'send';
+
+/** `error`: a sentence to act on, and the underlying error where there is one. */
+export interface BricksWebSocketErrorDetail {
+  kind: BricksWebSocketErrorKind;
+  message: string;
+  error?: unknown;
+}
+
+/** `close`: the socket closed. */
+export interface BricksWebSocketCloseDetail {
+  code: number;
+  reason: string;
+  wasClean: boolean;
+}
+
+/** `reconnecting`: a retry is scheduled. */
+export interface BricksWebSocketReconnectingDetail {
+  /** 1 for the first retry after a loss, counting up until an open succeeds. */
+  attempt: number;
+  /** Milliseconds until the attempt. */
+  delay: number;
+  /** The close code that caused it. */
+  code: number;
+}
+
+/** Every event the element fires by name; any other frame `type` arrives as `CustomEvent<unknown>`. */
+export interface BricksWebSocketEventMap {
+  open: CustomEvent<BricksWebSocketOpenDetail>;
+  message: CustomEvent<BricksWebSocketMessageDetail>;
+  error: CustomEvent<BricksWebSocketErrorDetail>;
+  close: CustomEvent<BricksWebSocketCloseDetail>;
+  reconnecting: CustomEvent<BricksWebSocketReconnectingDetail>;
+  text: CustomEvent<string>;
+  base64audio: CustomEvent<string>;
+  base64video: CustomEvent<string>;
+}

@@ -1,0 +1,2 @@
+export * from './bricks-websocket.js';
+export { retryDelay } from './backoff.js';

@@ -1,0 +1,114 @@
+/**
+ * Where a connection goes and what it offers: the endpoint URL, the subprotocols,
+ * and the rules that keep a session token on origins the page trusts.
+ * Pure functions of their arguments; the element reads its attributes anew for every attempt.
+ */
+
+/** A connection that may be made. */
+export interface Target {
+  url: string;
+  protocols: string[];
+}
+
+/** Why no connection may be made. */
+export interface TargetProblem {
+  kind: 'url' | 'session';
+  message: string;
+  error?: unknown;
+}
+
+/** A session value, or a function that yields one (possibly later). */
+export type SessionSource = string | (() => string | null | Promise<string | null>) | null;
+
+const SCHEMES: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:': 'ws:', 'https:': 'wss:' };
+
+// RFC 6455 4.1: a subprotocol is an RFC 2616 token: visible ASCII except separators.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** True when `value` may be sent as a WebSocket subprotocol. */
+export function isToken(value: string): boolean {
+  return TOKEN.test(value);
+}
+
+/** Splits a comma- or space-separated list, dropping empty entries. */
+export function splitList(value: string): string[] {
+  return value.split(/[\s,]+/).filter(Boolean);
+}
+
+/** Resolves `ws-url` against the document: ws/wss as given, http/https mapped, relative resolved. */
+export function resolveSocketUrl(raw: string, base: string): URL | TargetProblem {
+  let url: URL;
+  try {
+    url = new URL(raw, base);
+  } catch (error) {
+    return { kind: 'url', message: `ws-url ${JSON.stringify(raw)} is not a valid URL; use ws://, wss://, http://, https:// or a path.`, error };
+  }
+  const scheme = SCHEMES[url.protocol];
+  if (!scheme) {
+    return { kind: 'url', message: `ws-url ${JSON.stringify(raw)} uses ${url.protocol}; use ws://, wss://, http:// or https://.` };
+  }
+  if (url.hash) url.hash = ''; // the WebSocket constructor rejects fragments
+  url.protocol = scheme;
+  return url;
+}
+
+/** The origin a socket URL shares with web pages: ws maps to http, wss to https. */
+function pageFormOrigin(url: URL): string {
+  const scheme = url.protocol === 'wss:' || url.protocol === 'https:' ? 'https:' : 'http:';
+  return new URL(`${scheme}//${url.host}`).origin;
+}
+
+/**
+ * True when the session may go to `url`: the page's own origin, or one listed in
+ * `sessionOrigins` (written as ws://, wss://, http:// or https:// origins).
+ */
+export function sessionAllowed(url: URL, pageOrigin: string, sessionOrigins: string): boolean {
+  const target = pageFormOrigin(url);
+  if (pageOrigin !== 'null' && target === pageOrigin) return true;
+  return splitList(sessionOrigins).some((entry) => {
+    try {
+      const allowed = new URL(entry);
+      return SCHEMES[allowed.protocol] !== undefined && pageFormOrigin(allowed) === target;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Settles a session source: a string, null, or a problem when the source throws or rejects. */
+export function readSession(source: SessionSource): string | null | TargetProblem | Promise<string | null | TargetProblem> {
+  const failed = (error: unknown): TargetProblem => ({
+    kind: 'session',
+    message: 'Reading the session failed; make the session function return a string, null or a promise of one.',
+    error,
+  });
+  if (typeof source !== 'function') return source;
+  try {
+    const value = source();
+    return typeof (value as { then?: unknown } | null)?.then === 'function'
+      ? Promise.resolve(value).then((v) => v, failed)
+      : (value as string | null);
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+/** The subprotocol list for a connection, with the session first when it may be sent. */
+export function buildTarget(url: URL, protocols: string, session: string | null | undefined, withSession: boolean, pageOrigin: string, sessionOrigins: string): Target | TargetProblem {
+  const extra = splitList(protocols);
+  const bad = extra.find((p) => !isToken(p));
+  if (bad !== undefined) {
+    return { kind: 'url', message: `protocols entry ${JSON.stringify(bad)} is not a valid subprotocol token; use letters, digits and !#$%&'*+-.^_\`|~ only.` };
+  }
+  if (!withSession) return { url: url.href, protocols: [...new Set(extra)] };
+  if (typeof session !== 'string' || session === '') {
+    return { kind: 'session', message: 'with-session is set but there is no session; set the session property or sign in first.' };
+  }
+  if (!isToken(session)) {
+    return { kind: 'session', message: 'The session is not a valid subprotocol token (RFC 6455 4.1); use a token of letters, digits and !#$%&\'*+-.^_`|~ only (base64url, not base64).' };
+  }
+  if (!sessionAllowed(url, pageOrigin, sessionOrigins)) {
+    return { kind: 'session', message: `Refusing to send the session to ${pageFormOrigin(url)}: it is not this page's origin; add it to session-origins if it is trusted.` };
+  }
+  return { url: url.href, protocols: [...new Set([session, ...extra])] };
+}
