@@ -1,0 +1,576 @@
+// The development and test server for <bricks-websocket>.
+//
+// One module serves both `npm start` (the demo) and the browser tests:
+//   - static files from `root` (the repo root by default), `/` redirects to `/demo/`;
+//   - a WebSocket endpoint at `/ws/<room>` (`?mode=room`, the default, relays
+//     frames to the other clients of the room; `?mode=echo` sends them back);
+//   - HTTP control endpoints at `/control/<room>/<action>` that let a test make
+//     the server misbehave (drop, refuse, close, go silent) and inspect what it
+//     received. See `controlActions` below for the list.
+//
+// Run `node demo/server.mjs` (PORT env, default 8080), or import `startServer`.
+
+import { createServer } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer, WebSocket } from 'ws';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const ROOM_NAME = '[A-Za-z0-9_-]+';
+const WS_PATH = new RegExp(`^/ws/(${ROOM_NAME})$`);
+const CONTROL_PATH = new RegExp(`^/control/(${ROOM_NAME})/([a-z]+)$`);
+const MODES = new Set(['room', 'echo']);
+
+const CLOCK_INTERVAL_MS = 1000;
+// Large enough for a `flood` frame or a batch of base64 frames, small enough
+// that a runaway client cannot exhaust memory.
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+// Flood keeps at most this much queued per client before waiting for the
+// socket to flush, so it measures the client and not our memory.
+const FLOOD_HIGH_WATER_BYTES = 1024 * 1024;
+
+const CONTENT_TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.webm': 'video/webm',
+  '.mp4': 'video/mp4',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+const CORS_HEADERS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Content-Type',
+  // Chromium's Private/Local Network Access preflights ask for this before a
+  // page may talk to a loopback server.
+  'Access-Control-Allow-Private-Network': 'true',
+  'Access-Control-Max-Age': '600',
+};
+
+/** An error whose message is safe to send back to the client with `status`. */
+class HttpError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Rooms
+
+function createRoom(name) {
+  return {
+    name,
+    clients: new Set(),
+    nextClientId: 1,
+    ...freshRecords(),
+    refuseUntil: 0,
+    refuseStatus: 503,
+    silent: false,
+  };
+}
+
+function freshRecords() {
+  return { connections: 0, refused: 0, attempts: [], received: [] };
+}
+
+function roomFor(rooms, name) {
+  let room = rooms.get(name);
+  if (!room) {
+    room = createRoom(name);
+    rooms.set(name, room);
+  }
+  return room;
+}
+
+function isRefusing(room) {
+  return room.refuseUntil > Date.now();
+}
+
+/** Sends unless the room is silenced: a silent server says nothing at all. */
+function deliver(room, ws, data, binary = false) {
+  if (room.silent || ws.readyState !== WebSocket.OPEN) return false;
+  ws.send(data, { binary });
+  return true;
+}
+
+function setSilence(room, on) {
+  room.silent = on;
+  for (const ws of room.clients) pauseReading(ws, on);
+}
+
+// Pausing the TCP socket (rather than ignoring messages) means the server
+// truly stops reading: protocol pings go unanswered and the client's send
+// buffer fills, exactly like a hung peer.
+function pauseReading(ws, paused) {
+  const socket = ws._socket;
+  if (!socket) return;
+  if (paused) socket.pause();
+  else socket.resume();
+}
+
+function presenceFrame(room, event, id) {
+  const clients = [...room.clients].filter((ws) => ws.mode === 'room').map((ws) => ws.id);
+  return JSON.stringify({ type: 'presence', data: { event, id, clients, count: clients.length } });
+}
+
+function announcePresence(room, event, id) {
+  const frame = presenceFrame(room, event, id);
+  for (const ws of room.clients) {
+    if (ws.mode === 'room') deliver(room, ws, frame);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// WebSocket connections
+
+/** Accepts the first offered subprotocol, so handshakes that offer any succeed. */
+function handleProtocols(protocols) {
+  const [first] = protocols;
+  return first ?? false;
+}
+
+function offeredProtocols(req) {
+  const header = req.headers['sec-websocket-protocol'];
+  if (!header) return [];
+  return header.split(',').map((p) => p.trim()).filter(Boolean);
+}
+
+function requestUrl(req, scheme) {
+  return `${scheme}://${req.headers.host ?? 'localhost'}${req.url}`;
+}
+
+/** Writes a complete HTTP response on a raw socket, then hangs up. */
+function rejectUpgrade(socket, status, message) {
+  const body = `${message}\n`;
+  const reason = httpStatusText(status);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      '\r\n' +
+      body,
+  );
+  // end() flushes the response first; destroy afterwards so a client that
+  // ignores `Connection: close` cannot keep the socket.
+  socket.once('finish', () => socket.destroy());
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+function httpStatusText(status) {
+  const texts = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+  return texts[status] ?? 'Error';
+}
+
+function handleUpgrade(state, req, socket, head) {
+  socket.on('error', () => {}); // a reset during the handshake must not crash us
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const match = WS_PATH.exec(url.pathname);
+  if (!match) return rejectUpgrade(socket, 404, 'WebSocket endpoint is /ws/<room>');
+  const mode = url.searchParams.get('mode') ?? 'room';
+  if (!MODES.has(mode)) return rejectUpgrade(socket, 400, `Unknown mode "${mode}"; use room or echo`);
+
+  const room = roomFor(state.rooms, match[1]);
+  const attempt = { t: Date.now(), protocols: offeredProtocols(req), protocol: null, url: requestUrl(req, 'ws'), refused: false };
+  room.attempts.push(attempt);
+
+  if (isRefusing(room)) {
+    attempt.refused = true;
+    room.refused += 1;
+    return rejectUpgrade(socket, room.refuseStatus, 'Refused by /control/refuse');
+  }
+
+  state.wss.handleUpgrade(req, socket, head, (ws) => {
+    attempt.protocol = ws.protocol || null;
+    onConnection(state, room, ws, mode);
+  });
+}
+
+function onConnection(state, room, ws, mode) {
+  ws.id = `c${room.nextClientId++}`;
+  ws.mode = mode;
+  room.connections += 1;
+  room.clients.add(ws);
+  if (room.silent) pauseReading(ws, true);
+
+  ws.on('error', () => {}); // errors are followed by 'close', which cleans up
+  ws.on('message', (data, isBinary) => onMessage(room, ws, data, isBinary));
+  ws.on('close', () => {
+    room.clients.delete(ws);
+    if (mode === 'room') announcePresence(room, 'leave', ws.id);
+  });
+
+  if (mode === 'room') announcePresence(room, 'join', ws.id);
+}
+
+function onMessage(room, ws, data, isBinary) {
+  room.received.push(isBinary ? { binary: data.toString('base64') } : data.toString());
+  if (!isBinary && answerPing(room, ws, data.toString())) return;
+
+  if (ws.mode === 'echo') {
+    deliver(room, ws, data, isBinary);
+    return;
+  }
+  for (const other of room.clients) {
+    if (other !== ws && other.mode === 'room') deliver(room, other, data, isBinary);
+  }
+}
+
+/** Application heartbeat: `{type:"ping",data:X}` → `{type:"pong",data:X}`. */
+function answerPing(room, ws, text) {
+  const envelope = parseJson(text);
+  if (!isEnvelope(envelope) || envelope.type !== 'ping') return false;
+  deliver(room, ws, JSON.stringify({ type: 'pong', data: envelope.data }));
+  return true;
+}
+
+function isEnvelope(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value.type === 'string';
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function tickClock(state) {
+  const frame = JSON.stringify({ type: 'clock', data: Date.now() });
+  for (const room of state.rooms.values()) {
+    for (const ws of room.clients) {
+      if (ws.mode === 'room') deliver(room, ws, frame);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Control endpoints: each takes (room, body) and returns a JSON-able result.
+
+const controlActions = {
+  /** Abrupt loss: no close frame, the browser reports code 1006. */
+  drop: { method: 'POST', run: (room) => ({ dropped: eachClient(room, (ws) => ws.terminate()) }) },
+
+  refuse: {
+    method: 'POST',
+    run: (room, body) => {
+      const ms = optionalNumber(body.ms, 'ms') ?? 0;
+      const status = optionalNumber(body.status, 'status') ?? 503;
+      if (!Number.isInteger(status) || status < 400 || status > 599) throw new HttpError(400, 'status must be an HTTP error status (400-599)');
+      room.refuseUntil = ms > 0 ? Date.now() + ms : 0;
+      room.refuseStatus = status;
+      return { refusing: ms > 0, until: room.refuseUntil, status };
+    },
+  },
+
+  close: {
+    method: 'POST',
+    run: (room, body) => {
+      const code = optionalNumber(body.code, 'code') ?? 1000;
+      if (!isSendableCloseCode(code)) throw new HttpError(400, `code ${code} cannot be sent in a close frame; use 1000-1003, 1007-1014 or 3000-4999`);
+      const reason = body.reason === undefined ? '' : String(body.reason);
+      if (Buffer.byteLength(reason) > 123) throw new HttpError(400, 'reason must be at most 123 bytes of UTF-8');
+      return { closed: eachClient(room, (ws) => ws.close(code, reason)) };
+    },
+  },
+
+  silence: {
+    method: 'POST',
+    run: (room, body) => {
+      if (typeof body.on !== 'boolean') throw new HttpError(400, 'body must be {"on": true|false}');
+      setSilence(room, body.on);
+      return { silent: room.silent, clients: room.clients.size };
+    },
+  },
+
+  send: {
+    method: 'POST',
+    run: (room, body) => {
+      const frames = parseFrames(body.frames);
+      let clients = 0;
+      for (const ws of room.clients) {
+        if (ws.readyState !== WebSocket.OPEN) continue;
+        for (const frame of frames) deliver(room, ws, frame.data, frame.binary);
+        clients += 1;
+      }
+      return { clients };
+    },
+  },
+
+  flood: {
+    method: 'POST',
+    run: async (room, body) => {
+      const count = optionalNumber(body.count, 'count') ?? 0;
+      if (!Number.isInteger(count) || count < 0) throw new HttpError(400, 'count must be a non-negative integer');
+      if (typeof body.frame !== 'string') throw new HttpError(400, 'frame must be a string');
+      const started = Date.now();
+      const targets = [...room.clients].filter((ws) => ws.readyState === WebSocket.OPEN);
+      const sent = await Promise.all(targets.map((ws) => flood(room, ws, body.frame, count)));
+      return { clients: targets.length, sent, ms: Date.now() - started };
+    },
+  },
+
+  stats: {
+    method: 'GET',
+    run: (room) => ({
+      connections: room.connections,
+      open: [...room.clients].filter((ws) => ws.readyState === WebSocket.OPEN).length,
+      refused: room.refused,
+      attempts: room.attempts,
+      received: room.received,
+    }),
+  },
+
+  reset: {
+    method: 'POST',
+    run: (room) => {
+      Object.assign(room, freshRecords());
+      room.refuseUntil = 0;
+      room.refuseStatus = 503;
+      setSilence(room, false);
+      return { reset: true };
+    },
+  },
+};
+
+function eachClient(room, fn) {
+  const clients = [...room.clients];
+  clients.forEach(fn);
+  return clients.length;
+}
+
+// RFC 6455 §7.4: 1004-1006 and 1015 are reserved and never appear on the wire.
+function isSendableCloseCode(code) {
+  return Number.isInteger(code) && ((code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) || (code >= 3000 && code <= 4999));
+}
+
+function optionalNumber(value, name) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new HttpError(400, `${name} must be a number`);
+  return value;
+}
+
+function parseFrames(frames) {
+  if (!Array.isArray(frames)) throw new HttpError(400, 'body must be {"frames": [string | {"binary": base64}, ...]}');
+  return frames.map((frame, i) => {
+    if (typeof frame === 'string') return { data: frame, binary: false };
+    if (frame && typeof frame.binary === 'string') return { data: Buffer.from(frame.binary, 'base64'), binary: true };
+    throw new HttpError(400, `frames[${i}] must be a string or {"binary": base64}`);
+  });
+}
+
+/** Sends `frame` `count` times, waiting for the socket to flush whenever the queue is high. */
+async function flood(room, ws, frame, count) {
+  let sent = 0;
+  try {
+    while (sent < count && !room.silent && ws.readyState === WebSocket.OPEN) {
+      if (ws.bufferedAmount < FLOOD_HIGH_WATER_BYTES) {
+        ws.send(frame);
+      } else {
+        // The callback runs once this frame reached the kernel: that is our drain.
+        await new Promise((resolve, reject) => ws.send(frame, (error) => (error ? reject(error) : resolve())));
+      }
+      sent += 1;
+    }
+  } catch {
+    // The client went away mid-flood; report how far we got.
+  }
+  return sent;
+}
+
+async function handleControl(state, req, res, match) {
+  const [, roomName, actionName] = match;
+  const action = Object.hasOwn(controlActions, actionName) ? controlActions[actionName] : undefined;
+  if (!action) throw new HttpError(404, `Unknown control action "${actionName}"; use ${Object.keys(controlActions).join(', ')}`);
+  if (req.method !== action.method) throw new HttpError(405, `${actionName} expects ${action.method}`);
+  const body = action.method === 'POST' ? await readJsonBody(req) : {};
+  const result = await action.run(roomFor(state.rooms, roomName), body);
+  sendJson(res, 200, result);
+}
+
+async function readJsonBody(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trim();
+  if (text === '') return {};
+  const body = parseJson(text);
+  if (body === undefined) throw new HttpError(400, 'body is not valid JSON');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body must be a JSON object');
+  return body;
+}
+
+function sendJson(res, status, value) {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { ...CORS_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+// ---------------------------------------------------------------------------
+// Static files
+
+async function serveStatic(root, req, res, pathname) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'static files accept GET and HEAD');
+  if (pathname === '/') return redirect(res, '/demo/');
+
+  const filePath = await resolveInsideRoot(root, pathname);
+  const info = await stat(filePath).catch(() => null);
+  if (!info) throw new HttpError(404, `Not found: ${pathname}`);
+  if (info.isDirectory()) {
+    if (!pathname.endsWith('/')) return redirect(res, `${pathname}/`);
+    return serveStatic(root, req, res, `${pathname}index.html`);
+  }
+
+  res.writeHead(200, {
+    'Content-Type': CONTENT_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': info.size,
+    'Cache-Control': 'no-store',
+  });
+  if (req.method === 'HEAD') return res.end();
+  createReadStream(filePath).on('error', () => res.destroy()).pipe(res);
+}
+
+/** Maps a URL path to a file under root; symlinks may not lead outside it either. */
+async function resolveInsideRoot(root, pathname) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    throw new HttpError(400, 'Malformed URL');
+  }
+  if (decoded.includes('\0')) throw new HttpError(400, 'Malformed URL');
+  const candidate = path.resolve(root, `.${decoded}`);
+  const real = await realpath(candidate).catch(() => candidate);
+  for (const p of [candidate, real]) {
+    if (p !== root && !p.startsWith(root + path.sep)) throw new HttpError(403, 'Path escapes the served root');
+  }
+  return candidate;
+}
+
+function redirect(res, location) {
+  res.writeHead(302, { Location: location, 'Content-Length': 0 });
+  res.end();
+}
+
+// ---------------------------------------------------------------------------
+// HTTP entry point
+
+async function handleRequest(state, req, res) {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const control = CONTROL_PATH.exec(url.pathname);
+  if (url.pathname.startsWith('/control/')) {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, CORS_HEADERS);
+      return res.end();
+    }
+    if (!control) throw new HttpError(404, 'Control endpoints are /control/<room>/<action>');
+    return handleControl(state, req, res, control);
+  }
+  return serveStatic(state.root, req, res, url.pathname);
+}
+
+function respondWithError(res, error) {
+  const status = error instanceof HttpError ? error.status : 500;
+  if (!(error instanceof HttpError)) console.error('[server]', error);
+  if (res.headersSent) return res.destroy();
+  sendJson(res, status, { error: error.message });
+}
+
+/**
+ * Starts the server. Resolves once it listens.
+ *
+ * The default host is 127.0.0.1 rather than `localhost`: Node would bind only
+ * one of localhost's addresses, while browsers resolve `localhost` to both
+ * ::1 and 127.0.0.1 and fall back from one to the other, so both
+ * ws://localhost:PORT and ws://127.0.0.1:PORT reach this server.
+ *
+ * @param {{port?: number, host?: string, root?: string, clock?: boolean}} [options]
+ * @returns {Promise<{port: number, url: string, httpServer: import('node:http').Server, close(): Promise<void>}>}
+ */
+export async function startServer({ port = 0, host = '127.0.0.1', root = REPO_ROOT, clock = true } = {}) {
+  const state = {
+    root: await realpath(path.resolve(root)),
+    rooms: new Map(),
+    wss: new WebSocketServer({ noServer: true, handleProtocols, clientTracking: true }),
+  };
+
+  const httpServer = createServer((req, res) => {
+    handleRequest(state, req, res).catch((error) => respondWithError(res, error));
+  });
+  httpServer.on('upgrade', (req, socket, head) => handleUpgrade(state, req, socket, head));
+  httpServer.on('clientError', (_error, socket) => socket.destroy());
+
+  const clockTimer = clock ? setInterval(() => tickClock(state), CLOCK_INTERVAL_MS) : undefined;
+  clockTimer?.unref();
+
+  httpServer.listen(port, host);
+  await once(httpServer, 'listening');
+  const actualPort = httpServer.address().port;
+
+  return {
+    port: actualPort,
+    url: `http://localhost:${actualPort}/`,
+    httpServer,
+    async close() {
+      clearInterval(clockTimer);
+      for (const ws of state.wss.clients) ws.terminate();
+      const closed = new Promise((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeAllConnections();
+      await closed;
+      await new Promise((resolve) => state.wss.close(() => resolve()));
+    },
+  };
+}
+
+async function main() {
+  const server = await startServer({ port: Number(process.env.PORT || 8080), host: process.env.HOST || undefined });
+  console.log(`bricks-websocket demo: ${server.url}demo/`);
+  console.log(`WebSocket rooms:       ws://localhost:${server.port}/ws/<room>`);
+  let stopping = false;
+  const stop = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+const isMain = process.argv[1] && (await realpath(process.argv[1]).catch(() => '')) === fileURLToPath(import.meta.url);
+if (isMain) {
+  main().catch((error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,130 @@
+// Finds the real browsers the tests run in, installing them with apt when we
+// are allowed to (root on Debian/Ubuntu), or explaining what to install.
+//
+//   import { findBrowsers, ensureBrowsers } from './scripts/browsers.mjs';
+//   findBrowsers()   → { chrome: '/usr/bin/chromium' | null, firefox: ... }
+//   ensureBrowsers() → { chrome, firefox } with both found, or exits non-zero
+//
+// `node scripts/browsers.mjs` runs ensureBrowsers() and prints the paths.
+
+import { accessSync, constants, existsSync, readFileSync, realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The browsers we need. Each one: the env var that overrides the search, the
+ * usual install locations, and the Debian packages that provide it.
+ * A WebKit entry would look like
+ *   webkit: { env: 'WEBKIT_DRIVER_PATH', candidates: ['/usr/bin/WebKitWebDriver'], apt: ['webkit2gtk-driver', 'xvfb'] }
+ * plus a launcher in web-test-runner.config.mjs.
+ */
+export const BROWSERS = {
+  chrome: {
+    label: 'Chromium or Google Chrome',
+    env: 'CHROME_PATH',
+    candidates: [
+      '/usr/bin/chromium',
+      '/usr/bin/chromium-browser',
+      '/usr/bin/google-chrome',
+      '/usr/bin/google-chrome-stable',
+      '/snap/bin/chromium',
+      '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+      '/Applications/Chromium.app/Contents/MacOS/Chromium',
+    ],
+    apt: ['chromium'],
+  },
+  firefox: {
+    label: 'Firefox',
+    env: 'FIREFOX_PATH',
+    candidates: [
+      '/usr/bin/firefox-esr',
+      '/usr/bin/firefox',
+      '/snap/bin/firefox',
+      '/Applications/Firefox.app/Contents/MacOS/firefox',
+    ],
+    apt: ['firefox-esr'],
+  },
+};
+
+function isExecutable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The path of one browser, or null. An env var that points nowhere is an error, not a fallback. */
+export function findBrowser(name) {
+  const { env, candidates } = BROWSERS[name];
+  const fromEnv = process.env[env];
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) throw new Error(`${env}=${fromEnv} is not an executable file.`);
+    return fromEnv;
+  }
+  return candidates.find(isExecutable) ?? null;
+}
+
+/** `{ chrome, firefox }`, each a path or null. Never installs anything. */
+export function findBrowsers() {
+  return Object.fromEntries(Object.keys(BROWSERS).map((name) => [name, findBrowser(name)]));
+}
+
+function canInstallWithApt() {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  if (!existsSync('/etc/os-release')) return false;
+  const osRelease = readFileSync('/etc/os-release', 'utf8');
+  const isDebianLike = /^(ID|ID_LIKE)=.*\b(debian|ubuntu)\b/m.test(osRelease);
+  return isDebianLike && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+function apt(args) {
+  console.log(`$ apt-get ${args.join(' ')}`);
+  const result = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (result.status !== 0) throw new Error(`apt-get ${args[0]} failed with exit code ${result.status}`);
+}
+
+function installWithApt(names) {
+  const packages = names.flatMap((name) => BROWSERS[name].apt);
+  // Recommended packages are desktop extras (codecs, notification daemons);
+  // headless browsers run without them.
+  apt(['update']);
+  apt(['install', '-y', '--no-install-recommends', ...packages]);
+}
+
+function explainMissing(names) {
+  const lines = ['Missing browsers for the tests:'];
+  for (const name of names) {
+    const { label, env, apt: packages } = BROWSERS[name];
+    lines.push(`  - ${label}: install it (Debian/Ubuntu: sudo apt-get install ${packages.join(' ')})`);
+    lines.push(`    or point ${env} at its executable.`);
+  }
+  return lines.join('\n');
+}
+
+/** Both browsers' paths; installs missing ones with apt when root on Debian/Ubuntu, otherwise exits 1. */
+export function ensureBrowsers() {
+  let found = findBrowsers();
+  let missing = Object.keys(found).filter((name) => !found[name]);
+  if (missing.length > 0 && canInstallWithApt()) {
+    installWithApt(missing);
+    found = findBrowsers();
+    missing = Object.keys(found).filter((name) => !found[name]);
+  }
+  if (missing.length > 0) {
+    console.error(explainMissing(missing));
+    process.exit(1);
+  }
+  return found;
+}
+
+const isMain = process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  try {
+    for (const [name, file] of Object.entries(ensureBrowsers())) console.log(`${BROWSERS[name].env}=${file}`);
+  } catch (error) {
+    console.error(error.message);
+    process.exit(1);
+  }
+}

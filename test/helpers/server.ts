@@ -1,0 +1,130 @@
+// Typed access to the test run's WebSocket server (demo/server.mjs).
+//
+//   const name = room();
+//   const socket = new WebSocket(wsUrl(name));          // echo mode
+//   await control(name).drop();                         // make the server misbehave
+//   const { received } = await control(name).stats();   // see what it got
+//   const message = await nextEvent<MessageEvent>(socket, 'message');
+
+import { controlBase, wsBase } from 'virtual:test-server';
+
+export { port } from 'virtual:test-server';
+
+/** `echo` sends each frame back to its sender; `room` relays to the others and adds presence and clock frames. */
+export type Mode = 'echo' | 'room';
+
+/** A frame as the server records and sends it: text as is, binary as base64. */
+export type Frame = string | { binary: string };
+
+/** One WebSocket handshake the server saw. */
+export interface Attempt {
+  /** Date.now() on the server. */
+  t: number;
+  /** Subprotocols offered in `Sec-WebSocket-Protocol`. */
+  protocols: string[];
+  /** The subprotocol the server chose (always the first offered), or null. */
+  protocol: string | null;
+  /** The full URL requested, e.g. `ws://127.0.0.1:1234/ws/r-abc?mode=echo`. */
+  url: string;
+  /** True when /control/refuse turned it away. */
+  refused: boolean;
+}
+
+export interface Stats {
+  /** Connections accepted since the room was created or reset. */
+  connections: number;
+  /** Connections open now. */
+  open: number;
+  /** Handshakes refused by `refuse()`. */
+  refused: number;
+  attempts: Attempt[];
+  /** Every frame received from clients, in order. */
+  received: Frame[];
+}
+
+/** A fresh room name, so tests (and the two browsers running at once) never share a room. */
+export function room(prefix = 't'): string {
+  return `${prefix}-${crypto.randomUUID()}`;
+}
+
+export function wsUrl(roomName: string, mode: Mode = 'echo'): string {
+  return `${wsBase}/${roomName}?mode=${mode}`;
+}
+
+/** The control endpoints of one room; each resolves once the server has acted. */
+export function control(roomName: string) {
+  const call = <T>(action: string, body?: unknown) => request<T>(`${controlBase}/${roomName}/${action}`, body);
+  return {
+    /** Cuts every connection without a close frame (clients see code 1006). Resolves with how many. */
+    drop: () => call<{ dropped: number }>('drop', {}),
+    /** Refuses new handshakes with HTTP `status` for `ms` milliseconds; `refuse(0)` stops refusing. */
+    refuse: (ms: number, status = 503) => call<{ refusing: boolean; until: number; status: number }>('refuse', { ms, status }),
+    /** Closes every connection cleanly with `code` and `reason`. */
+    close: (code = 1000, reason = '') => call<{ closed: number }>('close', { code, reason }),
+    /** While on, the server stays connected but reads and sends nothing (no echoes, pongs or clock). */
+    silence: (on = true) => call<{ silent: boolean; clients: number }>('silence', { on }),
+    /** Sends the frames, in order, to every client of the room. */
+    send: (...frames: Frame[]) => call<{ clients: number }>('send', { frames }),
+    /** Sends `frame` `count` times to every client, as fast as the socket drains. */
+    flood: (count: number, frame: string) => call<{ clients: number; sent: number[]; ms: number }>('flood', { count, frame }),
+    stats: () => call<Stats>('stats'),
+    /** Forgets the room's records and stops refusing and silence. */
+    reset: () => call<{ reset: true }>('reset', {}),
+  };
+}
+
+async function request<T>(url: string, body?: unknown): Promise<T> {
+  const init: RequestInit =
+    body === undefined ? { method: 'GET' } : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+  const response = await fetch(url, init);
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${init.method} ${url} → ${response.status}: ${json.error}`);
+  return json as T;
+}
+
+/**
+ * Resolves with the next `name` event on `target`, or rejects after
+ * `timeoutMs` with a message that names the event, so a test never sleeps.
+ * Start it before the action that causes the event.
+ */
+export function nextEvent<E extends Event = Event>(target: EventTarget, name: string, timeoutMs = 3000): Promise<E> {
+  return new Promise<E>((resolve, reject) => {
+    const onEvent = (event: Event) => {
+      clearTimeout(timer);
+      resolve(event as E);
+    };
+    const timer = setTimeout(() => {
+      target.removeEventListener(name, onEvent);
+      reject(new Error(`Timed out after ${timeoutMs} ms waiting for a "${name}" event on ${describeTarget(target)}`));
+    }, timeoutMs);
+    target.addEventListener(name, onEvent, { once: true });
+  });
+}
+
+/**
+ * Resolves with the next `count` `name` events on `target`. Start it before
+ * the action that causes them: events that fire before anyone listens are lost.
+ */
+export function nextEvents<E extends Event = Event>(target: EventTarget, name: string, count: number, timeoutMs = 3000): Promise<E[]> {
+  return new Promise<E[]>((resolve, reject) => {
+    const events: E[] = [];
+    const onEvent = (event: Event) => {
+      events.push(event as E);
+      if (events.length < count) return;
+      target.removeEventListener(name, onEvent);
+      clearTimeout(timer);
+      resolve(events);
+    };
+    const timer = setTimeout(() => {
+      target.removeEventListener(name, onEvent);
+      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${count} "${name}" events on ${describeTarget(target)} (got ${events.length})`));
+    }, timeoutMs);
+    target.addEventListener(name, onEvent);
+  });
+}
+
+function describeTarget(target: EventTarget): string {
+  if (target instanceof Element) return `<${target.localName}>`;
+  if (target instanceof WebSocket) return `WebSocket ${target.url}`;
+  return target.constructor.name;
+}

@@ -1,0 +1,190 @@
+// The test server itself (demo/server.mjs), driven from the browser with a raw
+// WebSocket: if these fail, the element's tests cannot be trusted.
+
+import { expect } from '@open-wc/testing';
+import { control, nextEvent, nextEvents, port, room, wsUrl } from './helpers/server.js';
+
+const sockets: WebSocket[] = [];
+
+/** A socket that is open, closed again after the test. */
+async function connect(url: string, protocols?: string[]): Promise<WebSocket> {
+  const socket = new WebSocket(url, protocols);
+  socket.binaryType = 'arraybuffer';
+  sockets.push(socket);
+  await nextEvent(socket, 'open');
+  return socket;
+}
+
+async function nextMessage(socket: WebSocket): Promise<MessageEvent> {
+  return nextEvent<MessageEvent>(socket, 'message');
+}
+
+/** The next message whose JSON envelope has this `type`, skipping others (presence, clock). */
+async function nextOfType(socket: WebSocket, type: string): Promise<{ type: string; data: unknown }> {
+  for (;;) {
+    const { data } = await nextMessage(socket);
+    const envelope = JSON.parse(data as string);
+    if (envelope.type === type) return envelope;
+  }
+}
+
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.close();
+});
+
+describe('test server: echo mode', () => {
+  it('sends a text frame back unchanged', async () => {
+    const socket = await connect(wsUrl(room()));
+    socket.send('{"type":"hello","data":"héllo 👋"}');
+    const { data } = await nextMessage(socket);
+    expect(data).to.equal('{"type":"hello","data":"héllo 👋"}');
+  });
+
+  it('sends a binary frame back as binary', async () => {
+    const socket = await connect(wsUrl(room()));
+    socket.send(new Uint8Array([0, 1, 254, 255]));
+    const { data } = await nextMessage(socket);
+    expect(data).to.be.instanceOf(ArrayBuffer);
+    expect([...new Uint8Array(data as ArrayBuffer)]).to.deep.equal([0, 1, 254, 255]);
+  });
+
+  it('answers an application ping with a pong carrying the same data', async () => {
+    const socket = await connect(wsUrl(room()));
+    socket.send(JSON.stringify({ type: 'ping', data: { n: 7 } }));
+    const { data } = await nextMessage(socket);
+    expect(JSON.parse(data as string)).to.deep.equal({ type: 'pong', data: { n: 7 } });
+  });
+
+  it('is reachable as ws://localhost too', async () => {
+    const socket = await connect(`ws://localhost:${port}/ws/${room()}?mode=echo`);
+    socket.send('via localhost');
+    expect((await nextMessage(socket)).data).to.equal('via localhost');
+  });
+});
+
+describe('test server: room mode', () => {
+  it('relays a frame to the other clients and announces presence', async () => {
+    const name = room();
+    const first = await connect(wsUrl(name, 'room'));
+    await nextOfType(first, 'presence');
+    const joined = nextOfType(first, 'presence');
+    const second = await connect(wsUrl(name, 'room'));
+    expect(((await joined).data as { count: number }).count).to.equal(2);
+
+    second.send(JSON.stringify({ type: 'chat', data: 'hi' }));
+    expect(await nextOfType(first, 'chat')).to.deep.equal({ type: 'chat', data: 'hi' });
+  });
+});
+
+describe('test server: control endpoints', () => {
+  it('stats record the connection, its subprotocols and the frames received', async () => {
+    const name = room();
+    const socket = await connect(wsUrl(name), ['bricks.v2', 'bricks.v1']);
+    expect(socket.protocol).to.equal('bricks.v2');
+    const echoes = nextEvents(socket, 'message', 2);
+    socket.send('one');
+    socket.send(new Uint8Array([1, 2, 3]));
+    await echoes;
+
+    const stats = await control(name).stats();
+    expect(stats.connections).to.equal(1);
+    expect(stats.open).to.equal(1);
+    expect(stats.attempts[0].protocols).to.deep.equal(['bricks.v2', 'bricks.v1']);
+    expect(stats.attempts[0].protocol).to.equal('bricks.v2');
+    expect(stats.attempts[0].url).to.equal(wsUrl(name));
+    expect(stats.received).to.deep.equal(['one', { binary: 'AQID' }]);
+  });
+
+  it('drop cuts the connection without a close frame (code 1006)', async () => {
+    const name = room();
+    const socket = await connect(wsUrl(name));
+    const closed = nextEvent<CloseEvent>(socket, 'close');
+    expect((await control(name).drop()).dropped).to.equal(1);
+    const event = await closed;
+    expect(event.code).to.equal(1006);
+    expect(event.wasClean).to.equal(false);
+  });
+
+  it('close closes the connection with the given code and reason', async () => {
+    const name = room();
+    const socket = await connect(wsUrl(name));
+    const closed = nextEvent<CloseEvent>(socket, 'close');
+    await control(name).close(4001, 'going away for a test');
+    const event = await closed;
+    expect(event.code).to.equal(4001);
+    expect(event.reason).to.equal('going away for a test');
+    expect(event.wasClean).to.equal(true);
+  });
+
+  it('refuse makes new connections fail until cancelled', async () => {
+    const name = room();
+    await control(name).refuse(60_000, 503);
+
+    const refused = new WebSocket(wsUrl(name));
+    sockets.push(refused);
+    const failed = nextEvent(refused, 'error');
+    const closed = nextEvent<CloseEvent>(refused, 'close');
+    await failed;
+    expect((await closed).code).to.equal(1006);
+    expect((await control(name).stats()).refused).to.equal(1);
+
+    await control(name).refuse(0);
+    const socket = await connect(wsUrl(name));
+    expect(socket.readyState).to.equal(WebSocket.OPEN);
+  });
+
+  it('send delivers text and binary frames to every client', async () => {
+    const name = room();
+    const socket = await connect(wsUrl(name));
+    const messages = nextEvents<MessageEvent>(socket, 'message', 2);
+    expect((await control(name).send('{"type":"news","data":1}', { binary: 'AAEC' })).clients).to.equal(1);
+    const [text, binary] = await messages;
+    expect(text.data).to.equal('{"type":"news","data":1}');
+    expect([...new Uint8Array(binary.data as ArrayBuffer)]).to.deep.equal([0, 1, 2]);
+  });
+
+  it('silence stops the server reading until it is lifted', async () => {
+    const name = room();
+    const socket = await connect(wsUrl(name));
+    await control(name).silence(true);
+    socket.send('held back');
+    expect((await control(name).stats()).received).to.deep.equal([]);
+
+    const echoed = nextMessage(socket);
+    await control(name).silence(false);
+    expect((await echoed).data).to.equal('held back');
+  });
+
+  it('flood sends a frame the requested number of times', async () => {
+    const name = room();
+    const socket = await connect(wsUrl(name));
+    let count = 0;
+    const ended = new Promise<void>((resolve) =>
+      socket.addEventListener('message', ({ data }) => {
+        count++;
+        if (data === 'end') resolve();
+      }),
+    );
+    const result = await control(name).flood(500, 'x'.repeat(100));
+    expect(result.sent).to.deep.equal([500]);
+    // Frames on one socket arrive in order, so 'end' comes after the flood.
+    await control(name).send('end');
+    await ended;
+    expect(count).to.equal(501);
+  });
+
+  it('reset forgets the records and rejects bad input with a clear error', async () => {
+    const name = room();
+    const socket = await connect(wsUrl(name));
+    socket.send('x');
+    await nextMessage(socket);
+    await control(name).reset();
+    const stats = await control(name).stats();
+    expect(stats.received).to.deep.equal([]);
+    expect(stats.connections).to.equal(0);
+
+    let error: unknown;
+    await control(name).close(1006).catch((e: unknown) => (error = e));
+    expect(String(error)).to.contain('400');
+  });
+});

@@ -1,0 +1,127 @@
+// Browser tests: real Chromium and real Firefox, against the real WebSocket
+// server from demo/server.mjs.
+//
+// Tests reach the server through a virtual module served by this config:
+//
+//   import { port, wsBase, controlBase } from 'virtual:test-server';
+//   // wsBase      = 'ws://127.0.0.1:<port>/ws'        → `${wsBase}/<room>?mode=echo`
+//   // controlBase = 'http://127.0.0.1:<port>/control' → `${controlBase}/<room>/stats`
+//
+// The bare name (typed in test/test-server.d.ts; TypeScript cannot declare a
+// module named by an absolute path) is rewritten to the URL TEST_SERVER_URL.
+// Prefer the typed helpers in test/helpers/server.ts over importing it directly.
+//
+// Narrowing a run:
+//   npm test -- --files test/server.test.ts    one file (any web-test-runner flag passes through)
+//   BROWSERS=firefox npm test                  one browser (chromium, firefox; comma-separated)
+
+import { fileURLToPath } from 'node:url';
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
+import { puppeteerLauncher } from '@web/test-runner-puppeteer';
+import { startServer } from './demo/server.mjs';
+import { findBrowsers } from './scripts/browsers.mjs';
+
+const TEST_SERVER_MODULE = 'virtual:test-server';
+const TEST_SERVER_URL = '/__test-server.js';
+
+// One test page at a time per browser; the two browsers run side by side, one
+// per core of a small CI machine. Measured here with five test files: Chromium
+// gains nothing from a second page and Firefox becomes about three times
+// slower (6 s → 18 s), so more pages would only add risk.
+const PAGES_PER_BROWSER = 1;
+
+const CHROME_ARGS = [
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  // Keep timers and networking at full speed even when the page is not in front.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+  // Chromium's sandbox cannot start as root (containers, CI).
+  ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+];
+
+/** Runs the WebSocket server for the whole test run and serves its address to the tests. */
+function wsServerPlugin() {
+  let server;
+  return {
+    name: 'bricks-websocket-test-server',
+    async serverStart() {
+      server = await startServer({ port: 0 });
+    },
+    async serverStop() {
+      await server?.close();
+    },
+    resolveImport({ source }) {
+      return source === TEST_SERVER_MODULE ? TEST_SERVER_URL : undefined;
+    },
+    serve(context) {
+      if (context.path !== TEST_SERVER_URL) return undefined;
+      // 127.0.0.1, not localhost: the server binds IPv4 only and this spares
+      // the browsers a try on ::1 for every connection.
+      const origin = `127.0.0.1:${server.port}`;
+      return {
+        type: 'js',
+        body: [
+          `export const port = ${server.port};`,
+          `export const wsBase = 'ws://${origin}/ws';`,
+          `export const controlBase = 'http://${origin}/control';`,
+        ].join('\n'),
+      };
+    },
+  };
+}
+
+function browserLaunchers() {
+  const paths = findBrowsers();
+  const all = {
+    chromium: () =>
+      chromeLauncher({
+        concurrency: PAGES_PER_BROWSER,
+        launchOptions: { executablePath: required(paths.chrome, 'CHROME_PATH'), headless: true, args: CHROME_ARGS },
+      }),
+    firefox: () =>
+      puppeteerLauncher({
+        concurrency: PAGES_PER_BROWSER,
+        launchOptions: {
+          browser: 'firefox',
+          executablePath: required(paths.firefox, 'FIREFOX_PATH'),
+          headless: true,
+        },
+      }),
+  };
+  const wanted = (process.env.BROWSERS ?? Object.keys(all).join(',')).split(',').map((b) => b.trim()).filter(Boolean);
+  const unknown = wanted.filter((b) => !(b in all));
+  if (unknown.length > 0) throw new Error(`BROWSERS: unknown ${unknown.join(', ')}; use ${Object.keys(all).join(', ')}`);
+  return wanted.map((b) => all[b]());
+}
+
+function required(path, envName) {
+  if (!path) throw new Error(`No browser found; run \`node scripts/browsers.mjs\` or set ${envName}.`);
+  return path;
+}
+
+export default {
+  rootDir: fileURLToPath(new URL('.', import.meta.url)),
+  files: ['test/**/*.test.ts'],
+  nodeResolve: true,
+  browsers: browserLaunchers(),
+  concurrentBrowsers: 2,
+  concurrency: PAGES_PER_BROWSER,
+  testFramework: { config: { timeout: 10_000 } },
+  testsStartTimeout: 60_000,
+  testsFinishTimeout: 5 * 60_000,
+  browserStartTimeout: 60_000,
+  plugins: [
+    wsServerPlugin(),
+    // tsconfig.json carries experimentalDecorators and useDefineForClassFields:
+    // false, which Lit's decorators in src/ depend on.
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
+  ],
+};
