@@ -1,5 +1,4 @@
 import { LitElement, css, html } from 'lit';
-import { property } from 'lit/decorators.js';
 import { isBinary, isBlob, toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, preview } from './codec.js';
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
@@ -76,8 +75,26 @@ export class BricksWebSocketElement extends LitElement {
     }
   `;
 
+  // Plain `static properties` rather than decorators: no decorator helper in the output,
+  // and Lit wraps the hand-written wsUrl accessor below just the same.
+  static override properties = {
+    wsUrl: { attribute: 'ws-url' },
+    withSession: { type: Boolean, attribute: 'with-session' },
+    sessionOrigins: { attribute: 'session-origins' },
+    protocols: {},
+    binaryType: { attribute: 'binary-type' },
+    queueLimit: { type: Number, attribute: 'queue-limit' },
+    reconnectDelay: { type: Number, attribute: 'reconnect-delay' },
+    reconnectMaxDelay: { type: Number, attribute: 'reconnect-max-delay' },
+    maxRetries: { type: Number, attribute: 'max-retries' },
+    stopCodes: { attribute: 'stop-codes' },
+    heartbeat: { type: Number },
+    heartbeatTimeout: { type: Number, attribute: 'heartbeat-timeout' },
+    heartbeatType: { attribute: 'heartbeat-type' },
+    session: { attribute: false },
+  };
+
   /** Endpoint. Changing it while connected closes the old socket (1000) and opens the new one. */
-  @property({ attribute: 'ws-url' })
   get wsUrl(): string {
     return this.#wsUrl;
   }
@@ -91,58 +108,45 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   /** Pass the session as the first subprotocol of each connection. */
-  @property({ type: Boolean, attribute: 'with-session' })
   withSession = false;
 
   /** Space-separated origins besides the page's own that may receive the session. */
-  @property({ attribute: 'session-origins' })
   sessionOrigins = '';
 
   /** More subprotocols, comma- or space-separated, after the session. */
-  @property()
   protocols = '';
 
   /** How binary frames arrive: `arraybuffer` or `blob`. */
-  @property({ attribute: 'binary-type' })
   binaryType: BinaryType = 'arraybuffer';
 
   /** Most frames held while the socket is not open. */
-  @property({ type: Number, attribute: 'queue-limit' })
   queueLimit = DEFAULT_QUEUE_LIMIT;
 
   /** Base reconnection delay in ms. */
-  @property({ type: Number, attribute: 'reconnect-delay' })
   reconnectDelay = 1000;
 
   /** Cap of the reconnection delay in ms. */
-  @property({ type: Number, attribute: 'reconnect-max-delay' })
   reconnectMaxDelay = 30000;
 
   /** Reconnection attempts in a row before giving up; 0 turns reconnecting off. */
-  @property({ type: Number, attribute: 'max-retries' })
   maxRetries = Infinity;
 
   /** Space-separated close codes after which the element does not reconnect. */
-  @property({ attribute: 'stop-codes' })
   stopCodes = '1000 1008';
 
   /** Milliseconds between pings while open; 0 is off. */
-  @property({ type: Number })
   heartbeat = 0;
 
   /** How long after a ping without any inbound frame the connection counts as dead; null means `heartbeat`. */
-  @property({ type: Number, attribute: 'heartbeat-timeout' })
   heartbeatTimeout: number | null = null;
 
   /** The `type` of the ping frame `{"type": heartbeatType, "data": Date.now()}`. */
-  @property({ attribute: 'heartbeat-type' })
   heartbeatType = 'ping';
 
   /**
    * The session token, or a function returning it (or a promise of it), read anew for every
    * connection attempt. When null, `bricks.app.get_session()` is asked, if the page has it.
    */
-  @property({ attribute: false })
   session: SessionSource = null;
 
   /** The socket's ready state, 0 to 3 as `WebSocket`; 3 when there is no socket. */
