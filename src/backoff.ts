@@ -4,6 +4,7 @@
  * The jitter keeps a thousand clients from coming back in the same millisecond.
  */
 export function retryDelay(n: number, base: number, max: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(max, base * 2 ** n);
+  // 2 ** n overflows to Infinity after 1023 failures; 0 * Infinity would be NaN.
+  const ceiling = base > 0 ? Math.min(max, base * 2 ** n) : 0;
   return Math.max(0, ceiling * (0.5 + random() / 2));
 }

@@ -137,8 +137,13 @@ export class BricksWebSocketElement extends LitElement {
   /** Milliseconds between pings while open; 0 is off. */
   heartbeat = 0;
 
-  /** How long after a ping without any inbound frame the connection counts as dead; null means `heartbeat`. */
-  heartbeatTimeout: number | null = null;
+  /** How long after a ping without any inbound frame the connection counts as dead; equal to `heartbeat` unless set. */
+  get heartbeatTimeout(): number {
+    return this.#heartbeatTimeout ?? this.heartbeat;
+  }
+  set heartbeatTimeout(value: number | null) {
+    this.#heartbeatTimeout = value ?? null;
+  }
 
   /** The `type` of the ping frame `{"type": heartbeatType, "data": Date.now()}`. */
   heartbeatType = 'ping';
@@ -180,6 +185,7 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #wsUrl = '';
+  #heartbeatTimeout: number | null = null;
   /** Set from connectedCallback until the end of the task that removed the element. */
   #attached = false;
   #queue = new SendQueue();

@@ -47,7 +47,7 @@ export function resolveSocketUrl(raw: string, base: string): URL | TargetProblem
   if (!scheme) {
     return { kind: 'url', message: `ws-url ${JSON.stringify(raw)} uses ${url.protocol}; use ws://, wss://, http:// or https://.` };
   }
-  if (url.hash) url.hash = ''; // the WebSocket constructor rejects fragments
+  url.hash = ''; // the WebSocket constructor rejects fragments, even an empty one
   url.protocol = scheme;
   return url;
 }

@@ -1,0 +1,134 @@
+// Standard padded base64 for audio and video payloads, checked against the browser's own btoa.
+
+import { expect } from '@open-wc/testing';
+import fc from 'fast-check';
+import * as base64 from '../../src/base64.js';
+import { isBinary, isBlob } from '../../src/base64.js';
+
+type Base64Module = typeof base64;
+
+/**
+ * A second copy of the module that finds no native Uint8Array.prototype.toBase64, as in
+ * browsers without it: the query string makes the browser load and run it anew.
+ */
+async function withoutNativeToBase64(): Promise<Base64Module> {
+  const proto = Uint8Array.prototype as { toBase64?: unknown };
+  const native = Object.getOwnPropertyDescriptor(proto, 'toBase64');
+  delete proto.toBase64;
+  try {
+    return (await import(new URL('../../src/base64.ts?without-native-toBase64', import.meta.url).href)) as Base64Module;
+  } finally {
+    if (native) Object.defineProperty(proto, 'toBase64', native);
+  }
+}
+
+/** The reference: btoa over the bytes, in slices of 3 * 4096 so large inputs do not overflow. */
+function reference(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3 * 4096) {
+    let binary = '';
+    for (const byte of bytes.subarray(i, i + 3 * 4096)) binary += String.fromCharCode(byte);
+    out += btoa(binary);
+  }
+  return out;
+}
+
+function describeEncoding(title: string, load: () => Promise<Base64Module>) {
+  describe(title, () => {
+    let bytesToBase64: Base64Module['bytesToBase64'];
+    let toBase64: Base64Module['toBase64'];
+    before(async () => {
+      ({ bytesToBase64, toBase64 } = await load());
+    });
+
+    it('bytesToBase64 equals btoa for arbitrary byte arrays', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
+          expect(await bytesToBase64(bytes)).to.equal(reference(bytes));
+        }),
+      );
+    });
+
+    it('toBase64 equals btoa for arbitrary byte arrays, passed as ArrayBuffer and as Blob', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
+          const expected = reference(bytes);
+          expect(await toBase64(bytes.slice().buffer)).to.equal(expected);
+          expect(await toBase64(new Blob([bytes.slice()]))).to.equal(expected);
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+    it('encodes only the viewed bytes of a typed array with a nonzero byteOffset', async () => {
+      const buffer = Uint8Array.from({ length: 64 }, (_, i) => (i * 37) & 255).buffer;
+      const u8 = new Uint8Array(buffer, 5, 11);
+      expect(await toBase64(u8)).to.equal(reference(u8));
+      const u16 = new Uint16Array(buffer, 6, 7);
+      expect(await toBase64(u16)).to.equal(reference(new Uint8Array(buffer, 6, 14)));
+      const f32 = new Float32Array(buffer, 8, 3);
+      expect(await toBase64(f32)).to.equal(reference(new Uint8Array(buffer, 8, 12)));
+    });
+
+    it('encodes only the viewed bytes of a DataView', async () => {
+      const buffer = Uint8Array.from({ length: 32 }, (_, i) => 255 - i).buffer;
+      expect(await toBase64(new DataView(buffer, 3, 7))).to.equal(reference(new Uint8Array(buffer, 3, 7)));
+    });
+
+    it('encodes all of an ArrayBuffer and a Blob, padding each length correctly', async () => {
+      expect(await toBase64(new ArrayBuffer(0))).to.equal('');
+      expect(await toBase64(new Uint8Array([0xff]).buffer)).to.equal('/w==');
+      expect(await toBase64(new Uint8Array([0xff, 0xfe]).buffer)).to.equal('//4=');
+      expect(await toBase64(new Uint8Array([0xff, 0xfe, 0xfd]).buffer)).to.equal('//79');
+      expect(await toBase64(new Blob([]))).to.equal('');
+      expect(await toBase64(new Blob(['hi!'], { type: 'audio/wav' }))).to.equal('aGkh');
+    });
+
+    it('encodes 16 MiB without throwing, to the right length and content', async () => {
+      const bytes = new Uint8Array(16 * 1024 * 1024);
+      for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7 + (i >> 12)) & 255;
+      const encoded = await bytesToBase64(bytes);
+      expect(encoded.length).to.equal(4 * Math.ceil(bytes.length / 3));
+      expect(encoded.slice(0, 8)).to.equal(reference(bytes.subarray(0, 6)));
+      expect(encoded.slice(-4)).to.equal(reference(bytes.subarray(bytes.length - 1)));
+      // Compared as a boolean: a diff of two 22 MB strings would drown the report.
+      expect(encoded === reference(bytes), 'equals the reference encoding').to.equal(true);
+    });
+  });
+}
+
+describeEncoding('base64: encoding bytes', async () => base64);
+describeEncoding('base64: encoding bytes without a native toBase64', withoutNativeToBase64);
+
+describe('base64: recognising input', () => {
+  it('isBlob accepts Blob and File and rejects buffers and strings', () => {
+    expect(isBlob(new Blob(['x']))).to.equal(true);
+    expect(isBlob(new File(['x'], 'x.wav'))).to.equal(true);
+    expect(isBlob(new ArrayBuffer(1))).to.equal(false);
+    expect(isBlob('x')).to.equal(false);
+    expect(isBlob(null)).to.equal(false);
+  });
+
+  it('isBinary accepts ArrayBuffer, typed arrays and DataView, and rejects the rest', () => {
+    expect(isBinary(new ArrayBuffer(1))).to.equal(true);
+    expect(isBinary(new Uint8Array(1))).to.equal(true);
+    expect(isBinary(new DataView(new ArrayBuffer(1)))).to.equal(true);
+    for (const value of ['AAAA', [1, 2], { byteLength: 1 }, null, undefined, 3, new Blob([])]) {
+      expect(isBinary(value), String(value)).to.equal(false);
+    }
+  });
+
+  it('recognises buffers and Blobs made in another frame', () => {
+    const frame = document.createElement('iframe');
+    document.body.append(frame);
+    try {
+      const other = frame.contentWindow as unknown as typeof globalThis;
+      expect(new other.ArrayBuffer(1) instanceof ArrayBuffer).to.equal(false);
+      expect(isBinary(new other.ArrayBuffer(1))).to.equal(true);
+      expect(isBinary(new other.Uint8Array(1))).to.equal(true);
+      expect(isBlob(new other.Blob(['x']))).to.equal(true);
+    } finally {
+      frame.remove();
+    }
+  });
+});
