@@ -4,4 +4,6 @@ export default {
   exclude: ['src/**/*.test.ts'],
   outdir: '.',
   litelement: true,
+  // package.json already names the manifest; a freshness check writing elsewhere must not rewrite it.
+  packagejson: false,
 };

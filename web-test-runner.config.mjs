@@ -13,20 +13,29 @@
 //
 // Narrowing a run:
 //   npm test -- --files test/server.test.ts    one file (any web-test-runner flag passes through)
-//   BROWSERS=firefox npm test                  one browser (chromium, firefox; comma-separated)
+//   BROWSERS=firefox npm test                  one browser (chromium, firefox, webkit; comma-separated)
+//
+// WebKit is WebKitGTK's MiniBrowser behind WebKitWebDriver (WebDriver classic),
+// which scripts/test.mjs starts on an Xvfb display and names in WEBKIT_WEBDRIVER_PORT;
+// run web-test-runner through `npm test` when WebKit is among the browsers.
+//
+// test/frameworks/ mounts the element from React, Vue, Svelte, Angular, htmx and
+// a plain page; the plugins at the end compile what those need (see frameworkPlugins()).
 
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { puppeteerLauncher } from '@web/test-runner-puppeteer';
+import { webdriverLauncher } from '@web/test-runner-webdriver';
 import { startServer } from './demo/server.mjs';
-import { findBrowsers } from './scripts/browsers.mjs';
+import { findBrowsers, wantedEngines } from './scripts/browsers.mjs';
+import { frameworkPlugins } from './test/frameworks/plugins.mjs';
 
 const TEST_SERVER_MODULE = 'virtual:test-server';
 const TEST_SERVER_URL = '/__test-server.js';
 
-// One test page at a time per browser; the two browsers run side by side, one
-// per core of a small CI machine. Measured here with five test files: Chromium
+// One test page at a time per browser; two browsers run side by side, one per
+// core of a small CI machine, and the third (WebKit, last) starts when one ends. Measured here with five test files: Chromium
 // gains nothing from a second page and Firefox becomes about three times
 // slower (6 s → 18 s), so more pages would only add risk.
 const PAGES_PER_BROWSER = 1;
@@ -80,7 +89,7 @@ function wsServerPlugin() {
 
 function browserLaunchers() {
   const paths = findBrowsers();
-  const all = {
+  const launchers = {
     chromium: () =>
       chromeLauncher({
         concurrency: PAGES_PER_BROWSER,
@@ -95,11 +104,29 @@ function browserLaunchers() {
           headless: true,
         },
       }),
+    webkit: () =>
+      webdriverLauncher({
+        automationProtocol: 'webdriver',
+        hostname: '127.0.0.1',
+        port: webkitDriverPort(),
+        logLevel: 'error',
+        capabilities: {
+          browserName: 'MiniBrowser',
+          // WebKitWebDriver speaks WebDriver classic only; without this webdriverio tries BiDi first.
+          'wdio:enforceWebDriverClassic': true,
+          'webkitgtk:browserOptions': { binary: required(paths.miniBrowser, 'WEBKIT_BROWSER_PATH'), args: ['--automation'] },
+        },
+      }),
   };
-  const wanted = (process.env.BROWSERS ?? Object.keys(all).join(',')).split(',').map((b) => b.trim()).filter(Boolean);
-  const unknown = wanted.filter((b) => !(b in all));
-  if (unknown.length > 0) throw new Error(`BROWSERS: unknown ${unknown.join(', ')}; use ${Object.keys(all).join(', ')}`);
-  return wanted.map((b) => all[b]());
+  return wantedEngines().map((engine) => launchers[engine]());
+}
+
+function webkitDriverPort() {
+  const port = Number(process.env.WEBKIT_WEBDRIVER_PORT);
+  if (!Number.isInteger(port) || port <= 0) {
+    throw new Error('WebKit needs WebKitWebDriver on an X display: run the tests with `npm test` (which starts both), or leave WebKit out with BROWSERS=chromium,firefox.');
+  }
+  return port;
 }
 
 function required(path, envName) {
@@ -109,8 +136,9 @@ function required(path, envName) {
 
 export default {
   rootDir: fileURLToPath(new URL('.', import.meta.url)),
-  files: ['test/**/*.test.ts'],
-  nodeResolve: true,
+  files: ['test/**/*.test.ts', 'test/frameworks/*.test.tsx', 'test/frameworks/*.test.html'],
+  // `browser` first, as browser bundlers do: Svelte's `svelte` entry is its server build otherwise.
+  nodeResolve: { exportConditions: ['browser', 'development'] },
   browsers: browserLaunchers(),
   concurrentBrowsers: 2,
   concurrency: PAGES_PER_BROWSER,
@@ -123,5 +151,6 @@ export default {
     // tsconfig.json carries experimentalDecorators and useDefineForClassFields:
     // false, which Lit's decorators in src/ depend on.
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),
+    ...frameworkPlugins(),
   ],
 };

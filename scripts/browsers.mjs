@@ -1,9 +1,10 @@
 // Finds the real browsers the tests run in, installing them with apt when we
 // are allowed to (root on Debian/Ubuntu), or explaining what to install.
 //
-//   import { findBrowsers, ensureBrowsers } from './scripts/browsers.mjs';
-//   findBrowsers()   → { chrome: '/usr/bin/chromium' | null, firefox: ... }
-//   ensureBrowsers() → { chrome, firefox } with both found, or exits non-zero
+//   import { findBrowsers, ensureBrowsers, wantedEngines } from './scripts/browsers.mjs';
+//   wantedEngines()  → ['chromium', 'firefox', 'webkit'], or the subset named by BROWSERS=
+//   findBrowsers()   → { chrome: '/usr/bin/chromium' | null, firefox: ..., webkitDriver: ..., miniBrowser: ..., xvfb: ... }
+//   ensureBrowsers() → the programs the wanted engines need, all found, or exits non-zero
 //
 // `node scripts/browsers.mjs` runs ensureBrowsers() and prints the paths.
 
@@ -12,11 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The browsers we need. Each one: the env var that overrides the search, the
+ * The programs we need. Each one: the env var that overrides the search, the
  * usual install locations, and the Debian packages that provide it.
- * A WebKit entry would look like
- *   webkit: { env: 'WEBKIT_DRIVER_PATH', candidates: ['/usr/bin/WebKitWebDriver'], apt: ['webkit2gtk-driver', 'xvfb'] }
- * plus a launcher in web-test-runner.config.mjs.
  */
 export const BROWSERS = {
   chrome: {
@@ -44,7 +42,52 @@ export const BROWSERS = {
     ],
     apt: ['firefox-esr'],
   },
+  // WebKit is WebKitGTK's MiniBrowser, driven by WebKitWebDriver (WebDriver
+  // classic) on an Xvfb display: scripts/test.mjs starts both.
+  webkitDriver: {
+    label: 'WebKitGTK WebDriver (WebKitWebDriver)',
+    env: 'WEBKIT_DRIVER_PATH',
+    candidates: ['/usr/bin/WebKitWebDriver'],
+    apt: ['webkit2gtk-driver'],
+  },
+  miniBrowser: {
+    label: 'WebKitGTK MiniBrowser',
+    env: 'WEBKIT_BROWSER_PATH',
+    candidates: [
+      '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+      '/usr/lib/aarch64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+      '/usr/lib/x86_64-linux-gnu/webkitgtk-6.0/MiniBrowser',
+      '/usr/lib/aarch64-linux-gnu/webkitgtk-6.0/MiniBrowser',
+      '/usr/libexec/webkit2gtk-4.1/MiniBrowser',
+      '/usr/libexec/webkitgtk-6.0/MiniBrowser',
+    ],
+    apt: ['webkit2gtk-driver'],
+  },
+  xvfb: {
+    label: 'Xvfb (a virtual X display for WebKitGTK)',
+    env: 'XVFB_PATH',
+    candidates: ['/usr/bin/Xvfb'],
+    apt: ['xvfb'],
+  },
 };
+
+/** The engines `npm test` runs in, and the programs each one needs. */
+export const ENGINES = {
+  chromium: ['chrome'],
+  firefox: ['firefox'],
+  webkit: ['webkitDriver', 'miniBrowser', 'xvfb'],
+};
+
+/** The engines named by BROWSERS (comma-separated), all of them by default. Throws on an unknown name. */
+export function wantedEngines(env = process.env) {
+  const wanted = (env.BROWSERS || Object.keys(ENGINES).join(','))
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unknown = wanted.filter((name) => !(name in ENGINES));
+  if (unknown.length > 0) throw new Error(`BROWSERS: unknown ${unknown.join(', ')}; use ${Object.keys(ENGINES).join(', ')}.`);
+  return wanted;
+}
 
 function isExecutable(file) {
   try {
@@ -55,7 +98,7 @@ function isExecutable(file) {
   }
 }
 
-/** The path of one browser, or null. An env var that points nowhere is an error, not a fallback. */
+/** The path of one program, or null. An env var that points nowhere is an error, not a fallback. */
 export function findBrowser(name) {
   const { env, candidates } = BROWSERS[name];
   const fromEnv = process.env[env];
@@ -66,9 +109,9 @@ export function findBrowser(name) {
   return candidates.find(isExecutable) ?? null;
 }
 
-/** `{ chrome, firefox }`, each a path or null. Never installs anything. */
-export function findBrowsers() {
-  return Object.fromEntries(Object.keys(BROWSERS).map((name) => [name, findBrowser(name)]));
+/** Every program of `names` (default: all), each a path or null. Never installs anything. */
+export function findBrowsers(names = Object.keys(BROWSERS)) {
+  return Object.fromEntries(names.map((name) => [name, findBrowser(name)]));
 }
 
 function canInstallWithApt() {
@@ -86,7 +129,7 @@ function apt(args) {
 }
 
 function installWithApt(names) {
-  const packages = names.flatMap((name) => BROWSERS[name].apt);
+  const packages = [...new Set(names.flatMap((name) => BROWSERS[name].apt))];
   // Recommended packages are desktop extras (codecs, notification daemons);
   // headless browsers run without them.
   apt(['update']);
@@ -100,17 +143,27 @@ function explainMissing(names) {
     lines.push(`  - ${label}: install it (Debian/Ubuntu: sudo apt-get install ${packages.join(' ')})`);
     lines.push(`    or point ${env} at its executable.`);
   }
+  if (names.some((name) => ENGINES.webkit.includes(name))) {
+    lines.push(
+      'WebKit runs as WebKitGTK on Linux (Fedora: dnf install webkitgtk6.0 xorg-x11-server-Xvfb; Arch: pacman -S webkitgtk-6.0 xorg-server-xvfb).',
+      'Elsewhere, leave it out: BROWSERS=chromium,firefox npm test',
+    );
+  }
   return lines.join('\n');
 }
 
-/** Both browsers' paths; installs missing ones with apt when root on Debian/Ubuntu, otherwise exits 1. */
-export function ensureBrowsers() {
-  let found = findBrowsers();
-  let missing = Object.keys(found).filter((name) => !found[name]);
+/**
+ * The programs the wanted engines need (default: BROWSERS=, or all three);
+ * installs missing ones with apt when root on Debian/Ubuntu, otherwise exits 1.
+ */
+export function ensureBrowsers(engines = wantedEngines()) {
+  const names = [...new Set(engines.flatMap((engine) => ENGINES[engine]))];
+  let found = findBrowsers(names);
+  let missing = names.filter((name) => !found[name]);
   if (missing.length > 0 && canInstallWithApt()) {
     installWithApt(missing);
-    found = findBrowsers();
-    missing = Object.keys(found).filter((name) => !found[name]);
+    found = findBrowsers(names);
+    missing = names.filter((name) => !found[name]);
   }
   if (missing.length > 0) {
     console.error(explainMissing(missing));

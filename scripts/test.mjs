@@ -1,41 +1,93 @@
 // `npm test`: every check, in order, stopping at the first failure with its
 // exit code. Extra arguments go to web-test-runner:
 //   npm test -- --files test/server.test.ts
-//   BROWSERS=firefox npm test
+//   BROWSERS=firefox npm test                  (chromium, firefox, webkit; comma-separated)
+//
+// For WebKit it starts an Xvfb display and WebKitWebDriver on it before the
+// browser tests, and stops both afterwards, also on failure or Ctrl-C.
 
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureBrowsers } from './browsers.mjs';
+import { BROWSERS, ensureBrowsers, wantedEngines } from './browsers.mjs';
+import { startWebKit } from './webkit.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name) => fileURLToPath(new URL(`../node_modules/.bin/${name}`, import.meta.url));
+
+/** What must be stopped if we are interrupted: the running step and WebKit's helpers. */
+let current = null;
+let webkit = null;
 
 function run(command, args, env = process.env) {
   console.log(`\n$ ${[command, ...args].join(' ')}`);
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, stdio: 'inherit', env });
+    current = child;
     child.on('error', (error) => {
       console.error(`Could not start ${command}: ${error.message}`);
       resolve(127);
     });
     // A child killed by a signal has no exit code; report failure anyway.
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('exit', (code, signal) => {
+      current = null;
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
-const browsers = ensureBrowsers();
-const testEnv = { ...process.env, CHROME_PATH: browsers.chrome, FIREFOX_PATH: browsers.firefox };
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    current?.kill(signal);
+    webkit?.stopNow();
+    process.exit(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]);
+  });
+}
+process.on('exit', () => webkit?.stopNow());
+
+let engines;
+try {
+  engines = wantedEngines();
+} catch (error) {
+  console.error(error.message);
+  process.exit(2);
+}
+const programs = ensureBrowsers(engines);
+const testEnv = { ...process.env };
+for (const [name, path] of Object.entries(programs)) testEnv[BROWSERS[name].env] = path;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+async function browserTests(args, env) {
+  if (engines.includes('webkit')) {
+    webkit = await startWebKit({ xvfb: programs.xvfb, driver: programs.webkitDriver });
+    console.log(`\nWebKit: WebKitWebDriver on 127.0.0.1:${webkit.port}, Xvfb display ${webkit.display}`);
+    env = { ...env, WEBKIT_WEBDRIVER_PORT: String(webkit.port) };
+  }
+  try {
+    return await run(bin('web-test-runner'), args, env);
+  } finally {
+    await webkit?.stop();
+    webkit = null;
+  }
+}
 
 const steps = [
   ['type-check src', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
   ['type-check tests', bin('tsc'), ['-p', 'test/tsconfig.json']],
+  ['type-check framework tests', bin('tsc'), ['-p', 'test/frameworks/tsconfig.json', '--noEmit']],
   ['build', npm, ['run', 'build']],
-  ['browser tests', bin('web-test-runner'), process.argv.slice(2), testEnv],
+  ['typings (test/types)', bin('tsc'), ['-p', 'test/types/tsconfig.json']],
+  ['import without a DOM (test/node)', process.execPath, ['--test', 'test/node/']],
+  ['browser tests', browserTests, process.argv.slice(2), testEnv],
 ];
 
 for (const [name, command, args, env] of steps) {
-  const code = await run(command, args, env);
+  let code;
+  try {
+    code = typeof command === 'function' ? await command(args, env) : await run(command, args, env);
+  } catch (error) {
+    console.error(error.message);
+    code = 1;
+  }
   if (code !== 0) {
     console.error(`\nnpm test: "${name}" failed (exit code ${code}).`);
     process.exit(code);

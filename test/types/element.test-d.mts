@@ -1,0 +1,28 @@
+// The tag and its events, typed for plain TypeScript.
+import 'bricks-websocket';
+import { BricksWebSocketElement } from 'bricks-websocket/element';
+
+const socket = document.querySelector('bricks-websocket')!;
+const same: BricksWebSocketElement = socket;
+const created: BricksWebSocketElement = document.createElement('bricks-websocket');
+
+socket.addEventListener('text', (event) => event.detail.toUpperCase());
+socket.addEventListener('open', (event) => event.detail.url.length + event.detail.protocol.length);
+socket.addEventListener('close', (event) => event.detail.code.toFixed());
+socket.addEventListener('error', (event) => {
+  const kind: 'connection' | 'frame' | 'url' | 'session' | 'queue-full' | 'send' = event.detail.kind;
+  return kind;
+});
+socket.addEventListener('reconnecting', (event) => event.detail.delay * event.detail.attempt);
+socket.addEventListener('presence', (event) => event); // any other frame type: an Event
+// @ts-expect-error text's detail is a string
+socket.addEventListener('text', (event) => event.detail.toFixed());
+
+socket.wsUrl = 'wss://example.com/ws';
+socket.session = async () => 'token';
+const sent: boolean = socket.send('cursor', { x: 1 });
+const encoded: Promise<boolean> = socket.sendBase64Audio(new Uint8Array(3));
+// @ts-expect-error queueLimit is a number
+socket.queueLimit = '10';
+
+export { same, created, sent, encoded };

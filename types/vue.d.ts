@@ -1,0 +1,38 @@
+// Template typings for <bricks-websocket> in Vue 3 (checked by vue-tsc / Volar):
+// `import type {} from 'bricks-websocket/vue';` once in the app (or list it in tsconfig `types`).
+// Vue itself also needs `compilerOptions.isCustomElement` to leave the tag to the browser.
+// `@text="..."` is typed by `onText`, `:queue-limit` / `:queueLimit` by `queueLimit`.
+
+import type { DefineComponent } from 'vue';
+import type { BricksWebSocketElement, BricksWebSocketEventMap, BricksWebSocketSession } from 'bricks-websocket';
+
+/** `on<Type>` for every event of the element, as Vue names the listener of `@<type>`. */
+export type BricksWebSocketVueEvents = {
+  [K in keyof BricksWebSocketEventMap as `on${Capitalize<K>}`]?: (event: BricksWebSocketEventMap[K]) => void;
+};
+
+/** Props of `<bricks-websocket>` in a Vue template; Vue sets them as properties (`ws-url` → `wsUrl`). */
+export type BricksWebSocketVueProps = Partial<
+  Pick<
+    BricksWebSocketElement,
+    | 'wsUrl'
+    | 'withSession'
+    | 'sessionOrigins'
+    | 'protocols'
+    | 'binaryType'
+    | 'queueLimit'
+    | 'reconnectDelay'
+    | 'reconnectMaxDelay'
+    | 'maxRetries'
+    | 'stopCodes'
+    | 'heartbeat'
+    | 'heartbeatTimeout'
+    | 'heartbeatType'
+  >
+> & { session?: BricksWebSocketSession } & BricksWebSocketVueEvents;
+
+declare module 'vue' {
+  interface GlobalComponents {
+    'bricks-websocket': DefineComponent<BricksWebSocketVueProps>;
+  }
+}
