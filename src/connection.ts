@@ -46,6 +46,8 @@ export interface ConnectionHost {
 
 const HEARTBEAT_CODE = 4000;
 const HEARTBEAT_REASON = 'heartbeat timeout';
+/** How late a heartbeat timer may fire before the page counts as having been busy. */
+const LATE_TIMER_MS = 20;
 
 export class Connection {
   #host: ConnectionHost;
@@ -258,7 +260,7 @@ export class Connection {
    * pings, and a late ping is not a dead connection. Dead means a ping went out
    * `heartbeatTimeout` ago and nothing at all has arrived since.
    */
-  #beat = (): void => {
+  #beat = (confirming = false): void => {
     this.#beatTimer = undefined;
     const socket = this.#socket;
     if (this.#state !== 'open' || !socket) return;
@@ -266,6 +268,12 @@ export class Connection {
     if (!(heartbeat > 0)) return;
     const now = performance.now();
     if (!this.#answered && now - this.#pingAt >= heartbeatTimeout) {
+      // A timer that fires late means the page was busy; an answer may be queued behind it.
+      // Give it one more turn of the event loop before calling the connection dead.
+      if (!confirming && now - this.#pingAt - heartbeatTimeout > LATE_TIMER_MS) {
+        this.#beatTimer = setTimeout(this.#beat, 0, true);
+        return;
+      }
       this.#discard(HEARTBEAT_CODE, HEARTBEAT_REASON);
       this.#lost(HEARTBEAT_CODE, HEARTBEAT_REASON, false);
       return;

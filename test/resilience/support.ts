@@ -1,0 +1,145 @@
+// Shared by the resilience tests: mount an element with its events recorded from
+// the first moment, wait on those events (never on the clock), and poll the
+// server's records, which have no events to wait on.
+
+import { fixture, html } from '@open-wc/testing';
+import '../../src/bricks-websocket.js';
+import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
+import { control, type Stats } from '../helpers/server.js';
+
+/** One event the element fired, with the state it was in at that moment. */
+export interface Entry {
+  type: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  detail: any;
+  /** `el.state` inside the listener. */
+  state: string;
+  /** Whether `:state(<state>)` matched inside the listener. */
+  matchesState: boolean;
+  /** performance.now() inside the listener. */
+  at: number;
+}
+
+/** The element's own events; frame types are added per test. */
+export const LIFECYCLE = ['open', 'close', 'error', 'reconnecting', 'message'] as const;
+
+/** Records the element's events and lets a test wait for a condition on them. */
+export class EventLog {
+  readonly entries: Entry[] = [];
+  #waiters = new Set<() => void>();
+
+  constructor(readonly el: BricksWebSocketElement, types: readonly string[] = LIFECYCLE) {
+    for (const type of types) {
+      el.addEventListener(type, (event: Event) => {
+        const state = el.state;
+        this.entries.push({ type, detail: (event as CustomEvent).detail, state, matchesState: el.matches(`:state(${state})`), at: performance.now() });
+        for (const wake of [...this.#waiters]) wake();
+      });
+    }
+  }
+
+  of(type: string): Entry[] {
+    return this.entries.filter((entry) => entry.type === type);
+  }
+
+  count(type: string): number {
+    return this.of(type).length;
+  }
+
+  /** The event types in order, without `message` and `error` noise unless asked. */
+  sequence(types: readonly string[] = ['open', 'close', 'reconnecting']): string[] {
+    return this.entries.filter((entry) => types.includes(entry.type)).map((entry) => entry.type);
+  }
+
+  /** Resolves once `condition` holds: checked now and after every recorded event. */
+  until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const wake = () => {
+        if (!condition()) return;
+        this.#waiters.delete(wake);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(wake);
+        reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; state ${this.el.state}; events: ${this.sequence().join(', ') || 'none'}`));
+      }, timeoutMs);
+      this.#waiters.add(wake);
+    });
+  }
+
+  /** The n-th (1-based) event of `type`, waiting for it if it has not happened yet. */
+  async nth(type: string, n: number, timeoutMs = 5000): Promise<Entry> {
+    await this.until(() => this.count(type) >= n, `${n} "${type}" event(s)`, timeoutMs);
+    return this.of(type)[n - 1];
+  }
+}
+
+/**
+ * A `<bricks-websocket>` with these attributes, its events recorded from before it
+ * connects, put in the document by `fixture` (which removes it after the test).
+ */
+export async function mount(attributes: Record<string, string>, types: readonly string[] = LIFECYCLE): Promise<{ el: BricksWebSocketElement; log: EventLog }> {
+  const el = document.createElement('bricks-websocket');
+  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+  const log = new EventLog(el, types);
+  await fixture(html`${el}`);
+  return { el, log };
+}
+
+/** Waits a fixed time. Only for "nothing happens" checks. */
+export function quiet(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls the room's stats until `condition` holds; the server has no events to wait on. */
+export async function serverUntil(roomName: string, condition: (stats: Stats) => boolean, what: string, timeoutMs = 5000): Promise<Stats> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const stats = await control(roomName).stats();
+    if (condition(stats)) return stats;
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for the server: ${what}; it has connections ${stats.connections}, open ${stats.open}, attempts ${stats.attempts.length}, received ${stats.received.length}`);
+    }
+    await quiet(25);
+  }
+}
+
+/** The text frames the server received, parsed; binary frames and non-JSON are left out. */
+export function receivedEnvelopes(stats: Stats): { type: unknown; data: unknown }[] {
+  const envelopes: { type: unknown; data: unknown }[] = [];
+  for (const frame of stats.received) {
+    if (typeof frame !== 'string') continue;
+    try {
+      envelopes.push(JSON.parse(frame));
+    } catch {
+      // not an envelope
+    }
+  }
+  return envelopes;
+}
+
+/** The ceiling of retry n (0-based): the delay lies in [0.5, 1] times this. */
+export function ceiling(n: number, base: number, max: number): number {
+  return Math.min(max, base * 2 ** n);
+}
+
+/**
+ * Records when the element constructs each WebSocket, by putting a subclass in place of
+ * the global for the duration of a test. Firefox holds back a handshake to an endpoint
+ * whose last handshake failed (RFC 6455 §7.2.3), so the server's clock alone cannot show
+ * when the element itself decided to try.
+ */
+export function spyOnSockets(): { created: number[]; restore(): void } {
+  const Original = globalThis.WebSocket;
+  const created: number[] = [];
+  class RecordedWebSocket extends Original {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      created.push(performance.now());
+      super(url, protocols);
+    }
+  }
+  globalThis.WebSocket = RecordedWebSocket;
+  return { created, restore: () => void (globalThis.WebSocket = Original) };
+}
