@@ -8,6 +8,14 @@
 //     the server misbehave (drop, refuse, close, go silent) and inspect what it
 //     received. See `controlActions` below for the list.
 //
+// Sender identity in room mode (used by the demo, opt-in per connection): a
+// client that connects with `?name=<display name>` has its `text`,
+// `base64audio` and `base64video` frames relayed as
+//   {"type": T, "data": {"from": name, "at": <server Date.now()>, "data": D}}
+// (D is what it sent). Its other frames, and every frame of a client without
+// a name, are relayed byte for byte as before. `presence` frames also carry
+// the joining or leaving client's `name` and `people: [{id, name}]`.
+//
 // Run `node demo/server.mjs` (PORT env, default 8080), or import `startServer`.
 
 import { createServer } from 'node:http';
@@ -24,6 +32,9 @@ const ROOM_NAME = '[A-Za-z0-9_-]+';
 const WS_PATH = new RegExp(`^/ws/(${ROOM_NAME})$`);
 const CONTROL_PATH = new RegExp(`^/control/(${ROOM_NAME})/([a-z]+)$`);
 const MODES = new Set(['room', 'echo']);
+// A named client's frames of these types are relayed with its name (see the top).
+const SIGNED_TYPES = new Set(['text', 'base64audio', 'base64video']);
+const MAX_NAME_LENGTH = 40;
 
 const CLOCK_INTERVAL_MS = 1000;
 // Large enough for a `flood` frame or a batch of base64 frames, small enough
@@ -132,13 +143,16 @@ function pauseReading(ws, paused) {
   else socket.resume();
 }
 
-function presenceFrame(room, event, id) {
-  const clients = [...room.clients].filter((ws) => ws.mode === 'room').map((ws) => ws.id);
-  return JSON.stringify({ type: 'presence', data: { event, id, clients, count: clients.length } });
+function presenceFrame(room, event, id, departedName) {
+  const members = [...room.clients].filter((ws) => ws.mode === 'room');
+  const clients = members.map((ws) => ws.id);
+  const people = members.map((ws) => ({ id: ws.id, name: ws.name }));
+  const name = people.find((person) => person.id === id)?.name ?? departedName;
+  return JSON.stringify({ type: 'presence', data: { event, id, name, clients, count: clients.length, people } });
 }
 
-function announcePresence(room, event, id) {
-  const frame = presenceFrame(room, event, id);
+function announcePresence(room, event, id, departedName = null) {
+  const frame = presenceFrame(room, event, id, departedName);
   for (const ws of room.clients) {
     if (ws.mode === 'room') deliver(room, ws, frame);
   }
@@ -206,6 +220,7 @@ function handleUpgrade(state, req, socket, head) {
 
   state.wss.handleUpgrade(req, socket, head, (ws) => {
     attempt.protocol = ws.protocol || null;
+    ws.name = displayName(url.searchParams.get('name'));
     onConnection(state, room, ws, mode);
   });
 }
@@ -221,7 +236,7 @@ function onConnection(state, room, ws, mode) {
   ws.on('message', (data, isBinary) => onMessage(room, ws, data, isBinary));
   ws.on('close', () => {
     room.clients.delete(ws);
-    if (mode === 'room') announcePresence(room, 'leave', ws.id);
+    if (mode === 'room') announcePresence(room, 'leave', ws.id, ws.name);
   });
 
   if (mode === 'room') announcePresence(room, 'join', ws.id);
@@ -235,9 +250,24 @@ function onMessage(room, ws, data, isBinary) {
     deliver(room, ws, data, isBinary);
     return;
   }
+  const relayed = isBinary ? data : signed(ws, data.toString()) ?? data;
   for (const other of room.clients) {
-    if (other !== ws && other.mode === 'room') deliver(room, other, data, isBinary);
+    if (other !== ws && other.mode === 'room') deliver(room, other, relayed, isBinary);
   }
+}
+
+/** A named sender's `text`/`base64audio`/`base64video` frame, re-enveloped with its name; otherwise undefined. */
+function signed(ws, text) {
+  if (ws.name === null) return undefined;
+  const envelope = parseJson(text);
+  if (!isEnvelope(envelope) || !SIGNED_TYPES.has(envelope.type)) return undefined;
+  return JSON.stringify({ type: envelope.type, data: { from: ws.name, at: Date.now(), data: envelope.data } });
+}
+
+/** `?name=` trimmed and capped; null when absent or blank. */
+function displayName(value) {
+  const name = [...(value ?? '').trim()].slice(0, MAX_NAME_LENGTH).join('').trim();
+  return name === '' ? null : name;
 }
 
 /** Application heartbeat: `{type:"ping",data:X}` → `{type:"pong",data:X}`. */

@@ -1,0 +1,230 @@
+// End-to-end test of the demo (`npm start`): real headless Chromium, real
+// server (demo/server.mjs), the CDN builds in dist/cdn. Run `npm run build`
+// first, then `npm run test:demo` (or `node --test test/demo/`).
+//
+// Two pages of demo/index.html (alice, bob) and one of demo/classic.html
+// (carol) share a fresh room. Screenshots go to test-results/.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+import { startServer } from '../../demo/server.mjs';
+import { findBrowser } from '../../scripts/browsers.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS = `${ROOT}test-results`;
+const TIMEOUT = 15_000;
+
+const CHROME_ARGS = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-networking',
+  '--disable-gpu',
+  // Pages that are not in front keep their timers and rAF at full speed.
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+  // Chromium's sandbox cannot start as root (containers, CI).
+  ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+];
+
+const DESKTOP = { width: 1280, height: 900 };
+// Not isMobile: switching to it reloads the page, and we want this one's content.
+const PHONE = { width: 390, height: 844, deviceScaleFactor: 2 };
+
+let server;
+let browser;
+let origin;
+const room = `demo-${randomUUID().slice(0, 8)}`;
+const pageErrors = [];
+
+async function openPage(file, name) {
+  // A window each, not a tab each: a tab behind another is hidden, and hidden
+  // pages neither render (so clicks and media stall) nor run rAF.
+  const page = await browser.newPage({ type: 'window' });
+  await page.setViewport(DESKTOP);
+  page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
+  await page.goto(`${origin}/demo/${file}?room=${room}&name=${name}`);
+  await waitForState(page, 'open');
+  return page;
+}
+
+function waitForState(page, state, timeout = TIMEOUT) {
+  return page.waitForFunction((s) => document.querySelector('bricks-websocket').matches(`:state(${s})`), { timeout }, state);
+}
+
+/** The text the state badge shows: CSS generated content, set by :state() rules only. */
+function badgeText(page) {
+  return page.$eval('.badge', (badge) => getComputedStyle(badge, '::after').content.replace(/^"|"$/g, ''));
+}
+
+async function say(page, text) {
+  await page.click('#say', { count: 3 });
+  await page.type('#say', text);
+  await page.keyboard.press('Enter');
+}
+
+/** Waits until a remote chat message with this text is shown; resolves with its sender. */
+async function waitForMessage(page, text, timeout = TIMEOUT) {
+  await page.waitForFunction(
+    (t) => [...document.querySelectorAll('.msg[data-origin="remote"] .body')].some((body) => body.textContent === t),
+    { timeout },
+    text,
+  );
+  return page.evaluate((t) => {
+    const item = [...document.querySelectorAll('.msg[data-origin="remote"]')].find((msg) => msg.querySelector('.body').textContent === t);
+    return { from: item.querySelector('.who').textContent, time: item.querySelector('time').textContent };
+  }, text);
+}
+
+function countMessages(page, text) {
+  return page.$$eval('.msg .body', (bodies, t) => bodies.filter((body) => body.textContent === t).length, text);
+}
+
+async function stats() {
+  const response = await fetch(`${origin}/control/${room}/stats`);
+  return response.json();
+}
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: `${RESULTS}/${name}.png`, fullPage: true });
+}
+
+/** Positions of the controls, to prove that arriving content does not move them. */
+function controlRects(page) {
+  return page.$$eval('#say, #tone, #record-canvas, #drop, #refuse, .badge', (nodes) =>
+    nodes.map((node) => {
+      const { x, y, width, height } = node.getBoundingClientRect();
+      return `${node.id || node.className} ${Math.round(x)},${Math.round(y + scrollY)} ${Math.round(width)}x${Math.round(height)}`;
+    }),
+  );
+}
+
+describe('the demo (npm start)', () => {
+  let alice;
+  let bob;
+  let bobLayout;
+
+  before(async () => {
+    if (!existsSync(`${ROOT}dist/cdn/bricks-websocket.js`) || !existsSync(`${ROOT}dist/cdn/bricks-websocket.iife.js`)) {
+      throw new Error('dist/cdn is missing: run `npm run build` before the demo test.');
+    }
+    const executablePath = findBrowser('chrome');
+    if (!executablePath) throw new Error('No Chromium or Chrome found: install it (Debian/Ubuntu: apt-get install chromium) or set CHROME_PATH.');
+    mkdirSync(RESULTS, { recursive: true });
+    server = await startServer({ port: 0 });
+    origin = `http://127.0.0.1:${server.port}`;
+    browser = await puppeteer.launch({ executablePath, headless: true, args: CHROME_ARGS, protocolTimeout: 30_000 });
+    alice = await openPage('index.html', 'alice');
+    bob = await openPage('index.html', 'bob');
+    bobLayout = await controlRects(bob);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('the state badge says online, from CSS :state() alone', async () => {
+    assert.equal(await badgeText(alice), 'online');
+    assert.equal(await badgeText(bob), 'online');
+  });
+
+  test('a chat message typed in one page appears in the other with its sender and time', async () => {
+    await say(alice, 'hello from alice');
+    const { from, time } = await waitForMessage(bob, 'hello from alice');
+    assert.equal(from, 'alice');
+    assert.match(time, /\d/);
+    assert.equal(await countMessages(alice, 'hello from alice'), 1, 'the sender shows its own message once');
+  });
+
+  test('the test tone arrives as an <audio> whose metadata says one second', async () => {
+    await alice.click('#tone');
+    const handle = await bob.waitForFunction(
+      () => {
+        const audio = document.querySelector('.clip[data-origin="remote"] audio');
+        return audio && audio.readyState >= HTMLMediaElement.HAVE_METADATA && audio.duration;
+      },
+      { timeout: TIMEOUT },
+    );
+    const duration = await handle.jsonValue();
+    assert.ok(Math.abs(duration - 1) < 0.02, `duration ${duration} s`);
+    const frame = (await stats()).received.find((text) => text.startsWith('{"type":"base64audio"'));
+    assert.ok(frame, 'the server received a base64audio frame');
+    // "UklGR" is base64 for "RIFF": the bare WAV, with no data: prefix.
+    assert.ok(JSON.parse(frame).data.startsWith('UklGR'), 'the frame data is the WAV file in base64');
+  });
+
+  test('a canvas video clip arrives as a <video> whose metadata loads', async () => {
+    await alice.click('#record-canvas');
+    const handle = await bob.waitForFunction(
+      () => {
+        const video = document.querySelector('.clip[data-origin="remote"] video');
+        return video && video.readyState >= HTMLMediaElement.HAVE_METADATA && { width: video.videoWidth, height: video.videoHeight };
+      },
+      { timeout: 30_000 },
+    );
+    assert.deepEqual(await handle.jsonValue(), { width: 320, height: 180 });
+    assert.ok((await stats()).received.some((text) => text.startsWith('{"type":"base64video"')));
+  });
+
+  test('dropping the connection shows reconnecting, then open, and a message typed meanwhile arrives once', async () => {
+    // Bob comes back at once, alice only after 1.5-3 s, so bob is in the room
+    // when alice's queue is flushed (the server relays to those present).
+    await bob.evaluate(() => (document.querySelector('bricks-websocket').reconnectDelay = 20));
+    await alice.evaluate(() => (document.querySelector('bricks-websocket').reconnectDelay = 3000));
+
+    await alice.click('#drop');
+    await waitForState(alice, 'reconnecting');
+    assert.equal(await badgeText(alice), 'reconnecting…');
+
+    const text = `typed while down ${randomUUID().slice(0, 8)}`;
+    await say(alice, text);
+    assert.equal(await alice.$eval('bricks-websocket', (socket) => socket.queued), 1, 'the message waits in the queue');
+    assert.equal(await alice.$eval('.msg[data-pending] .body', (body) => body.textContent), text, 'and is shown as queued');
+    await alice.screenshot({ path: `${RESULTS}/demo-reconnecting.png` });
+
+    await waitForState(bob, 'open');
+    await waitForState(alice, 'open');
+    assert.equal(await badgeText(alice), 'online');
+    await waitForMessage(bob, text);
+
+    // Frames keep their order, so once a later message is in, a duplicate of
+    // the first would have been too.
+    await say(alice, 'and one after');
+    await waitForMessage(bob, 'and one after');
+    assert.equal(await countMessages(bob, text), 1, 'delivered exactly once');
+    assert.equal((await stats()).received.filter((frame) => frame.includes(text)).length, 1, 'sent exactly once');
+    assert.equal(await alice.$$eval('.msg[data-pending]', (items) => items.length), 0, 'no message is left marked queued');
+  });
+
+  test('the classic-script page sends and receives chat', async () => {
+    const carol = await openPage('classic.html', 'carol');
+    assert.equal(await carol.evaluate(() => typeof window.BricksWebSocketElement), 'function');
+    assert.equal(await badgeText(carol), 'online');
+
+    await say(carol, 'hi from the classic page');
+    assert.equal((await waitForMessage(alice, 'hi from the classic page')).from, 'carol');
+    await say(bob, 'hi carol');
+    assert.equal((await waitForMessage(carol, 'hi carol')).from, 'bob');
+    await screenshot(carol, 'demo-classic');
+  });
+
+  test('arriving messages and clips do not move the controls', async () => {
+    assert.deepEqual(await controlRects(bob), bobLayout);
+  });
+
+  test('renders on a desktop and on a phone without sideways scrolling', async () => {
+    await screenshot(alice, 'demo-alice');
+    await screenshot(bob, 'demo-bob');
+    await bob.setViewport(PHONE);
+    const overflow = await bob.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+    await screenshot(bob, 'demo-bob-phone');
+    assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
+  });
+});
