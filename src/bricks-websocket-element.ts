@@ -64,16 +64,8 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @cssstate reconnecting - Waiting to try again.
  */
 export class BricksWebSocketElement extends LitElement {
-  static override styles = css`
-    :host {
-      display: flex;
-      flex-direction: column;
-      gap: var(--bricks-websocket-gap, 0);
-    }
-    :host([hidden]) {
-      display: none;
-    }
-  `;
+  // The VBox. Written compact: the CDN bundle carries this string as it is.
+  static override styles = css`:host{display:flex;flex-direction:column;gap:var(--bricks-websocket-gap,0)}:host([hidden]){display:none}`;
 
   // Plain `static properties` rather than decorators: no decorator helper in the output,
   // and Lit wraps the hand-written wsUrl accessor below just the same.
@@ -238,8 +230,7 @@ export class BricksWebSocketElement extends LitElement {
 
   /** Closes the socket; it stays closed until `connect()`, a new `ws-url` or re-insertion. */
   close(code = 1000, reason = ''): void {
-    if (typeof code !== 'number') throw new TypeError('close(code, reason): code must be a number such as 1000 or 3000-4999.');
-    if (typeof reason !== 'string') throw new TypeError('close(code, reason): reason must be a string.');
+    if (typeof code !== 'number' || typeof reason !== 'string') throw new TypeError('close(code, reason): code is a number (1000 or 3000-4999), reason a string.');
     this.#connection.close(code, reason);
   }
 
@@ -252,7 +243,7 @@ export class BricksWebSocketElement extends LitElement {
     try {
       frame = encodeFrame(type, data);
     } catch (error) {
-      this.#fail('send', `send(${JSON.stringify(type)}) could not turn its data into JSON (a cycle or a BigInt?); pass JSON-compatible data.`, error);
+      this.#fail('send', `send(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
       return false;
     }
     return this.#enqueue(frame);
@@ -277,7 +268,7 @@ export class BricksWebSocketElement extends LitElement {
   /** Sends one frame exactly as given. */
   sendRaw(data: Payload): boolean {
     if (typeof data !== 'string' && !isBinary(data) && !isBlob(data)) {
-      throw new TypeError('sendRaw(data): data must be a string, an ArrayBuffer, a typed array or a Blob.');
+      throw new TypeError('sendRaw(data): pass a string, an ArrayBuffer, a typed array or a Blob.');
     }
     return this.#enqueue(data);
   }
@@ -315,7 +306,7 @@ export class BricksWebSocketElement extends LitElement {
       },
       (error) => {
         this.#queue.release(slot);
-        this.#fail('send', `${call} could not read its input, so nothing was sent; pass a readable Blob or a buffer.`, error);
+        this.#fail('send', `${call}: reading the input failed, so nothing was sent.`, error);
         this.#flush();
         return false;
       },
@@ -328,7 +319,7 @@ export class BricksWebSocketElement extends LitElement {
 
   #queueFull(): void {
     const limit = this.#queueLimit();
-    this.#fail('queue-full', `The send queue is full (${limit} frames wait for the socket to open), so this frame was not queued; raise queue-limit or send after the open event.`);
+    this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`);
   }
 
   // ── events ──────────────────────────────────────────────────────────────
@@ -372,7 +363,7 @@ export class BricksWebSocketElement extends LitElement {
 
   #target(): Target | TargetProblem | Promise<Target | TargetProblem> {
     if (!this.#wsUrl) {
-      return { kind: 'url', message: 'ws-url is empty; set it to the server\'s WebSocket URL before connecting.' };
+      return { kind: 'url', message: 'ws-url is empty: set it before connecting.' };
     }
     const url = resolveSocketUrl(this.#wsUrl, document.baseURI);
     if (!(url instanceof URL)) return url;
@@ -399,7 +390,7 @@ export class BricksWebSocketElement extends LitElement {
         if (typeof data !== 'string') return; // binary frames are data, not envelopes
         const frame = decodeFrame(data);
         if (frame.problem === undefined) this.#fire(frame.type, frame.data);
-        else this.#fail('frame', `A frame ${frame.problem}, so it arrived only as a message event: ${preview(data)}. Send {"type": "...", "data": ...} objects.`);
+        else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. Send {"type", "data"} objects.`);
       },
       closed: (code, reason, wasClean) => this.#fire('close', { code, reason, wasClean }),
       failed: (kind, message, error) => this.#fail(kind, message, error),

@@ -107,7 +107,7 @@ export class Connection {
     try {
       socket.close(code, reason);
     } catch (error) {
-      this.#host.failed('connection', `close(${code}, ${JSON.stringify(reason)}) was refused by the browser; use code 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000 instead.`, error);
+      this.#host.failed('connection', `close(${code}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, error);
       socket.close(1000);
     }
   }
@@ -203,7 +203,7 @@ export class Connection {
   #onError = (): void => {
     if (this.#state === 'closing') return; // closing a socket that never opened reports an error
     const message = this.#state === 'connecting'
-      ? `Could not connect to ${this.#url}: the server is unreachable or refused the handshake.`
+      ? `Could not connect to ${this.#url}: unreachable, or the handshake was refused.`
       : `The connection to ${this.#url} failed.`;
     this.#host.failed('connection', message);
   };

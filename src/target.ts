@@ -24,6 +24,7 @@ const SCHEMES: Record<string, string> = { 'ws:': 'ws:', 'wss:': 'wss:', 'http:':
 
 // RFC 6455 4.1: a subprotocol is an RFC 2616 token: visible ASCII except separators.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const TOKEN_RULE = "RFC 6455: letters, digits, !#$%&'*+-.^_`|~";
 
 /** True when `value` may be sent as a WebSocket subprotocol. */
 export function isToken(value: string): boolean {
@@ -98,17 +99,17 @@ export function buildTarget(url: URL, protocols: string, session: string | null 
   const extra = splitList(protocols);
   const bad = extra.find((p) => !isToken(p));
   if (bad !== undefined) {
-    return { kind: 'url', message: `protocols entry ${JSON.stringify(bad)} is not a valid subprotocol token; use letters, digits and !#$%&'*+-.^_\`|~ only.` };
+    return { kind: 'url', message: `protocols: ${JSON.stringify(bad)} is not a subprotocol token (${TOKEN_RULE}).` };
   }
   if (!withSession) return { url: url.href, protocols: [...new Set(extra)] };
   if (typeof session !== 'string' || session === '') {
-    return { kind: 'session', message: 'with-session is set but there is no session; set the session property or sign in first.' };
+    return { kind: 'session', message: 'with-session is set but there is no session: set the session property.' };
   }
   if (!isToken(session)) {
-    return { kind: 'session', message: 'The session is not a valid subprotocol token (RFC 6455 4.1); use a token of letters, digits and !#$%&\'*+-.^_`|~ only (base64url, not base64).' };
+    return { kind: 'session', message: `The session is not a subprotocol token (${TOKEN_RULE}): use base64url, not base64.` };
   }
   if (!sessionAllowed(url, pageOrigin, sessionOrigins)) {
-    return { kind: 'session', message: `Refusing to send the session to ${pageFormOrigin(url)}: it is not this page's origin; add it to session-origins if it is trusted.` };
+    return { kind: 'session', message: `Session withheld from ${pageFormOrigin(url)}, not this page's origin: list it in session-origins if trusted.` };
   }
   return { url: url.href, protocols: [...new Set([session, ...extra])] };
 }
