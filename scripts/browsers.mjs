@@ -130,10 +130,10 @@ function apt(args) {
 
 function installWithApt(names) {
   const packages = [...new Set(names.flatMap((name) => BROWSERS[name].apt))];
-  // Recommended packages are desktop extras (codecs, notification daemons);
-  // headless browsers run without them.
+  // With their recommended packages (fonts, codecs, GL): the demo test plays
+  // audio and video and looks at layout, and this is the set the suite was run with.
   apt(['update']);
-  apt(['install', '-y', '--no-install-recommends', ...packages]);
+  apt(['install', '-y', ...packages]);
 }
 
 function explainMissing(names) {
