@@ -1,0 +1,105 @@
+// Builds what the bench page loads, into bench/out/ (gitignored), without touching dist/:
+// other people's test runs read dist/ while the bench runs.
+//   bench/out/dist/   tsc's output for src/ (as `npm run build` makes dist/)
+//   bench/out/cdn/    both CDN bundles, by the project's own rollup.config.mjs with paths redirected
+//   bench/out/alts.js partysocket/ws and reconnecting-websocket for the page
+// And measures sizes: min, min+gzip, min+brotli.
+
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { rollup } from 'rollup';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const OUT = path.join(REPO, 'bench/out');
+
+/**
+ * tsc then rollup, exactly as `npm run build`, but into bench/out. With `tryRepo` (a scratch
+ * copy of this repository with a proposed src/ change), builds that copy into bench/out/try/.
+ */
+export async function buildElement(tryRepo = null) {
+  await buildCdn(REPO, OUT);
+  if (tryRepo) await buildCdn(path.resolve(tryRepo), path.join(OUT, 'try'));
+  await esbuild.build({
+    entryPoints: [path.join(REPO, 'bench/alts.entry.mjs')],
+    outfile: path.join(OUT, 'alts.js'),
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    logLevel: 'warning',
+  });
+}
+
+async function buildCdn(repo, out) {
+  const dist = path.join(repo, 'dist');
+  const outDist = path.join(out, 'dist');
+  rmSync(outDist, { recursive: true, force: true });
+  execFileSync(path.join(REPO, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json', '--outDir', outDist, '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false'], { cwd: repo, stdio: 'inherit' });
+  const { default: configs } = await import(path.join(repo, 'rollup.config.mjs'));
+  // Anything the config reads from dist/ comes from out/dist/ instead.
+  const redirect = {
+    name: 'bench-redirect-dist',
+    resolveId(id, importer) {
+      if (id.startsWith('\0')) return null;
+      const abs = path.isAbsolute(id) ? id : path.resolve(importer ? path.dirname(importer) : repo, id);
+      return abs.startsWith(dist + path.sep) ? path.join(outDist, path.relative(dist, abs)) : null;
+    },
+  };
+  for (const config of configs) {
+    const bundle = await rollup({ ...config, input: config.input, plugins: [redirect, ...config.plugins] });
+    await bundle.write({ ...config.output, file: path.join(out, 'cdn', path.basename(config.output.file)) });
+    await bundle.close();
+  }
+}
+
+/** Bundled and minified by esbuild, the same way for every package. */
+async function minified(entry, external = []) {
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    external,
+    write: false,
+    absWorkingDir: REPO,
+    tsconfig: path.join(REPO, 'tsconfig.json'),
+    logLevel: 'error',
+  });
+  return result.outputFiles[0].contents;
+}
+
+function sizes(bytes) {
+  return {
+    min: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length,
+  };
+}
+
+const LIT = ['lit', 'lit/*', '@lit/*', 'lit-html', 'lit-html/*', 'lit-element', 'lit-element/*'];
+
+/** Sizes of the element, its CDN bundles and the alternatives; call after buildElement(). */
+export async function measureSizes(tryRepo = null) {
+  const tried = tryRepo
+    ? [
+        { id: 'element-try', label: 'the same, with the proposed src/ change (--try)', ...sizes(await minified(path.join(path.resolve(tryRepo), 'src/index.ts'), LIT)) },
+        { id: 'cdn-esm-try', label: 'the ES module CDN bundle, with the proposed change (--try)', ...sizes(readFileSync(path.join(OUT, 'try/cdn/bricks-websocket.js'))) },
+      ]
+    : [];
+  const rows = [
+    { id: 'element', label: '`bricks-websocket` module graph (src/index.ts, lit external)', ...sizes(await minified('src/index.ts', LIT)) },
+    ...tried,
+    { id: 'cdn-esm', label: '`dist/cdn/bricks-websocket.js` (lit bundled, as shipped)', ...sizes(readFileSync(path.join(OUT, 'cdn/bricks-websocket.js'))) },
+    { id: 'cdn-iife', label: '`dist/cdn/bricks-websocket.iife.js` (lit bundled, as shipped)', ...sizes(readFileSync(path.join(OUT, 'cdn/bricks-websocket.iife.js'))) },
+    { id: 'lit', label: 'lit alone (for reference)', ...sizes(await minified('lit')) },
+    { id: 'partysocket', label: 'partysocket', ...sizes(await minified('partysocket')) },
+    { id: 'reconnecting-websocket', label: 'reconnecting-websocket', ...sizes(await minified('reconnecting-websocket')) },
+    { id: 'htmx-ext-ws', label: 'htmx-ext-ws (htmx.org external)', ...sizes(await minified('htmx-ext-ws', ['htmx.org'])) },
+    { id: 'htmx-ext-ws+htmx', label: 'htmx-ext-ws with htmx.org', ...sizes(await minified('htmx-ext-ws')) },
+  ];
+  return rows;
+}

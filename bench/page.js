@@ -1,0 +1,309 @@
+// In-page half of the benchmark. bench/run.mjs loads bench/page.html in Chromium and calls
+// `window.bench.<measurement>(contender, ...)` once per contender per round; each call
+// measures one contender once and returns plain numbers.
+
+import './out/cdn/bricks-websocket.js';
+import { PartySocket, ReconnectingWebSocket } from './out/alts.js';
+
+// `npm run bench -- --try=DIR` also loads a scratch copy's build as <bricks-websocket-try>.
+const tried = new URLSearchParams(location.search).has('try') ? await import('./out/try/cdn/bricks-websocket.js') : null;
+if (tried) customElements.define('bricks-websocket-try', tried.BricksWebSocketElement);
+const isElement = (contender) => contender === 'element' || contender === 'element-try';
+
+const gc = () => globalThis.gc?.();
+const now = () => performance.now();
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** What every contender's `tick` handler does: read the data, count, stop the clock at n. */
+function counter(n) {
+  let count = 0;
+  let sum = 0;
+  let t0 = 0;
+  let resolve;
+  const done = new Promise((r) => (resolve = r));
+  const onTick = (data) => {
+    if (count === 0) t0 = now();
+    sum += data.seq;
+    if (++count === n) resolve({ ms: now() - t0, count, sum });
+  };
+  return { onTick, done };
+}
+
+const opened = (target) => new Promise((resolve, reject) => {
+  target.addEventListener('open', resolve, { once: true });
+  target.addEventListener('error', (e) => reject(new Error(`socket error: ${e.detail?.message ?? e.type}`)), { once: true });
+});
+const closed = (target) => new Promise((resolve) => target.addEventListener('close', resolve, { once: true }));
+
+function element(url, contender = 'element') {
+  const el = document.createElement(contender === 'element-try' ? 'bricks-websocket-try' : 'bricks-websocket');
+  el.wsUrl = url;
+  return el;
+}
+
+/** partysocket / reconnecting-websocket: the wrapper, then JSON.parse and an EventTarget dispatch. */
+function viaWrapper(Socket, url, onTick) {
+  const socket = new Socket(url, [], { maxRetries: 0, startClosed: false });
+  const events = new EventTarget();
+  events.addEventListener('tick', (e) => onTick(e.detail));
+  socket.addEventListener('message', (e) => {
+    const frame = JSON.parse(e.data);
+    events.dispatchEvent(new CustomEvent(frame.type, { detail: frame.data }));
+  });
+  return socket;
+}
+
+// ── 1. receive ────────────────────────────────────────────────────────────
+
+async function receive(contender, url, n) {
+  gc();
+  const { onTick, done } = counter(n);
+  let stop;
+  if (contender === 'raw') {
+    const ws = new WebSocket(url);
+    ws.onmessage = (e) => {
+      const frame = JSON.parse(e.data);
+      if (frame.type === 'tick') onTick(frame.data);
+    };
+    await opened(ws);
+    ws.send('go');
+    stop = async () => { const c = closed(ws); ws.close(); await c; };
+  } else if (isElement(contender)) {
+    const el = element(url, contender);
+    el.addEventListener('tick', (e) => onTick(e.detail));
+    const open = opened(el);
+    document.body.append(el);
+    await open;
+    el.sendRaw('go');
+    stop = async () => { const c = closed(el); el.remove(); await c; };
+  } else {
+    const socket = viaWrapper(contender === 'partysocket' ? PartySocket : ReconnectingWebSocket, url, onTick);
+    await opened(socket);
+    socket.send('go');
+    stop = async () => { const c = closed(socket); socket.close(); await c; };
+  }
+  const result = await done;
+  await stop();
+  return result;
+}
+
+// ── 2. dispatch without the network ───────────────────────────────────────
+
+let frames = [];
+function makeFrames(n) {
+  if (frames.length !== n) {
+    frames = Array.from({ length: n }, (_, i) =>
+      `{"type":"tick","data":{"seq":${100000 + (i % 900000)},"at":1732550000000,"value":0.123456,"ok":true}}`);
+  }
+  return frames;
+}
+
+/** Stands in for the global WebSocket while the element dials, so frames can be handed to it directly. */
+class FakeWebSocket {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSING = 2;
+  static CLOSED = 3;
+  static last = null;
+  constructor(url) {
+    this.url = url;
+    this.protocol = '';
+    this.readyState = 0;
+    this.binaryType = 'blob';
+    this.bufferedAmount = 0;
+    this.onopen = this.onmessage = this.onerror = this.onclose = null;
+    FakeWebSocket.last = this;
+  }
+  send() {}
+  close(code = 1000, reason = '') {
+    this.readyState = 3;
+    queueMicrotask(() => this.onclose?.({ code, reason, wasClean: true }));
+  }
+}
+
+async function dispatch(contender, n) {
+  const list = makeFrames(n);
+  gc();
+  const { onTick } = counter(n);
+  if (contender === 'parse') {
+    const t0 = now();
+    for (let i = 0; i < n; i++) {
+      const frame = JSON.parse(list[i]);
+      if (frame.type === 'tick') onTick(frame.data);
+    }
+    return { ms: now() - t0 };
+  }
+  const real = globalThis.WebSocket;
+  globalThis.WebSocket = FakeWebSocket;
+  try {
+    const el = element('ws://127.0.0.1:9/fake', contender);
+    el.addEventListener('tick', (e) => onTick(e.detail));
+    document.body.append(el);
+    const fake = FakeWebSocket.last;
+    fake.readyState = 1;
+    fake.onopen({ type: 'open' });
+    const deliver = fake.onmessage;
+    const t0 = now();
+    for (let i = 0; i < n; i++) deliver({ data: list[i] });
+    const ms = now() - t0;
+    el.remove();
+    await nextTask();
+    return { ms };
+  } finally {
+    globalThis.WebSocket = real;
+  }
+}
+
+// ── 3. send ───────────────────────────────────────────────────────────────
+
+async function send(contender, url, n) {
+  gc();
+  let target;
+  let sendOne;
+  let stop;
+  if (contender === 'raw') {
+    const ws = new WebSocket(url);
+    await opened(ws);
+    target = ws;
+    sendOne = (type, data) => ws.send(JSON.stringify({ type, data }));
+    stop = async () => { const c = closed(ws); ws.close(); await c; };
+  } else {
+    const el = element(url, contender);
+    const open = opened(el);
+    document.body.append(el);
+    await open;
+    target = el;
+    sendOne = (type, data) => el.send(type, data);
+    stop = async () => { const c = closed(el); el.remove(); await c; };
+  }
+  const done = new Promise((resolve) => {
+    if (contender === 'raw') target.onmessage = (e) => resolve(JSON.parse(e.data).data);
+    else target.addEventListener('done', (e) => resolve(e.detail), { once: true });
+  });
+  const t0 = now();
+  for (let i = 0; i < n; i++) sendOne('tick', { seq: i, at: 1732550000000, value: 0.123456, ok: true });
+  const loopMs = now() - t0;
+  const server = await done;
+  const ms = now() - t0;
+  await stop();
+  if (server.count !== n) throw new Error(`server counted ${server.count} of ${n}`);
+  return { ms, loopMs, bytes: server.bytes };
+}
+
+// ── 4. base64 ─────────────────────────────────────────────────────────────
+
+let audio = null;
+function audioBuffer(bytes) {
+  if (audio?.byteLength !== bytes) {
+    audio = new Uint8Array(bytes);
+    let x = 0x9e3779b9;
+    for (let i = 0; i < bytes; i++) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      audio[i] = x & 255;
+    }
+  }
+  return audio;
+}
+
+/**
+ * Times `work`, and the longest gap between tasks meanwhile (a MessageChannel ping-pong, one
+ * message in flight). The runner also reads the longest task from a Chrome trace; the probe's
+ * wall-clock gap is kept as a cross-check.
+ */
+async function timed(work) {
+  const channel = new MessageChannel();
+  let last = now();
+  let longest = 0;
+  let running = true;
+  channel.port1.onmessage = () => {
+    const t = now();
+    longest = Math.max(longest, t - last);
+    last = t;
+    if (running) channel.port2.postMessage(null);
+  };
+  channel.port2.postMessage(null);
+  await nextTask();
+  const t0 = now();
+  await work();
+  const ms = now() - t0;
+  await nextTask();
+  running = false;
+  longest = Math.max(longest, now() - last);
+  channel.port1.close();
+  return { ms, probeGapMs: longest };
+}
+
+const envelope = (type, base64) => `{"type":"${type}","data":"${base64}"}`;
+
+async function base64(contender, url, bytes) {
+  const buffer = audioBuffer(bytes);
+  if (contender === 'toBase64' && typeof Uint8Array.prototype.toBase64 !== 'function') return null;
+  gc();
+  let result;
+  if (isElement(contender)) {
+    const el = element(url, contender);
+    const open = opened(el);
+    document.body.append(el);
+    await open;
+    const done = new Promise((resolve) => el.addEventListener('done', (e) => resolve(e.detail), { once: true }));
+    result = await timed(() => el.sendBase64Audio(buffer.buffer));
+    result.server = await done;
+    const c = closed(el);
+    el.remove();
+    await c;
+  } else {
+    const ws = new WebSocket(url);
+    await opened(ws);
+    const done = new Promise((resolve) => (ws.onmessage = (e) => resolve(JSON.parse(e.data).data)));
+    result = await timed(async () => {
+      if (contender === 'toBase64') {
+        ws.send(envelope('base64audio', buffer.toBase64()));
+      } else {
+        const url = await new Promise((resolve, reject) => {
+          const reader = new FileReader();
+          reader.onload = () => resolve(reader.result);
+          reader.onerror = () => reject(reader.error);
+          reader.readAsDataURL(new Blob([buffer]));
+        });
+        ws.send(envelope('base64audio', url.slice(url.indexOf(',') + 1)));
+      }
+    });
+    result.server = await done;
+    const c = closed(ws);
+    ws.close();
+    await c;
+  }
+  return result;
+}
+
+// ── 6. memory ─────────────────────────────────────────────────────────────
+
+/** `cycles` times: create, connect, receive the server's hello frame, remove. */
+async function cycles(contender, url, count) {
+  for (let i = 0; i < count; i++) {
+    if (isElement(contender)) {
+      const el = element(url, contender);
+      const hello = new Promise((resolve) => el.addEventListener('hello', resolve, { once: true }));
+      document.body.append(el);
+      await hello;
+      el.remove();
+    } else {
+      const ws = new WebSocket(url);
+      await new Promise((resolve) => (ws.onmessage = resolve));
+      ws.onmessage = null;
+      ws.close(1000);
+    }
+  }
+  await nextTask();
+  return { count };
+}
+
+window.bench = {
+  receive,
+  dispatch,
+  send,
+  base64,
+  cycles,
+  hasToBase64: () => typeof Uint8Array.prototype.toBase64 === 'function',
+};
+window.benchReady = true;

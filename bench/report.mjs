@@ -1,0 +1,107 @@
+// Turns bench results into verdicts against the targets of issue 5, and into one markdown table.
+
+const KB = 1024; // sizes: 1 KB = 1,024 bytes
+const fmtInt = (x) => Math.round(x).toLocaleString('en-US');
+const fmtKB = (bytes) => `${(bytes / KB).toFixed(2)} KB`;
+const fmtMs = (ms) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+const mark = (ok) => (ok === undefined ? '' : ok ? '✓' : '✗');
+
+/** Target by target: `{ok, detail}`; absent measurements are skipped. */
+export function judge(results) {
+  const m = results.measurements;
+  const v = {};
+  if (m.receive) {
+    const c = m.receive.contenders;
+    v.receive = {
+      ok: c.element.ratio >= 0.95 && c.element.framesPerSecond > c.partysocket.framesPerSecond && c.element.framesPerSecond > c['reconnecting-websocket'].framesPerSecond,
+      detail: `element ${c.element.ratio.toFixed(2)} of floor (target ≥ 0.95); partysocket ${c.partysocket.ratio.toFixed(2)}, reconnecting-websocket ${c['reconnecting-websocket'].ratio.toFixed(2)}`,
+    };
+  }
+  if (m.dispatch) v.dispatch = { ok: m.dispatch.overheadNsPerFrame < 1000, detail: `${fmtInt(m.dispatch.overheadNsPerFrame)} ns/frame over JSON.parse (target < 1,000)` };
+  if (m.send) v.send = { ok: m.send.contenders.element.ratio >= 0.95, detail: `${m.send.contenders.element.ratio.toFixed(2)} of raw (target ≥ 0.95)` };
+  if (m.base64) {
+    const e = m.base64.contenders.element;
+    v.base64 = {
+      ok: m.base64.ratioToFastestNative <= 1.5 && e.worstLongestTaskCpuMs <= 50,
+      detail: `${m.base64.ratioToFastestNative.toFixed(2)}× ${m.base64.fastestNative} (target ≤ 1.5×); longest main-thread task ${fmtMs(e.worstLongestTaskCpuMs)} CPU, ${fmtMs(e.worstLongestTaskMs)} wall (target ≤ 50 ms)`,
+    };
+  }
+  if (m.size) {
+    const row = (id) => m.size.rows.find((r) => r.id === id);
+    v.sizeElement = { ok: row('element').gzip <= 3.5 * KB, detail: `${fmtKB(row('element').gzip)} min+gzip (target ≤ 3.50 KB)` };
+    v.sizeCdn = { ok: row('cdn-esm').gzip <= 10 * KB, detail: `${fmtKB(row('cdn-esm').gzip)} min+gzip (target ≤ 10.00 KB)` };
+  }
+  if (m.memory) {
+    const e = m.memory.contenders.element;
+    v.memory = { ok: e.socketsLeft === 0 && e.maxHeapGrowth < KB * KB, detail: `${e.socketsLeft} sockets left, heap ${signedKB(e.heapGrowth)} median, ${signedKB(e.maxHeapGrowth)} worst (target < 1 MB)` };
+  }
+  return v;
+}
+
+const signedKB = (bytes) => `${bytes >= 0 ? '+' : '−'}${fmtKB(Math.abs(bytes))}`;
+
+export function formatTable(results) {
+  const m = results.measurements;
+  const v = results.verdicts;
+  const { settings } = results;
+  const rows = [];
+  const row = (...cells) => rows.push(`| ${cells.join(' | ')} |`);
+
+  if (m.receive) {
+    const c = m.receive.contenders;
+    const title = `Receive ${fmtInt(settings.n)} frames`;
+    const line = (id, label, first, target, ok) => row(first ? title : '', label, `${fmtInt(c[id].framesPerSecond)} frames/s`, c[id].ratio.toFixed(2), target, mark(ok));
+    line('raw', 'raw `WebSocket` + `JSON.parse` + call (floor)', true, '', undefined);
+    line('element', '`<bricks-websocket>` + `tick` listener', false, '≥ 0.95, ahead of both libraries', v.receive.ok);
+    if (c['element-try']) line('element-try', '`<bricks-websocket>`, proposed change (`--try`)', false, '', undefined);
+    line('partysocket', 'partysocket + `JSON.parse` + `EventTarget`', false, '', undefined);
+    line('reconnecting-websocket', 'reconnecting-websocket + `JSON.parse` + `EventTarget`', false, '', undefined);
+  }
+  if (m.dispatch) {
+    const c = m.dispatch.contenders;
+    row(`Dispatch ${fmtInt(settings.n)} frames, no network`, '`JSON.parse` + call', `${fmtInt(c.parse.nsPerFrame)} ns/frame`, '', '', '');
+    row('', 'the element\'s message path (fake socket)', `${fmtInt(c.element.nsPerFrame)} ns/frame`, `+${fmtInt(m.dispatch.overheadNsPerFrame)} ns/frame`, '< 1,000 ns/frame over `JSON.parse`', mark(v.dispatch.ok));
+    if (c['element-try']) row('', 'the same, proposed change (`--try`)', `${fmtInt(c['element-try'].nsPerFrame)} ns/frame`, `+${fmtInt(c['element-try'].overheadNsPerFrame)} ns/frame`, '', '');
+  }
+  if (m.send) {
+    const c = m.send.contenders;
+    const cell = (id) => `${fmtInt(c[id].framesPerSecond)} frames/s (calls: ${fmtInt(c[id].loopNsPerCall)} ns each)`;
+    row(`Send ${fmtInt(settings.n)} frames until the server has all`, '`ws.send(JSON.stringify({type, data}))`', cell('raw'), '1.00', '', '');
+    row('', '`element.send(type, data)`', cell('element'), c.element.ratio.toFixed(2), '≥ 0.95', mark(v.send.ok));
+    if (c['element-try']) row('', '`element.send`, proposed change (`--try`)', cell('element-try'), c['element-try'].ratio.toFixed(2), '', '');
+  }
+  if (m.base64) {
+    const c = m.base64.contenders;
+    const cell = (id) => `${fmtMs(c[id].ms)}; longest task ${fmtMs(c[id].longestTaskCpuMs)} CPU, ${fmtMs(c[id].longestTaskMs)} wall (worst of ${settings.rounds}: ${fmtMs(c[id].worstLongestTaskCpuMs)} CPU)`;
+    const title = `Base64 of ${settings.base64Bytes / 2 ** 20} MiB, encoded and handed to the socket`;
+    let first = true;
+    if (c.toBase64) { row(title, '`Uint8Array.prototype.toBase64`', cell('toBase64'), '', '', ''); first = false; }
+    row(first ? title : '', '`FileReader.readAsDataURL`', cell('FileReader'), '', '', '');
+    row('', '`sendBase64Audio(buffer)`', cell('element'), `${m.base64.ratioToFastestNative.toFixed(2)}× fastest`, '≤ 1.5× fastest native, no block > 50 ms', mark(v.base64.ok));
+    if (c['element-try']) row('', '`sendBase64Audio`, proposed change (`--try`)', cell('element-try'), `${c['element-try'].ratioToFastestNative.toFixed(2)}× fastest`, '', '');
+  }
+  if (m.size) {
+    const targets = { element: ['≤ 3.50 KB min+gzip', v.sizeElement.ok], 'cdn-esm': ['≤ 10.00 KB min+gzip', v.sizeCdn.ok] };
+    m.size.rows.forEach((r, i) => {
+      const [target = '', ok] = targets[r.id] ?? [];
+      row(i === 0 ? 'Size: min / min+gzip / min+brotli' : '', r.label, `${fmtKB(r.min)} / **${fmtKB(r.gzip)}** / ${fmtKB(r.brotli)}`, '', target, mark(ok));
+    });
+  }
+  if (m.memory) {
+    const c = m.memory.contenders;
+    const cell = (id) => `heap ${signedKB(c[id].heapGrowth)} (worst ${signedKB(c[id].maxHeapGrowth)}), ${c[id].socketsLeft} sockets left, DOM nodes ${c[id].nodeGrowth >= 0 ? '+' : ''}${c[id].nodeGrowth}, listeners ${c[id].listenerGrowth >= 0 ? '+' : ''}${c[id].listenerGrowth}`;
+    row(`Memory: ${fmtInt(settings.cycles)} cycles of create, connect, receive a frame, remove`, '`<bricks-websocket>`', cell('element'), '', 'no socket left, heap < 1 MB', mark(v.memory.ok));
+    if (c['element-try']) row('', '`<bricks-websocket>`, proposed change (`--try`)', cell('element-try'), '', '', '');
+    row('', 'raw `WebSocket` (reference)', cell('raw'), '', '', '');
+  }
+
+  const { machine } = results;
+  const header = [
+    `${results.browserPath.split('/').pop()} ${results.browser.replace(/^(Headless)?Chrome\//, '')}, headless; ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${results.node}.`,
+    `Medians of ${settings.rounds} interleaved rounds after a warm-up; load average ${results.loadBefore[0]} before, ${results.loadAfter[0]} after; ${results.date.slice(0, 10)}.`,
+    '',
+    '| Measurement | Contender | Median | vs. reference | Target | |',
+    '|---|---|---|---|---|---|',
+  ];
+  return [...header, ...rows].join('\n');
+}

@@ -1,0 +1,356 @@
+// `npm run bench`: speed, size and memory of <bricks-websocket>, side by side with the
+// raw WebSocket floor and the alternatives (issue 5).
+//
+// One Chromium (the system's, headless), one bench server (bench/server.mjs), one page
+// (bench/page.html). Every comparison runs its contenders interleaved, A B A B, for five
+// rounds after one unmeasured warm-up, and reports medians.
+//
+//   npm run bench                         everything; table on stdout, bench/results.json
+//   npm run bench -- --readme             also writes the table into README.md's Performance section
+//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 size memory)
+//   npm run bench -- --rounds=3 --n=50000 quicker, for development (not comparable)
+//   npm run bench -- --try=/tmp/bench-try also measures a scratch copy of this repository (a
+//                                         proposed src/ change) as an extra contender `element-try`
+//   npm run bench -- --profile=receive    CPU profile of the element's part of round 1, written to
+//                                         bench/out/<name>-<contender>.cpuprofile, top functions
+//                                         printed; --profile=receive:raw profiles another contender
+
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+import { findBrowser } from '../scripts/browsers.mjs';
+import { buildElement, measureSizes } from './build.mjs';
+import { startBenchServer } from './server.mjs';
+import { formatTable, judge } from './report.mjs';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const ALL = ['receive', 'dispatch', 'send', 'base64', 'size', 'memory'];
+
+const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
+  const [key, value = 'true'] = arg.replace(/^--/, '').split('=');
+  return [key, value];
+}));
+const ROUNDS = Number(args.rounds ?? 5);
+const N = Number(args.n ?? 200_000);
+const BASE64_BYTES = 16 * 1024 * 1024;
+const CYCLES = Number(args.cycles ?? 1000);
+const only = args.only ? args.only.split(',') : ALL;
+const [profile = null, profiled = 'element'] = (args.profile ?? '').split(':').map((x) => x || null);
+const TRY = args.try ?? null;
+const withTry = (list) => (TRY ? list.flatMap((c) => (c === 'element' ? ['element', 'element-try'] : [c])) : list);
+const EVALUATE_TIMEOUT_MS = Number(args.timeout ?? 120) * 1000;
+
+const median = (values) => {
+  const sorted = values.filter((v) => v != null).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
+const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
+
+async function main() {
+  const started = Date.now();
+  const loadBefore = load();
+  log(`load average ${loadBefore.join(' ')} on ${os.cpus().length} cores`);
+  log('building bench/out (tsc, rollup, esbuild)…');
+  await buildElement(TRY);
+
+  const server = await startBenchServer();
+  const chrome = findBrowser('chrome');
+  if (!chrome) throw new Error('No Chromium or Chrome found; install chromium or set CHROME_PATH (see scripts/browsers.mjs).');
+  const browser = await puppeteer.launch({
+    executablePath: chrome,
+    headless: true,
+    protocolTimeout: 600_000,
+    args: [
+      '--disable-background-networking',
+      '--disable-gpu',
+      '--disable-background-timer-throttling',
+      '--disable-renderer-backgrounding',
+      '--disable-backgrounding-occluded-windows',
+      '--no-first-run',
+      '--js-flags=--expose-gc',
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+    ],
+  });
+  const results = {
+    date: new Date().toISOString(),
+    browser: await browser.version(),
+    browserPath: chrome,
+    machine: machine(),
+    node: process.version,
+    loadBefore,
+    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, try: TRY },
+    measurements: {},
+  };
+  try {
+    const page = await browser.newPage();
+    page.on('pageerror', (error) => log('page error:', error.message));
+    page.on('console', (msg) => msg.type() === 'error' && log('page console:', msg.text()));
+    await page.goto(`${server.origin}/bench/page.html${TRY ? '?try' : ''}`);
+    await page.waitForFunction('window.benchReady === true');
+    const cdp = await page.createCDPSession();
+    const ctx = { page, cdp, server, results };
+
+    for (const name of only) {
+      const t0 = Date.now();
+      log(`── ${name}`);
+      results.measurements[name] = await MEASUREMENTS[name](ctx);
+      log(`   ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  results.loadAfter = load();
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  results.verdicts = judge(results);
+
+  const table = formatTable(results);
+  process.stdout.write(`${table}\n`);
+  mkdirSync(path.join(REPO, 'bench'), { recursive: true });
+  writeFileSync(path.join(REPO, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  log(`bench/results.json written; ${results.seconds} s; load average after ${results.loadAfter.join(' ')}`);
+  if (args.readme) writeReadme(table);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model?.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+/** Runs `once(contender, round)` for every contender in every round, interleaved, after a warm-up round. */
+async function interleaved(contenders, once, { warmup = once } = {}) {
+  for (const c of contenders) await warmup(c, -1);
+  const runs = Object.fromEntries(contenders.map((c) => [c, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of contenders) runs[c].push(await once(c, round));
+  }
+  return runs;
+}
+
+/** Profiles `work` with the CDP sampling profiler when --profile names this measurement. */
+async function maybeProfile(ctx, name, contender, round, work) {
+  if (profile !== name || contender !== profiled || round !== 0) return work();
+  await ctx.cdp.send('Profiler.enable');
+  await ctx.cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+  await ctx.cdp.send('Profiler.start');
+  const result = await work();
+  const { profile: cpuProfile } = await ctx.cdp.send('Profiler.stop');
+  const file = path.join(REPO, 'bench/out', `${name}-${contender}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(cpuProfile));
+  log(`   profile: ${path.relative(REPO, file)}`);
+  log(summarizeProfile(cpuProfile));
+  return result;
+}
+
+/** Self time per function, largest first. */
+function summarizeProfile(cpuProfile) {
+  const byNode = new Map(cpuProfile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const deltas = cpuProfile.timeDeltas;
+  let total = 0;
+  cpuProfile.samples.forEach((id, i) => {
+    const dt = deltas[i + 1] ?? 0;
+    const { functionName, url, lineNumber, columnNumber } = byNode.get(id).callFrame;
+    const key = `${functionName || '(anonymous)'} ${url ? `${path.basename(url)}:${lineNumber + 1}:${columnNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  return rows.map(([key, us]) => `   ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(1).padStart(7)} ms  ${key}`).join('\n');
+}
+
+/** page.evaluate with a deadline, so a stuck contender fails the run instead of hanging it. */
+function evaluate(ctx, label, fn, ...params) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${label}: no result after ${EVALUATE_TIMEOUT_MS / 1000} s`)), EVALUATE_TIMEOUT_MS);
+  });
+  return Promise.race([ctx.page.evaluate(fn, ...params), deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The longest task on the page's main thread from a Chrome trace ('toplevel' category): wall
+ * time, and thread CPU time, which a busy machine that deschedules the renderer cannot inflate.
+ */
+function longestTask(trace) {
+  const events = trace.traceEvents ?? trace;
+  // Several renderers have a CrRendererMain; the page's is the one that worked the most.
+  const mains = new Map(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => [`${e.pid}:${e.tid}`, { busy: 0, wall: 0, cpu: 0 }]));
+  for (const e of events) {
+    const thread = mains.get(`${e.pid}:${e.tid}`);
+    if (!thread || e.ph !== 'X' || !/RunTask/.test(e.name)) continue;
+    thread.busy += e.dur ?? 0;
+    thread.wall = Math.max(thread.wall, (e.dur ?? 0) / 1000);
+    thread.cpu = Math.max(thread.cpu, (e.tdur ?? 0) / 1000);
+  }
+  const page = [...mains.values()].sort((a, b) => b.busy - a.busy)[0];
+  return page ? { longestTaskMs: page.wall, longestTaskCpuMs: page.cpu } : { longestTaskMs: null, longestTaskCpuMs: null };
+}
+
+const gcNow = async (ctx) => {
+  await ctx.cdp.send('HeapProfiler.collectGarbage');
+  await ctx.cdp.send('HeapProfiler.collectGarbage');
+};
+
+async function waitForSockets(server, timeoutMs = 5000) {
+  const until = Date.now() + timeoutMs;
+  while (server.openSockets() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return server.openSockets();
+}
+
+const MEASUREMENTS = {
+  async receive(ctx) {
+    const contenders = withTry(['raw', 'element', 'partysocket', 'reconnecting-websocket']);
+    const run = (n) => async (c, round) => {
+      const url = `${ctx.server.wsBase}/flood?n=${n}`;
+      const r = await maybeProfile(ctx, 'receive', c, round, () => evaluate(ctx, `receive ${c}`, (c, url, n) => window.bench.receive(c, url, n), c, url, n));
+      await waitForSockets(ctx.server);
+      return { ms: r.ms, framesPerSecond: (n / r.ms) * 1000 };
+    };
+    const runs = await interleaved(contenders, run(N), { warmup: run(Math.round(N / 10)) });
+    return summarize(runs, 'framesPerSecond', 'raw');
+  },
+
+  async dispatch(ctx) {
+    const contenders = withTry(['parse', 'element']);
+    const runs = await interleaved(contenders, async (c, round) => {
+      const r = await maybeProfile(ctx, 'dispatch', c, round, () => evaluate(ctx, `dispatch ${c}`, (c, n) => window.bench.dispatch(c, n), c, N));
+      return { ms: r.ms, nsPerFrame: (r.ms * 1e6) / N };
+    });
+    const out = summarize(runs, 'nsPerFrame', 'parse');
+    for (const c of contenders.filter((c) => c !== 'parse')) {
+      const over = runs[c].map((r, i) => r.nsPerFrame - runs.parse[i].nsPerFrame);
+      out.contenders[c].overheadNsPerFrame = median(over);
+      out.contenders[c].overheadNsPerFramePerRound = over;
+    }
+    out.overheadNsPerFrame = out.contenders.element.overheadNsPerFrame;
+    return out;
+  },
+
+  async send(ctx) {
+    const contenders = withTry(['raw', 'element']);
+    const run = (n) => async (c, round) => {
+      const url = `${ctx.server.wsBase}/sink?expect=${n}`;
+      const r = await maybeProfile(ctx, 'send', c, round, () => evaluate(ctx, `send ${c}`, (c, url, n) => window.bench.send(c, url, n), c, url, n));
+      await waitForSockets(ctx.server);
+      return { ms: r.ms, loopMs: r.loopMs, framesPerSecond: (n / r.ms) * 1000, loopNsPerCall: (r.loopMs * 1e6) / n };
+    };
+    const runs = await interleaved(contenders, run(N), { warmup: run(Math.round(N / 10)) });
+    const out = summarize(runs, 'framesPerSecond', 'raw');
+    for (const c of contenders) out.contenders[c].loopNsPerCall = median(runs[c].map((r) => r.loopNsPerCall));
+    return out;
+  },
+
+  async base64(ctx) {
+    const hasNative = await ctx.page.evaluate(() => window.bench.hasToBase64());
+    const contenders = withTry(['element', ...(hasNative ? ['toBase64'] : []), 'FileReader']);
+    const runs = await interleaved(contenders, async (c, round) => {
+      const url = `${ctx.server.wsBase}/sink?expect=1`;
+      await ctx.page.tracing.start({ categories: ['toplevel'] });
+      const r = await maybeProfile(ctx, 'base64', c, round, () => evaluate(ctx, `base64 ${c}`, (c, url, bytes) => window.bench.base64(c, url, bytes), c, url, BASE64_BYTES));
+      const trace = JSON.parse(new TextDecoder().decode(await ctx.page.tracing.stop()));
+      Object.assign(r, longestTask(trace));
+      await waitForSockets(ctx.server);
+      return r;
+    });
+    const out = summarize(runs, 'ms', null);
+    for (const c of contenders) {
+      for (const key of ['longestTaskMs', 'longestTaskCpuMs', 'probeGapMs']) {
+        out.contenders[c][key] = median(runs[c].map((r) => r[key]));
+        out.contenders[c][`worst${key[0].toUpperCase()}${key.slice(1)}`] = Math.max(...runs[c].map((r) => r[key]));
+      }
+    }
+    const natives = contenders.filter((c) => !c.startsWith('element'));
+    out.fastestNative = natives.reduce((a, b) => (out.contenders[a].ms <= out.contenders[b].ms ? a : b));
+    for (const c of contenders) out.contenders[c].ratioToFastestNative = out.contenders[c].ms / out.contenders[out.fastestNative].ms;
+    out.ratioToFastestNative = out.contenders.element.ratioToFastestNative;
+    return out;
+  },
+
+  async size() {
+    return { rows: await measureSizes(TRY) };
+  },
+
+  async memory(ctx) {
+    const contenders = withTry(['element', 'raw']);
+    const url = `${ctx.server.wsBase}/hello`;
+    const metrics = async () => {
+      await gcNow(ctx);
+      const { usedSize } = await ctx.cdp.send('Runtime.getHeapUsage');
+      const { metrics: list } = await ctx.cdp.send('Performance.getMetrics');
+      const m = Object.fromEntries(list.map(({ name, value }) => [name, value]));
+      return { heap: usedSize, nodes: m.Nodes, listeners: m.JSEventListeners };
+    };
+    await ctx.cdp.send('Performance.enable');
+    const runs = await interleaved(contenders, async (c) => {
+      await waitForSockets(ctx.server);
+      const before = await metrics();
+      const t0 = Date.now();
+      await evaluate(ctx, `memory ${c}`, (c, url, k) => window.bench.cycles(c, url, k), c, url, CYCLES);
+      const ms = Date.now() - t0;
+      const socketsLeft = await waitForSockets(ctx.server);
+      const after = await metrics();
+      return { ms, socketsLeft, heapGrowth: after.heap - before.heap, nodeGrowth: after.nodes - before.nodes, listenerGrowth: after.listeners - before.listeners };
+    }, { warmup: async (c) => evaluate(ctx, `memory warm-up ${c}`, (c, url) => window.bench.cycles(c, url, 50), c, url) });
+    const out = { runs, contenders: {} };
+    for (const c of contenders) {
+      out.contenders[c] = {
+        heapGrowth: median(runs[c].map((r) => r.heapGrowth)),
+        maxHeapGrowth: Math.max(...runs[c].map((r) => r.heapGrowth)),
+        socketsLeft: Math.max(...runs[c].map((r) => r.socketsLeft)),
+        nodeGrowth: median(runs[c].map((r) => r.nodeGrowth)),
+        listenerGrowth: median(runs[c].map((r) => r.listenerGrowth)),
+        ms: median(runs[c].map((r) => r.ms)),
+      };
+    }
+    return out;
+  },
+};
+
+/** Medians per contender of `key` (and ms), with ratios to `reference` when there is one. */
+function summarize(runs, key, reference) {
+  const out = { runs, contenders: {} };
+  for (const [c, list] of Object.entries(runs)) {
+    out.contenders[c] = { [key]: median(list.map((r) => r[key])), ms: median(list.map((r) => r.ms)) };
+  }
+  if (reference) {
+    for (const c of Object.keys(runs)) out.contenders[c].ratio = out.contenders[c][key] / out.contenders[reference][key];
+  }
+  return out;
+}
+
+const README_START = '<!-- bench:start (written by `npm run bench -- --readme`) -->';
+const README_END = '<!-- bench:end -->';
+
+/** Puts the table under `## Performance`: replaces the placeholder or the previous table. */
+function writeReadme(table) {
+  const file = path.join(REPO, 'README.md');
+  const readme = readFileSync(file, 'utf8');
+  const block = `${README_START}\n${table}\n${README_END}`;
+  let next;
+  if (readme.includes(README_START)) {
+    next = readme.replace(new RegExp(`${escape(README_START)}[\\s\\S]*?${escape(README_END)}`), () => block);
+  } else if (readme.includes('<!-- issue 5: the table from `npm run bench` -->')) {
+    next = readme.replace('<!-- issue 5: the table from `npm run bench` -->', () => block);
+  } else {
+    throw new Error('README.md has neither the issue 5 placeholder nor a bench block under ## Performance.');
+  }
+  writeFileSync(file, next);
+  log('README.md: Performance table updated');
+}
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,132 @@
+// The benchmark's own server: static files under bench/ and three WebSocket endpoints.
+//
+// Why not demo/server.mjs: its `flood` calls `ws.send` once per frame (frame encoding and a
+// write syscall each, on the same two cores the browser needs), and every frame it receives
+// is kept in `room.received` for the tests to inspect; 200,000-frame send runs would fill
+// its memory and add GC pauses to the numbers. Here the server's share of the work is as
+// close to nothing as it can be, so the numbers describe the browser side.
+//
+//   /ws/flood?n=N     after the client's first frame, writes N `tick` envelopes, pre-encoded
+//                     as WebSocket frames in 1,000-frame batches straight to the TCP socket
+//   /ws/sink?expect=N counts frames; at the N-th answers {"type":"done","data":{count,bytes}}
+//   /ws/hello         sends {"type":"hello","data":1} on connect
+//   GET /stats        {"open": sockets the server still holds open}
+
+import { createServer } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+
+const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
+const BATCH_FRAMES = 1000;
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.map': 'application/json' };
+
+/** The envelope the server floods; fixed length, so a batch can be cut at any frame. */
+export const tickFrame = (seq) =>
+  `{"type":"tick","data":{"seq":${100000 + seq},"at":1732550000000,"value":0.123456,"ok":true}}`;
+
+/** An unmasked, final server-to-client text frame (RFC 6455 5.2). */
+function wsTextFrame(text) {
+  const payload = Buffer.from(text);
+  const n = payload.length;
+  const header = n < 126 ? Buffer.from([0x81, n]) : Buffer.from([0x81, 126, n >> 8, n & 255]);
+  if (n > 0xffff) throw new Error('flood frames must be under 64 KiB');
+  return Buffer.concat([header, payload]);
+}
+
+const FRAMES = Array.from({ length: BATCH_FRAMES }, (_, i) => wsTextFrame(tickFrame(i)));
+const FRAME_BYTES = FRAMES[0].length;
+const BATCH = Buffer.concat(FRAMES);
+
+/** Resolves on 'drain' or 'close', and leaves no listener behind (events.once would, per race). */
+const drained = (socket) => new Promise((resolve) => {
+  const done = () => {
+    socket.off('drain', done);
+    socket.off('close', done);
+    resolve();
+  };
+  socket.on('drain', done);
+  socket.on('close', done);
+});
+
+async function flood(ws, n) {
+  // ws has no public raw write; its own sender is idle here (the client sent one frame and waits).
+  const socket = ws._socket;
+  let left = n;
+  while (left > 0 && ws.readyState === ws.OPEN) {
+    const k = Math.min(left, BATCH_FRAMES);
+    const ok = socket.write(k === BATCH_FRAMES ? BATCH : BATCH.subarray(0, k * FRAME_BYTES));
+    left -= k;
+    if (!ok) await drained(socket);
+  }
+}
+
+function onConnection(ws, url) {
+  ws.on('error', () => {});
+  const route = url.pathname;
+  if (route === '/ws/flood') {
+    const n = Number(url.searchParams.get('n'));
+    ws.once('message', () => flood(ws, n));
+  } else if (route === '/ws/sink') {
+    const expect = Number(url.searchParams.get('expect'));
+    let count = 0;
+    let bytes = 0;
+    ws.on('message', (data) => {
+      bytes += data.length;
+      if (++count === expect) ws.send(JSON.stringify({ type: 'done', data: { count, bytes } }));
+    });
+  } else if (route === '/ws/hello') {
+    ws.send('{"type":"hello","data":1}');
+  } else {
+    ws.close(4404, 'unknown route');
+  }
+}
+
+async function serveStatic(req, res) {
+  const url = new URL(req.url, 'http://localhost');
+  if (url.pathname === '/stats') return undefined;
+  const file = path.join(BENCH_DIR, path.normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]*bench[/\\]/, ''));
+  const info = file.startsWith(BENCH_DIR) ? await stat(file).catch(() => null) : null;
+  if (!info?.isFile()) {
+    res.writeHead(404).end();
+    return undefined;
+  }
+  res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+  createReadStream(file).pipe(res);
+  return undefined;
+}
+
+/** Starts the server on 127.0.0.1 and a free port. */
+export async function startBenchServer() {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const http = createServer((req, res) => {
+    if (req.url === '/stats') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ open: wss.clients.size }));
+      return;
+    }
+    serveStatic(req, res).catch(() => res.destroy());
+  });
+  http.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => {});
+    const url = new URL(req.url, 'http://localhost');
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, url));
+  });
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  const { port } = http.address();
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    wsBase: `ws://127.0.0.1:${port}/ws`,
+    openSockets: () => wss.clients.size,
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  };
+}
