@@ -8,7 +8,7 @@ import { type ApplicationRef, Component, CUSTOM_ELEMENTS_SCHEMA, provideZoneless
 import { bootstrapApplication } from '@angular/platform-browser';
 import '../../src/bricks-websocket.js';
 import { control } from '../helpers/server.js';
-import { elementIn, lines, rooms, serverSaysText, serverSees, until } from './support.js';
+import { elementIn, lines, rooms, serverSaysText, serverUntil, until } from './support.js';
 
 /** Where the component under test starts and what it switches to; set before bootstrap. */
 const urls = { first: '', second: '' };
@@ -69,12 +69,12 @@ describe('Angular', () => {
     host.querySelector('button')!.click();
     await until('(open) for the new URL', () => output.textContent, (text) => text === secondUrl);
     expect(elementIn(host)).to.equal(element);
-    await serverSees(first, (s) => s.open === 0, 'the old socket closed');
-    await serverSees(second, (s) => s.open === 1 && s.connections === 1);
+    await serverUntil(first, (s) => s.open === 0, 'the old socket closed');
+    await serverUntil(second, (s) => s.open === 1 && s.connections === 1);
 
     app.destroy();
     app = undefined;
-    await serverSees(second, (s) => s.open === 0, 'the socket closed after destroy');
+    await serverUntil(second, (s) => s.open === 0, 'the socket closed after destroy');
     await until('the element to report closed', () => element.state, (state) => state === 'closed');
   });
 });

@@ -10,7 +10,7 @@ import { expect } from '@open-wc/testing';
 import htmx from 'htmx.org';
 import '../../src/bricks-websocket.js';
 import { control } from '../helpers/server.js';
-import { lines, rooms, serverSaysText, serverSees, until } from './support.js';
+import { lines, rooms, serverSaysText, serverUntil, until } from './support.js';
 
 const socketFragment = (url: string) => `/__htmx/socket?ws-url=${encodeURIComponent(url)}`;
 
@@ -45,12 +45,12 @@ describe('htmx 2', () => {
     container.querySelector<HTMLButtonElement>('.switch')!.click();
     const replacement = await until('the new element', () => container.querySelector('bricks-websocket'), (e) => e !== element);
     await until('hx-on:open for the new URL', () => replacement!.dataset.opened, (url) => url === secondUrl);
-    await serverSees(first, (s) => s.open === 0, 'the old socket closed');
-    await serverSees(second, (s) => s.open === 1 && s.connections === 1);
+    await serverUntil(first, (s) => s.open === 0, 'the old socket closed');
+    await serverUntil(second, (s) => s.open === 1 && s.connections === 1);
 
     container.querySelector<HTMLButtonElement>('.leave')!.click();
     await until('the element to be swapped away', () => container.querySelector('bricks-websocket'), (e) => e === null);
-    await serverSees(second, (s) => s.open === 0, 'the socket closed after the swap');
+    await serverUntil(second, (s) => s.open === 0, 'the socket closed after the swap');
     await until('the element to report closed', () => replacement!.state, (state) => state === 'closed');
   });
 });

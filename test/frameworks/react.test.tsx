@@ -8,7 +8,7 @@ import { flushSync } from 'react-dom';
 import type {} from 'bricks-websocket/react';
 import '../../src/bricks-websocket.js';
 import { control } from '../helpers/server.js';
-import { elementIn, lines, rooms, serverSaysText, serverSees, until } from './support.js';
+import { elementIn, lines, rooms, serverSaysText, serverUntil, until } from './support.js';
 
 function Chat({ firstUrl, secondUrl }: { firstUrl: string; secondUrl: string }) {
   const [url, setUrl] = useState(firstUrl);
@@ -81,12 +81,12 @@ describe('React 19', () => {
     container.querySelector('button')!.click();
     await until('onopen for the new URL', () => output.textContent, (text) => text === secondUrl);
     expect(elementIn(container), 'the same element, re-targeted').to.equal(element);
-    await serverSees(first, (s) => s.open === 0, 'the old socket closed');
-    expect((await serverSees(second, (s) => s.open === 1)).connections).to.equal(1);
+    await serverUntil(first, (s) => s.open === 0, 'the old socket closed');
+    expect((await serverUntil(second, (s) => s.open === 1)).connections).to.equal(1);
 
     root.unmount();
     root = undefined;
-    await serverSees(second, (s) => s.open === 0, 'the socket closed after unmount');
+    await serverUntil(second, (s) => s.open === 0, 'the socket closed after unmount');
     await until('the element to report closed', () => element.state, (state) => state === 'closed');
     expect((await control(first).stats()).connections + (await control(second).stats()).connections).to.equal(2);
   });

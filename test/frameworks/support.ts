@@ -3,7 +3,9 @@
 
 import { expect } from '@open-wc/testing';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import { control, room, wsUrl, type Stats } from '../helpers/server.js';
+import { control, room, wsUrl } from '../helpers/server.js';
+
+export { serverUntil } from '../helpers/server.js';
 
 /** Two fresh echo rooms: the component starts on `first` and is switched to `second`. */
 export function rooms() {
@@ -24,9 +26,6 @@ export async function until<T>(what: string, read: () => T | Promise<T>, check: 
   return value;
 }
 
-/** The server's view of a room once `check` holds. */
-export const serverSees = (name: string, check: (stats: Stats) => boolean, what = `room ${name}`) =>
-  until(what, () => control(name).stats(), check);
 
 /** The one `<bricks-websocket>` inside `container`. */
 export function elementIn(container: ParentNode): BricksWebSocketElement {

@@ -6,7 +6,7 @@ import { flushSync, mount, unmount } from 'svelte';
 import '../../src/bricks-websocket.js';
 import { control } from '../helpers/server.js';
 import Chat from './Chat.svelte';
-import { elementIn, lines, rooms, serverSaysText, serverSees, until } from './support.js';
+import { elementIn, lines, rooms, serverSaysText, serverUntil, until } from './support.js';
 
 describe('Svelte 5', () => {
   let container: HTMLElement;
@@ -41,12 +41,12 @@ describe('Svelte 5', () => {
     container.querySelector('button')!.click();
     await until('onopen for the new URL', () => output.textContent, (text) => text === secondUrl);
     expect(elementIn(container)).to.equal(element);
-    await serverSees(first, (s) => s.open === 0, 'the old socket closed');
-    await serverSees(second, (s) => s.open === 1 && s.connections === 1);
+    await serverUntil(first, (s) => s.open === 0, 'the old socket closed');
+    await serverUntil(second, (s) => s.open === 1 && s.connections === 1);
 
     await unmount(component);
     component = undefined;
-    await serverSees(second, (s) => s.open === 0, 'the socket closed after unmount');
+    await serverUntil(second, (s) => s.open === 0, 'the socket closed after unmount');
     expect(element.isConnected).to.equal(false);
     await until('the element to report closed', () => element.state, (state) => state === 'closed');
   });

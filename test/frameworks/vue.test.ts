@@ -5,7 +5,7 @@ import { expect } from '@open-wc/testing';
 import { createApp, ref, type App } from 'vue';
 import '../../src/bricks-websocket.js';
 import { control } from '../helpers/server.js';
-import { elementIn, lines, rooms, serverSaysText, serverSees, until } from './support.js';
+import { elementIn, lines, rooms, serverSaysText, serverUntil, until } from './support.js';
 
 const template = `
   <bricks-websocket :ws-url="url" protocols="bricks.test" :queue-limit="7"
@@ -56,12 +56,12 @@ describe('Vue 3', () => {
     container.querySelector('button')!.click();
     await until('@open for the new URL', () => output.textContent, (text) => text === secondUrl);
     expect(elementIn(container)).to.equal(element);
-    await serverSees(first, (s) => s.open === 0, 'the old socket closed');
-    await serverSees(second, (s) => s.open === 1 && s.connections === 1);
+    await serverUntil(first, (s) => s.open === 0, 'the old socket closed');
+    await serverUntil(second, (s) => s.open === 1 && s.connections === 1);
 
     app.unmount();
     app = undefined;
-    await serverSees(second, (s) => s.open === 0, 'the socket closed after unmount');
+    await serverUntil(second, (s) => s.open === 0, 'the socket closed after unmount');
     await until('the element to report closed', () => element.state, (state) => state === 'closed');
   });
 });

@@ -83,6 +83,22 @@ async function request<T>(url: string, body?: unknown): Promise<T> {
 }
 
 /**
+ * Polls the room's stats until `condition` holds; the server has no events the page could wait on.
+ * Fails with what the server has, so a timeout says how far it got.
+ */
+export async function serverUntil(roomName: string, condition: (stats: Stats) => boolean, what = `room ${roomName}`, timeoutMs = 5000): Promise<Stats> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const stats = await control(roomName).stats();
+    if (condition(stats)) return stats;
+    if (performance.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for the server: ${what}; it has connections ${stats.connections}, open ${stats.open}, attempts ${stats.attempts.length}, received ${stats.received.length}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
  * Resolves with the next `name` event on `target`, or rejects after
  * `timeoutMs` with a message that names the event, so a test never sleeps.
  * Start it before the action that causes the event.

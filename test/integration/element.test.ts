@@ -4,7 +4,7 @@ import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
-import { control, nextEvent, nextEvents, port, room, wsUrl } from '../helpers/server.js';
+import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const serverOrigin = `ws://127.0.0.1:${port}`;
 const mounted: BricksWebSocketElement[] = [];
@@ -33,19 +33,8 @@ const errorDetail = (event: Event) => (event as CustomEvent<BricksWebSocketError
 /** Base64 of bytes, the slow obvious way, as the reference. */
 const reference = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
-/** Polls the server until `check` holds; the server has no push channel to the page. */
-async function serverSees<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 3000): Promise<T> {
-  const end = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (performance.now() > end) throw new Error(`The server did not get there in ${timeoutMs} ms: ${JSON.stringify(value).slice(0, 300)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 const received = (name: string, count: number) =>
-  serverSees(() => control(name).stats(), (stats) => stats.received.length >= count).then((stats) => stats.received);
+  serverUntil(name, (stats) => stats.received.length >= count, `${count} frames`).then((stats) => stats.received);
 
 afterEach(() => {
   for (const element of mounted.splice(0)) {
@@ -135,7 +124,7 @@ describe('connecting', () => {
     expect((await oldClosed).code).to.equal(1000);
     expect(element.socket).to.not.equal(old);
     expect(element.socket!.url).to.equal(wsUrl(next));
-    await serverSees(() => control(name).stats(), (stats) => stats.open === 0);
+    await serverUntil(name, (stats) => stats.open === 0);
     expect((await control(next).stats()).open).to.equal(1);
   });
 
@@ -145,7 +134,7 @@ describe('connecting', () => {
     element.remove();
     expect((await closed).detail).to.deep.equal({ code: 1000, reason: '', wasClean: true });
     expect(element.state).to.equal('closed');
-    await serverSees(() => control(name).stats(), (stats) => stats.open === 0);
+    await serverUntil(name, (stats) => stats.open === 0);
   });
 
   it('keeps the same socket when moved in one task', async () => {

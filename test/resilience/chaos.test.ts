@@ -6,8 +6,8 @@
 
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
-import { control, room, wsUrl } from '../helpers/server.js';
-import { mount, receivedEnvelopes, serverUntil } from './support.js';
+import { control, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { mount, receivedEnvelopes } from './support.js';
 
 const TOTAL = 2000;
 const BATCH = 20;

@@ -3,8 +3,8 @@
 
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
-import { control, room, wsUrl } from '../helpers/server.js';
-import { mount, quiet, receivedEnvelopes, serverUntil } from './support.js';
+import { control, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { mount, quiet, receivedEnvelopes } from './support.js';
 
 const pingsIn = (envelopes: { type: unknown; data: unknown }[], type = 'ping') => envelopes.filter((envelope) => envelope.type === type);
 

@@ -4,8 +4,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import { control, nextEvent, room, wsUrl } from '../helpers/server.js';
-import { quiet, serverUntil, spyOnSockets } from './support.js';
+import { control, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { quiet, spyOnSockets } from './support.js';
 
 const PARALLEL = 4;
 

@@ -3,8 +3,8 @@
 
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
-import { control, room, wsUrl } from '../helpers/server.js';
-import { mount, receivedEnvelopes, serverUntil } from './support.js';
+import { control, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { mount, receivedEnvelopes } from './support.js';
 
 /** The `data` of the server's received `q` frames, in order. */
 async function queuedArrivals(name: string, count: number) {

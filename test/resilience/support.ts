@@ -5,7 +5,7 @@
 import { fixture, html } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import { control, type Stats } from '../helpers/server.js';
+import type { Stats } from '../helpers/server.js';
 
 /** One event the element fired, with the state it was in at that moment. */
 export interface Entry {
@@ -91,19 +91,6 @@ export async function mount(attributes: Record<string, string>, types: readonly 
 /** Waits a fixed time. Only for "nothing happens" checks. */
 export function quiet(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls the room's stats until `condition` holds; the server has no events to wait on. */
-export async function serverUntil(roomName: string, condition: (stats: Stats) => boolean, what: string, timeoutMs = 5000): Promise<Stats> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const stats = await control(roomName).stats();
-    if (condition(stats)) return stats;
-    if (performance.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for the server: ${what}; it has connections ${stats.connections}, open ${stats.open}, attempts ${stats.attempts.length}, received ${stats.received.length}`);
-    }
-    await quiet(25);
-  }
 }
 
 /** The text frames the server received, parsed; binary frames and non-JSON are left out. */
