@@ -95,15 +95,17 @@ export class Connection {
   /** Closes on request: no reconnection follows until `open()` or `restart()`. */
   close(code: number, reason: string): void {
     this.#cancelTimers();
+    if (this.#state === 'closing') return; // the close under way ends with its own event
     this.#generation++;
     const socket = this.#socket;
-    if (!socket || socket.readyState >= WebSocket.CLOSING) {
+    if (!socket) {
       // Nothing live to wait for: a pending attempt or a wait is simply abandoned.
-      this.#detach();
       this.#enter('closed');
       return;
     }
     this.#enter('closing');
+    // Already closing from the server's side: its close event ends this, as asked.
+    if (socket.readyState >= WebSocket.CLOSING) return;
     try {
       socket.close(code, reason);
     } catch (error) {

@@ -184,6 +184,20 @@ describe('connecting', () => {
     expect((await control(name).stats()).connections).to.equal(2);
   });
 
+  it('fires one close event when close() is called twice, or before removal', async () => {
+    const { element } = await openElement();
+    const closes: CustomEvent[] = [];
+    element.addEventListener('close', (event) => closes.push(event));
+    const closed = nextEvent(element, 'close');
+    element.close(4002, 'first');
+    element.close();
+    element.remove(); // closes with 1000 at the end of the task, unless a close is under way
+    await closed;
+    await Promise.resolve();
+    expect(closes.map((event) => event.detail.code)).to.deep.equal([4002]);
+    expect(element.state).to.equal('closed');
+  });
+
   it('reopens on re-insertion after close()', async () => {
     const { element } = await openElement();
     const closed = nextEvent(element, 'close');
