@@ -399,6 +399,27 @@ export class BricksWebSocketElement extends LitElement {
   }
 }
 
+/** The properties a page or framework sets, for framework typings (React, Vue). */
+export type BricksWebSocketProperties = Partial<
+  Pick<
+    BricksWebSocketElement,
+    | 'wsUrl'
+    | 'withSession'
+    | 'sessionOrigins'
+    | 'protocols'
+    | 'binaryType'
+    | 'queueLimit'
+    | 'reconnectDelay'
+    | 'reconnectMaxDelay'
+    | 'maxRetries'
+    | 'stopCodes'
+    | 'heartbeat'
+    | 'heartbeatTimeout'
+    | 'heartbeatType'
+    | 'session'
+  >
+>;
+
 type Listener<K extends keyof BricksWebSocketEventMap> = (this: BricksWebSocketElement, event: BricksWebSocketEventMap[K]) => unknown;
 
 // Typed listeners for the element's own events and the built-in frame types.

@@ -6,7 +6,7 @@ import { BricksWebSocketElement } from './bricks-websocket-element.js';
 
 export { BricksWebSocketElement };
 export type * from './events.js';
-export type { BricksWebSocketSession, BricksWebSocketState } from './bricks-websocket-element.js';
+export type { BricksWebSocketProperties, BricksWebSocketSession, BricksWebSocketState } from './bricks-websocket-element.js';
 
 /** The tag this module defines. */
 export const tagName = 'bricks-websocket';

@@ -4,7 +4,7 @@
 // `on<type>` props to the event `<type>`: `ontext`, `onopen`, `onreconnecting`, ...
 
 import type { HTMLAttributes, RefAttributes } from 'react';
-import type { BricksWebSocketElement, BricksWebSocketEventMap, BricksWebSocketSession } from 'bricks-websocket';
+import type { BricksWebSocketElement, BricksWebSocketEventMap, BricksWebSocketProperties } from 'bricks-websocket';
 
 /** `on<type>` for every event of the element, with its typed `detail`. */
 export type BricksWebSocketReactEvents = {
@@ -28,23 +28,8 @@ export interface BricksWebSocketReactAttributes {
   'heartbeat-type'?: string;
 }
 
-/** Properties, set as properties by React 19. `session` has no attribute. */
-export type BricksWebSocketReactProperties = Partial<
-  Pick<
-    BricksWebSocketElement,
-    | 'wsUrl'
-    | 'withSession'
-    | 'sessionOrigins'
-    | 'binaryType'
-    | 'queueLimit'
-    | 'reconnectDelay'
-    | 'reconnectMaxDelay'
-    | 'maxRetries'
-    | 'stopCodes'
-    | 'heartbeatTimeout'
-    | 'heartbeatType'
-  >
-> & { session?: BricksWebSocketSession };
+/** Properties, set as properties by React 19 (`session` has no attribute). */
+export type BricksWebSocketReactProperties = BricksWebSocketProperties;
 
 /** Everything `<bricks-websocket>` accepts in JSX. */
 export interface BricksWebSocketReactProps

@@ -4,7 +4,7 @@
 // `@text="..."` is typed by `onText`, `:queue-limit` / `:queueLimit` by `queueLimit`.
 
 import type { DefineComponent } from 'vue';
-import type { BricksWebSocketElement, BricksWebSocketEventMap, BricksWebSocketSession } from 'bricks-websocket';
+import type { BricksWebSocketEventMap, BricksWebSocketProperties } from 'bricks-websocket';
 
 /** `on<Type>` for every event of the element, as Vue names the listener of `@<type>`. */
 export type BricksWebSocketVueEvents = {
@@ -12,24 +12,7 @@ export type BricksWebSocketVueEvents = {
 };
 
 /** Props of `<bricks-websocket>` in a Vue template; Vue sets them as properties (`ws-url` → `wsUrl`). */
-export type BricksWebSocketVueProps = Partial<
-  Pick<
-    BricksWebSocketElement,
-    | 'wsUrl'
-    | 'withSession'
-    | 'sessionOrigins'
-    | 'protocols'
-    | 'binaryType'
-    | 'queueLimit'
-    | 'reconnectDelay'
-    | 'reconnectMaxDelay'
-    | 'maxRetries'
-    | 'stopCodes'
-    | 'heartbeat'
-    | 'heartbeatTimeout'
-    | 'heartbeatType'
-  >
-> & { session?: BricksWebSocketSession } & BricksWebSocketVueEvents;
+export type BricksWebSocketVueProps = BricksWebSocketProperties & BricksWebSocketVueEvents;
 
 declare module 'vue' {
   interface GlobalComponents {
