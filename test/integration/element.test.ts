@@ -198,6 +198,22 @@ describe('connecting', () => {
     expect(element.state).to.equal('closed');
   });
 
+  for (const [code, reason] of [[1005, ''], [4000, 'x'.repeat(124)]] as const) {
+    it(`reports close(${code}, ${reason.length}-byte reason), which the browser refuses, and closes with 1000`, async () => {
+      const { element, name } = await openElement();
+      const failed = nextEvent(element, 'error');
+      const closed = nextEvent<CustomEvent>(element, 'close');
+      element.close(code, reason);
+      const detail = errorDetail(await failed);
+      expect(detail.kind).to.equal('connection');
+      expect(detail.message).to.match(/1000 or 3000-4999/);
+      expect(detail.error).to.be.instanceOf(DOMException);
+      expect((await closed).detail.code).to.equal(1000);
+      expect(element.state).to.equal('closed');
+      await serverUntil(name, (stats) => stats.open === 0);
+    });
+  }
+
   it('reopens on re-insertion after close()', async () => {
     const { element } = await openElement();
     const closed = nextEvent(element, 'close');
