@@ -85,9 +85,8 @@ export class Connection {
     this.#attempt();
   }
 
-  /** Replaces any socket by a fresh attempt (a new URL): the old one closes with 1000 first. */
+  /** Replaces any socket by a fresh attempt (a new URL): `#attempt` closes the old one with 1000. */
   restart(): void {
-    this.#discard(1000, '');
     this.#retries = 0;
     this.#attempt();
   }
