@@ -4,7 +4,7 @@ import { decodeFrame, encodeBase64Frame, encodeFrame, preview } from './codec.js
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { SendQueue, type Payload } from './send-queue.js';
-import { buildTarget, readSession, resolveSocketUrl, type SessionSource, type Target, type TargetProblem } from './target.js';
+import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
 
 export type { ConnectionState as BricksWebSocketState } from './connection.js';
 export type { SessionSource as BricksWebSocketSession } from './target.js';
@@ -353,7 +353,7 @@ export class BricksWebSocketElement extends LitElement {
       reconnectDelay: numberOr(this.reconnectDelay, 1000),
       reconnectMaxDelay: numberOr(this.reconnectMaxDelay, 30000),
       maxRetries: numberOr(this.maxRetries, Infinity),
-      stopCodes: new Set(String(this.stopCodes ?? '').split(/[\s,]+/).filter(Boolean).map(Number)),
+      stopCodes: new Set(splitList(String(this.stopCodes ?? '')).map(Number)),
       heartbeat,
       heartbeatTimeout: numberOr(this.heartbeatTimeout, heartbeat),
       heartbeatType: this.heartbeatType || 'ping',
