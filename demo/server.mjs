@@ -243,24 +243,25 @@ function onConnection(state, room, ws, mode) {
 }
 
 function onMessage(room, ws, data, isBinary) {
-  room.received.push(isBinary ? { binary: data.toString('base64') } : data.toString());
-  if (!isBinary && answerPing(room, ws, data.toString())) return;
+  // Decoded and parsed once: media frames are megabytes of base64.
+  const text = isBinary ? null : data.toString();
+  room.received.push(isBinary ? { binary: data.toString('base64') } : text);
+  const envelope = isBinary ? undefined : parseJson(text);
+  if (answerPing(room, ws, envelope)) return;
 
   if (ws.mode === 'echo') {
     deliver(room, ws, data, isBinary);
     return;
   }
-  const relayed = isBinary ? data : signed(ws, data.toString()) ?? data;
+  const relayed = isBinary ? data : signed(ws, envelope) ?? data;
   for (const other of room.clients) {
     if (other !== ws && other.mode === 'room') deliver(room, other, relayed, isBinary);
   }
 }
 
-/** A named sender's `text`/`base64audio`/`base64video` frame, re-enveloped with its name; otherwise undefined. */
-function signed(ws, text) {
-  if (ws.name === null) return undefined;
-  const envelope = parseJson(text);
-  if (!isEnvelope(envelope) || !SIGNED_TYPES.has(envelope.type)) return undefined;
+/** A named sender's `text`/`base64audio`/`base64video` envelope, re-enveloped with its name; otherwise undefined. */
+function signed(ws, envelope) {
+  if (ws.name === null || !isEnvelope(envelope) || !SIGNED_TYPES.has(envelope.type)) return undefined;
   return JSON.stringify({ type: envelope.type, data: { from: ws.name, at: Date.now(), data: envelope.data } });
 }
 
@@ -271,8 +272,7 @@ function displayName(value) {
 }
 
 /** Application heartbeat: `{type:"ping",data:X}` → `{type:"pong",data:X}`. */
-function answerPing(room, ws, text) {
-  const envelope = parseJson(text);
+function answerPing(room, ws, envelope) {
   if (!isEnvelope(envelope) || envelope.type !== 'ping') return false;
   deliver(room, ws, JSON.stringify({ type: 'pong', data: envelope.data }));
   return true;
