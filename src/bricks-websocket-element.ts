@@ -201,6 +201,7 @@ export class BricksWebSocketElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.#attached) return; // re-inserted in the task that removed it: a move
+    this.#settle();
     this.#attached = true;
     if (this.#wsUrl) this.#connection.open();
   }
@@ -225,6 +226,7 @@ export class BricksWebSocketElement extends LitElement {
 
   /** Opens the socket if it is not open or opening; during a reconnect wait, tries at once. */
   connect(): void {
+    this.#settle();
     this.#connection.open();
   }
 
@@ -276,6 +278,7 @@ export class BricksWebSocketElement extends LitElement {
   // ── sending ─────────────────────────────────────────────────────────────
 
   #queueLimit(): number {
+    this.#settle();
     return numberOr(this.queueLimit, DEFAULT_QUEUE_LIMIT);
   }
 
@@ -320,6 +323,15 @@ export class BricksWebSocketElement extends LitElement {
   #queueFull(): void {
     const limit = this.#queueLimit();
     this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`);
+  }
+
+  /**
+   * Properties a page set before the element was defined are kept by Lit and applied at the
+   * first update, which would come after connectedCallback has already dialled. Taking that
+   * update now puts them in force for the very first attempt.
+   */
+  #settle(): void {
+    if (!this.hasUpdated) this.performUpdate();
   }
 
   // ── events ──────────────────────────────────────────────────────────────

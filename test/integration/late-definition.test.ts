@@ -1,0 +1,169 @@
+// Pages and frameworks often set properties before the element is defined: a CDN module
+// runs after inline scripts, a framework renders before its lazy import resolves. Each
+// test here runs in a fresh same-origin <iframe> (its own custom element registry), sets
+// everything up while <bricks-websocket> is still an unknown element, then loads the
+// definition, and checks on the server what the first and only connection offered.
+
+import { expect } from '@open-wc/testing';
+import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
+import { control, nextEvent, port, room, serverUntil, wsUrl } from '../helpers/server.js';
+
+const serverOrigin = `ws://127.0.0.1:${port}`;
+const definition = new URL('../../src/bricks-websocket.ts', import.meta.url).href;
+const frames: HTMLIFrameElement[] = [];
+
+/** A blank same-origin document where <bricks-websocket> is not defined yet. */
+async function blankFrame(): Promise<{ doc: Document; win: Window & typeof globalThis }> {
+  const iframe = document.createElement('iframe');
+  const loaded = nextEvent(iframe, 'load');
+  iframe.srcdoc = '<!doctype html><body></body>';
+  document.body.append(iframe);
+  frames.push(iframe);
+  await loaded;
+  const win = iframe.contentWindow as Window & typeof globalThis;
+  expect(win.customElements.get('bricks-websocket'), 'not defined yet').to.equal(undefined);
+  return { doc: iframe.contentDocument!, win };
+}
+
+/**
+ * Loads the definition in the frame the way a page does, with a module script; `after` is
+ * module code that runs right after the import, before the element's first update.
+ */
+async function define(doc: Document, win: Window & typeof globalThis, after = '') {
+  const script = doc.createElement('script');
+  script.type = 'module';
+  script.textContent = `import ${JSON.stringify(definition)};\n${after}`;
+  doc.body.append(script);
+  await win.customElements.whenDefined('bricks-websocket');
+}
+
+/** The server's record once the element's first socket has opened, with the element's view. */
+async function firstConnection(name: string, element: BricksWebSocketElement) {
+  if (element.state !== 'open') await nextEvent(element, 'open');
+  const stats = await control(name).stats();
+  return { stats, attempt: stats.attempts[0] };
+}
+
+afterEach(() => {
+  for (const iframe of frames.splice(0)) iframe.remove();
+});
+
+describe('properties set before the element is defined', () => {
+  it('a parsed element: wsUrl, withSession, session, sessionOrigins and protocols are in force for the one first connection', async () => {
+    const { doc, win } = await blankFrame();
+    doc.body.innerHTML = '<bricks-websocket id="a"></bricks-websocket>';
+    const name = room();
+    const element = doc.getElementById('a') as BricksWebSocketElement;
+    Object.assign(element, {
+      withSession: true,
+      session: 'tokPre',
+      sessionOrigins: serverOrigin,
+      protocols: 'chat.v1',
+      wsUrl: wsUrl(name),
+    });
+    await define(doc, win);
+    const { stats, attempt } = await firstConnection(name, element);
+    expect(attempt.protocols, 'what the first handshake offered').to.deep.equal(['tokPre', 'chat.v1']);
+    expect(stats.attempts.length, 'handshakes').to.equal(1);
+    expect(stats.connections, 'connections').to.equal(1);
+    expect(element.wsUrl).to.equal(wsUrl(name));
+  });
+
+  it('a session property wins over bricks.app.get_session() on the first attempt', async () => {
+    const { doc, win } = await blankFrame();
+    (win as unknown as { bricks: unknown }).bricks = { app: { get_session: () => 'fromBricks' } };
+    const name = room();
+    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+    element.setAttribute('with-session', '');
+    element.setAttribute('session-origins', serverOrigin);
+    element.session = 'chosenByPage';
+    element.setAttribute('ws-url', wsUrl(name));
+    doc.body.append(element);
+    await define(doc, win);
+    const { stats, attempt } = await firstConnection(name, element);
+    expect(attempt.protocols).to.deep.equal(['chosenByPage']);
+    expect(stats.attempts.length).to.equal(1);
+  });
+
+  it('a created and appended element: protocols, binaryType, heartbeat settings and reconnect settings apply from the start', async () => {
+    const { doc, win } = await blankFrame();
+    const name = room();
+    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+    doc.body.append(element);
+    Object.assign(element, {
+      protocols: 'p.one p.two',
+      binaryType: 'blob',
+      heartbeat: 50,
+      heartbeatType: 'beat',
+      maxRetries: 0,
+      wsUrl: wsUrl(name),
+    });
+    await define(doc, win);
+    const { stats, attempt } = await firstConnection(name, element);
+    expect(attempt.protocols).to.deep.equal(['p.one', 'p.two']);
+    expect(element.socket!.binaryType).to.equal('blob');
+    const pinged = await serverUntil(name, (s) => s.received.length > 0, 'a ping');
+    expect(JSON.parse(pinged.received[0] as string).type, 'the heartbeat type set before definition').to.equal('beat');
+    expect(stats.attempts.length).to.equal(1);
+
+    // maxRetries 0 set before definition: a drop ends the connection instead of retrying.
+    const closed = nextEvent(element, 'close');
+    await control(name).drop();
+    await closed;
+    expect(element.state).to.equal('closed');
+  });
+
+  it('a queueLimit set before definition applies to sends made before the first update', async () => {
+    const { doc, win } = await blankFrame();
+    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+    element.queueLimit = 1;
+    element.id = 'a';
+    doc.body.append(element);
+    const errors: string[] = [];
+    element.addEventListener('error', (event) => errors.push((event as CustomEvent).detail.kind));
+    await define(doc, win, `
+      const element = document.getElementById('a');
+      window.sent = [element.sendText('one'), element.sendText('two')];
+    `);
+    expect((win as unknown as { sent: boolean[] }).sent, 'the second frame is over the limit').to.deep.equal([true, false]);
+    expect(errors).to.deep.equal(['queue-full']);
+    expect(element.queued).to.equal(1);
+  });
+
+  it('frames sent right after definition, before the first update, queue and go out in order', async () => {
+    const { doc, win } = await blankFrame();
+    const name = room();
+    doc.body.innerHTML = `<bricks-websocket id="a" ws-url="${wsUrl(name)}"></bricks-websocket>`;
+    await define(doc, win, `
+      const element = document.getElementById('a');
+      element.sendText('first');
+      element.send('second', { n: 2 });
+      element.sendText('third');
+    `);
+    const element = doc.getElementById('a') as BricksWebSocketElement;
+    const { received } = await serverUntil(name, (s) => s.received.length >= 3, 'three frames');
+    expect(received).to.deep.equal([
+      '{"type":"text","data":"first"}',
+      '{"type":"second","data":{"n":2}}',
+      '{"type":"text","data":"third"}',
+    ]);
+    expect(element.queued).to.equal(0);
+    expect((await control(name).stats()).attempts.length).to.equal(1);
+  });
+
+  it('listeners added before definition receive open and typed frames', async () => {
+    const { doc, win } = await blankFrame();
+    const name = room();
+    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+    const seen: string[] = [];
+    element.addEventListener('open', () => seen.push('open'));
+    element.addEventListener('echoed', (event) => seen.push(`echoed:${(event as CustomEvent).detail}`));
+    element.wsUrl = wsUrl(name);
+    doc.body.append(element);
+    await define(doc, win);
+    const echoed = nextEvent(element, 'echoed');
+    element.send('echoed', 'x');
+    await echoed;
+    expect(seen).to.deep.equal(['open', 'echoed:x']);
+  });
+});
