@@ -250,7 +250,7 @@ function onMessage(room, ws, data, isBinary) {
   if (answerPing(room, ws, envelope)) return;
 
   if (ws.mode === 'echo') {
-    deliver(room, ws, data, isBinary);
+    if (!answerTestRequest(room, ws, envelope)) deliver(room, ws, data, isBinary);
     return;
   }
   const relayed = isBinary ? data : signed(ws, envelope) ?? data;
@@ -269,6 +269,35 @@ function signed(ws, envelope) {
 function displayName(value) {
   const name = [...(value ?? '').trim()].slice(0, MAX_NAME_LENGTH).join('').trim();
   return name === '' ? null : name;
+}
+
+/**
+ * Requests in echo mode, for the tests: `echo` is answered with its data, `fail` with an error
+ * reply, `twice` with two replies, `ignore` never; `reply` frames are only recorded. Any other
+ * request is echoed, so it comes back as a request from the server.
+ */
+function answerTestRequest(room, ws, envelope) {
+  if (!isEnvelope(envelope)) return false;
+  if (envelope.type === 'reply') return true;
+  if (typeof envelope.id !== 'string') return false;
+  const { id, data } = envelope;
+  const answer = (body) => deliver(room, ws, JSON.stringify({ type: 'reply', id, ...body }));
+  switch (envelope.type) {
+    case 'echo':
+      answer({ data: data ?? null });
+      return true;
+    case 'fail':
+      answer({ error: { message: 'failed', code: 'fail', data: data ?? null } });
+      return true;
+    case 'twice':
+      answer({ data: 1 });
+      answer({ data: 2 });
+      return true;
+    case 'ignore':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** Application heartbeat: `{type:"ping",data:X}` → `{type:"pong",data:X}`. */

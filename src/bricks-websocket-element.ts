@@ -1,8 +1,10 @@
 import { LitElement, css, html } from 'lit';
 import { isBinary, isBlob, toBase64, type BinaryInput } from './base64.js';
-import { decodeFrame, encodeBase64Frame, encodeFrame, preview } from './codec.js';
+import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview, type ReplyErrorBody } from './codec.js';
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
+import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
+import { Requests } from './requests.js';
 import { SendQueue, type Payload } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
 
@@ -10,6 +12,15 @@ export type { ConnectionState as BricksWebSocketState } from './connection.js';
 export type { SessionSource as BricksWebSocketSession } from './target.js';
 
 const DEFAULT_QUEUE_LIMIT = 1000;
+const DEFAULT_REQUEST_TIMEOUT = 10000;
+
+/** Options of `request()`. */
+export interface BricksWebSocketRequestOptions {
+  /** Milliseconds from the call until the request fails with a `TimeoutError`; 0 is none. Default: `requestTimeout`. */
+  timeout?: number;
+  /** Aborting it ends the request with `signal.reason`. */
+  signal?: AbortSignal;
+}
 
 /** The session of a bricks application page, when there is one. */
 const bricksSession = (): string | null =>
@@ -17,6 +28,8 @@ const bricksSession = (): string | null =>
 
 /** Events are made outside the class so the manifest analyzer lists only the documented names. */
 const eventOf = (type: string, detail: unknown) => new CustomEvent(type, { detail });
+const frameEventOf = (type: string, detail: unknown, id: string | undefined, reply: ReplySender) =>
+  new BricksWebSocketFrameEvent(type, detail, id, reply);
 
 const numberOr = (value: number | null | undefined, fallback: number) =>
   typeof value === 'number' && value >= 0 ? value : fallback;
@@ -44,6 +57,7 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @attr heartbeat - Milliseconds between pings; 0 is off.
  * @attr heartbeat-timeout - How long a ping may go unanswered before the connection counts as dead.
  * @attr heartbeat-type - The `type` of the ping frame.
+ * @attr request-timeout - Default ms a `request()` waits for its reply; 0 is no timeout.
  *
  * @fires {CustomEvent<{url: string, protocol: string}>} open - The socket opened. Does not bubble.
  * @fires {CustomEvent<{data: string | ArrayBuffer | Blob}>} message - Every frame, raw, before parsing. Does not bubble.
@@ -83,6 +97,7 @@ export class BricksWebSocketElement extends LitElement {
     heartbeat: { type: Number },
     heartbeatTimeout: { type: Number, attribute: 'heartbeat-timeout' },
     heartbeatType: { attribute: 'heartbeat-type' },
+    requestTimeout: { type: Number, attribute: 'request-timeout' },
     session: { attribute: false },
   };
 
@@ -140,6 +155,9 @@ export class BricksWebSocketElement extends LitElement {
   /** The `type` of the ping frame `{"type": heartbeatType, "data": Date.now()}`. */
   heartbeatType = 'ping';
 
+  /** Default milliseconds a `request()` waits for its reply; 0 is no timeout. */
+  requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+
   /**
    * The session token, or a function returning it (or a promise of it), read anew for every
    * connection attempt. When null, `bricks.app.get_session()` is asked, if the page has it.
@@ -176,12 +194,30 @@ export class BricksWebSocketElement extends LitElement {
     return this.#queue.size;
   }
 
+  /** Requests awaiting a reply, queued or sent. */
+  get pending(): number {
+    return this.#requests.size;
+  }
+
   #wsUrl = '';
   #heartbeatTimeout: number | null = null;
   /** Set from connectedCallback until the end of the task that removed the element. */
   #attached = false;
   #queue = new SendQueue();
+  #requests = new Requests((slot) => this.#queue.release(slot));
+  /** Answers a server's request through the send queue, for `BricksWebSocketFrameEvent.reply()`. */
+  #replySender = (id: string, answer: { data: unknown } | { error: ReplyErrorBody }): boolean => {
+    let frame: string;
+    try {
+      frame = encodeReply(id, answer);
+    } catch (error) {
+      this.#fail('send', `reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
+      return false;
+    }
+    return this.#enqueue(frame);
+  };
   #internals: ElementInternals | undefined;
+  #shownState: ConnectionState | undefined;
   #connection = new Connection(this.#hostFor());
 
   constructor() {
@@ -212,6 +248,7 @@ export class BricksWebSocketElement extends LitElement {
     queueMicrotask(() => {
       if (this.isConnected || !this.#attached) return;
       this.#attached = false;
+      this.#requests.abortAll();
       this.#connection.close(1000, '');
     });
   }
@@ -233,6 +270,7 @@ export class BricksWebSocketElement extends LitElement {
   /** Closes the socket; it stays closed until `connect()`, a new `ws-url` or re-insertion. */
   close(code = 1000, reason = ''): void {
     if (typeof code !== 'number' || typeof reason !== 'string') throw new TypeError('close(code, reason): code is a number (1000 or 3000-4999), reason a string.');
+    this.#requests.abortAll();
     this.#connection.close(code, reason);
   }
 
@@ -273,6 +311,47 @@ export class BricksWebSocketElement extends LitElement {
       throw new TypeError('sendRaw(data): pass a string, an ArrayBuffer, a typed array or a Blob.');
     }
     return this.#enqueue(data);
+  }
+
+  /**
+   * Sends `{"type": type, "data": data, "id": ...}` and resolves with the `data` of the server's
+   * `reply` frame with the same `id`; rejects with `ReplyError` for an error reply, or with a
+   * `DOMException`: `TimeoutError`, `AbortError` (the signal's reason, `close()`, removal),
+   * `NetworkError` (the socket closed after the request left; it is never resent),
+   * `QuotaExceededError` (the queue is full).
+   */
+  request<T = unknown>(type: string, data?: unknown, options?: BricksWebSocketRequestOptions): Promise<T> {
+    if (typeof type !== 'string' || type === '') throw new TypeError('request(type, data, options): type must be a non-empty string.');
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError('request(type, data, options): options must be an object.');
+    }
+    const { timeout = numberOr(this.requestTimeout, DEFAULT_REQUEST_TIMEOUT), signal } = options ?? {};
+    if (typeof timeout !== 'number' || !(timeout >= 0)) {
+      throw new TypeError('request(type, data, options): timeout must be a number of milliseconds, 0 or more.');
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError('request(type, data, options): signal must be an AbortSignal.');
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this.#requests.nextId();
+    let frame: string;
+    try {
+      frame = encodeFrame(type, data, id);
+    } catch (error) {
+      this.#fail('send', `request(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
+      return Promise.reject(error);
+    }
+    const reply = this.#requests.add<T>(id, timeout, signal);
+    if (this.#queue.size === 0 && this.#connection.send(frame)) return reply;
+    const slot = this.#queue.reserve(this.#queueLimit(), frame);
+    if (slot) {
+      slot.sent = () => this.#requests.sent(id);
+      this.#requests.queued(id, slot);
+    } else {
+      this.#queueFull();
+      this.#requests.refuse(id, new DOMException(`The send queue is full (${this.#queueLimit()} frames).`, 'QuotaExceededError'));
+    }
+    return reply;
   }
 
   // ── sending ─────────────────────────────────────────────────────────────
@@ -344,15 +423,19 @@ export class BricksWebSocketElement extends LitElement {
     this.#fire('error', error === undefined ? { kind, message } : { kind, message, error });
   }
 
-  #setState(state: ConnectionState): void {
+  /** Shows `state` in `:state(...)`; returns the state it replaces. */
+  #setState(state: ConnectionState): ConnectionState | undefined {
+    const previous = this.#shownState;
+    this.#shownState = state;
     const states = this.#internals?.states;
-    if (!states) return;
+    if (!states) return previous;
     try {
       states.clear();
       states.add(state);
     } catch {
       // Engines with the older dashed-ident syntax only: state styling is unavailable.
     }
+    return previous;
   }
 
   #binaryType(): BinaryType {
@@ -392,7 +475,10 @@ export class BricksWebSocketElement extends LitElement {
     return {
       target: () => this.#target(),
       policy: () => this.#policy(),
-      stateChanged: (state) => this.#setState(state),
+      stateChanged: (state) => {
+        // The socket that carried sent requests is gone, whatever replaces it.
+        if (this.#setState(state) === 'open') this.#requests.disconnected();
+      },
       opened: (socket) => {
         this.#flush();
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
@@ -401,7 +487,8 @@ export class BricksWebSocketElement extends LitElement {
         this.#fire('message', { data });
         if (typeof data !== 'string') return; // binary frames are data, not envelopes
         const frame = decodeFrame(data);
-        if (frame.problem === undefined) this.#fire(frame.type, frame.data);
+        if (frame.type !== undefined) this.dispatchEvent(frameEventOf(frame.type, frame.data, frame.id, this.#replySender));
+        else if (frame.reply) this.#requests.settle(frame.reply);
         else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. Send {"type", "data"} objects.`);
       },
       closed: (code, reason, wasClean) => this.#fire('close', { code, reason, wasClean }),
@@ -428,6 +515,7 @@ export type BricksWebSocketProperties = Partial<
     | 'heartbeat'
     | 'heartbeatTimeout'
     | 'heartbeatType'
+    | 'requestTimeout'
     | 'session'
   >
 >;
@@ -438,8 +526,10 @@ type Listener<K extends keyof BricksWebSocketEventMap> = (this: BricksWebSocketE
 export interface BricksWebSocketElement {
   addEventListener<K extends keyof BricksWebSocketEventMap>(type: K, listener: Listener<K>, options?: boolean | AddEventListenerOptions): void;
   addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, event: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: (this: BricksWebSocketElement, event: BricksWebSocketFrameEvent<unknown>) => unknown, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
   removeEventListener<K extends keyof BricksWebSocketEventMap>(type: K, listener: Listener<K>, options?: boolean | EventListenerOptions): void;
   removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: HTMLElement, event: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: (this: BricksWebSocketElement, event: BricksWebSocketFrameEvent<unknown>) => unknown, options?: boolean | EventListenerOptions): void;
   removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }

@@ -5,8 +5,10 @@
 import { BricksWebSocketElement } from './bricks-websocket-element.js';
 
 export { BricksWebSocketElement };
+export { BricksWebSocketFrameEvent } from './frame-event.js';
+export { ReplyError } from './requests.js';
 export type * from './events.js';
-export type { BricksWebSocketProperties, BricksWebSocketSession, BricksWebSocketState } from './bricks-websocket-element.js';
+export type { BricksWebSocketProperties, BricksWebSocketRequestOptions, BricksWebSocketSession, BricksWebSocketState } from './bricks-websocket-element.js';
 
 /** The tag this module defines. */
 export const tagName = 'bricks-websocket';

@@ -10,12 +10,31 @@ export const RESERVED_TYPES: ReadonlySet<string> = new Set([
   'error',
   'close',
   'reconnecting',
+  'reply',
 ]);
 
-/** A decoded text frame: either an envelope to dispatch, or why it is not one. */
+/** The error form of a reply: `{"message": ..., "code"?: ..., "data"?: ...}`. */
+export interface ReplyErrorBody {
+  message: string;
+  code?: string;
+  data?: unknown;
+}
+
+/** A well-formed `reply` frame: its request's `id` and exactly one of `data` or `error`. */
+export interface ReplyFrame {
+  id: string;
+  data?: unknown;
+  error?: ReplyErrorBody;
+}
+
+/**
+ * A decoded text frame: an envelope to dispatch (`id` when the server asks for a reply),
+ * a reply to one of ours, or why it is neither.
+ */
 export type Decoded =
-  | { type: string; data: unknown; problem?: undefined }
-  | { problem: string; type?: undefined; data?: undefined };
+  | { type: string; data: unknown; id: string | undefined; problem?: undefined; reply?: undefined }
+  | { reply: ReplyFrame; type?: undefined; data?: undefined; id?: undefined; problem?: undefined }
+  | { problem: string; type?: undefined; data?: undefined; id?: undefined; reply?: undefined };
 
 /** Reads one text frame. Never throws. */
 export function decodeFrame(text: string): Decoded {
@@ -29,24 +48,47 @@ export function decodeFrame(text: string): Decoded {
     return { problem: 'is JSON but not an object' };
   }
   // A plain property read: an own "__proto__" key from JSON.parse is just data here.
-  const { type, data } = value as { type?: unknown; data?: unknown };
+  const { type, data, id } = value as { type?: unknown; data?: unknown; id?: unknown };
   if (typeof type !== 'string' || type === '') {
     return { problem: 'has no non-empty string "type"' };
   }
   if (RESERVED_TYPES.has(type)) {
+    if (type === 'reply') return decodeReply(value as Record<string, unknown>);
     return {
       problem: `uses the type "${type}", which is one of the element's own events`,
     };
   }
-  return { type, data };
+  return { type, data, id: typeof id === 'string' ? id : undefined };
+}
+
+function decodeReply(value: Record<string, unknown>): Decoded {
+  const { id, error } = value;
+  if (typeof id !== 'string') return { problem: 'is a reply without a string "id"' };
+  const hasData = Object.hasOwn(value, 'data');
+  const hasError = Object.hasOwn(value, 'error');
+  if (hasData === hasError) return { problem: 'is a reply with both or neither of "data" and "error"' };
+  if (hasData) return { reply: { id, data: value.data } };
+  if (error === null || typeof error !== 'object' || typeof (error as ReplyErrorBody).message !== 'string') {
+    return { problem: 'is a reply whose "error" is not {"message": string, ...}' };
+  }
+  const { message, code, data } = error as ReplyErrorBody;
+  const body: ReplyErrorBody = { message };
+  if (typeof code === 'string') body.code = code;
+  if (Object.hasOwn(error, 'data')) body.data = data;
+  return { reply: { id, error: body } };
 }
 
 /**
  * Writes an envelope. Throws what `JSON.stringify` throws (a cycle, a BigInt);
  * the element turns that into an `error` event.
  */
-export function encodeFrame(type: string, data: unknown): string {
-  return JSON.stringify({ type, data });
+export function encodeFrame(type: string, data: unknown, id?: string): string {
+  return JSON.stringify(id === undefined ? { type, data } : { type, data, id });
+}
+
+/** Writes the answer to a server's request: `{"type":"reply","id":..,"data":..}` or the `error` form. */
+export function encodeReply(id: string, answer: { data: unknown } | { error: ReplyErrorBody }): string {
+  return JSON.stringify({ type: 'reply', id, ...answer });
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { BricksWebSocketFrameEvent } from './frame-event.js';
+
 /** Event detail types of `<bricks-websocket>`, declared once and used by the typed `addEventListener`. */
 
 /** `open`: the socket opened. */
@@ -38,14 +40,14 @@ export interface BricksWebSocketReconnectingDetail {
   code: number;
 }
 
-/** Every event the element fires by name; any other frame `type` arrives as `CustomEvent<unknown>`. */
+/** Every event the element fires by name; any other frame `type` arrives as `BricksWebSocketFrameEvent<unknown>`. */
 export interface BricksWebSocketEventMap {
   open: CustomEvent<BricksWebSocketOpenDetail>;
   message: CustomEvent<BricksWebSocketMessageDetail>;
   error: CustomEvent<BricksWebSocketErrorDetail>;
   close: CustomEvent<BricksWebSocketCloseDetail>;
   reconnecting: CustomEvent<BricksWebSocketReconnectingDetail>;
-  text: CustomEvent<string>;
-  base64audio: CustomEvent<string>;
-  base64video: CustomEvent<string>;
+  text: BricksWebSocketFrameEvent<string>;
+  base64audio: BricksWebSocketFrameEvent<string>;
+  base64video: BricksWebSocketFrameEvent<string>;
 }

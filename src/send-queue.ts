@@ -9,6 +9,8 @@ export type Payload = string | ArrayBuffer | ArrayBufferView | Blob;
 /** One place in the queue; `payload` is null while it is still being prepared. */
 export interface Slot {
   payload: Payload | null;
+  /** Called once the payload has been handed to the socket. */
+  sent?: () => void;
 }
 
 export class SendQueue {
@@ -41,7 +43,7 @@ export class SendQueue {
     while (this.#slots.length > 0) {
       const payload = this.#slots[0].payload;
       if (payload === null || !send(payload)) return;
-      this.#slots.shift();
+      this.#slots.shift()!.sent?.();
     }
   }
 }

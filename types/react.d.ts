@@ -26,6 +26,7 @@ export interface BricksWebSocketReactAttributes {
   heartbeat?: number;
   'heartbeat-timeout'?: number;
   'heartbeat-type'?: string;
+  'request-timeout'?: number;
 }
 
 /** Properties, set as properties by React 19 (`session` has no attribute). */

@@ -4,7 +4,7 @@ import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
 import { RESERVED_TYPES, decodeFrame, encodeBase64Frame, encodeFrame, type Decoded } from '../../src/codec.js';
 
-const RESERVED = ['open', 'message', 'error', 'close', 'reconnecting'];
+const RESERVED = ['open', 'message', 'error', 'close', 'reconnecting', 'reply'];
 
 /** The rules of issue 2, written independently of the codec: the oracle for the properties. */
 function classify(text: string): Decoded {
@@ -17,19 +17,32 @@ function classify(text: string): Decoded {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { problem: 'not an object' };
   const own = (key: string) => (Object.prototype.hasOwnProperty.call(value, key) ? (value as Record<string, unknown>)[key] : undefined);
   const type = own('type');
-  if (typeof type !== 'string' || type === '' || RESERVED.includes(type)) return { problem: 'bad type' };
-  return { type, data: own('data') };
+  if (typeof type !== 'string' || type === '') return { problem: 'bad type' };
+  if (type === 'reply') {
+    const id = own('id');
+    const error = own('error') as { message?: unknown } | undefined;
+    const hasData = Object.prototype.hasOwnProperty.call(value, 'data');
+    const hasError = Object.prototype.hasOwnProperty.call(value, 'error');
+    if (typeof id !== 'string' || hasData === hasError) return { problem: 'bad reply' };
+    if (hasError && (typeof error !== 'object' || error === null || typeof error.message !== 'string')) return { problem: 'bad reply' };
+    return { reply: hasData ? { id, data: own('data') } : { id, error: error as { message: string } } };
+  }
+  if (RESERVED.includes(type)) return { problem: 'bad type' };
+  const id = own('id');
+  return { type, data: own('data'), id: typeof id === 'string' ? id : undefined };
 }
 
 /** Only whether it is an envelope, and which: the problem sentences are the codec's own. */
-const verdict = (decoded: Decoded) => (decoded.problem === undefined ? { type: decoded.type, data: decoded.data } : 'problem');
+const verdict = (decoded: Decoded) =>
+  decoded.type !== undefined ? { type: decoded.type, data: decoded.data, id: decoded.id } : decoded.reply ? { reply: decoded.reply.id } : 'problem';
 
 describe('codec: decodeFrame', () => {
   it('returns type and data of a JSON object with a non-empty string type', () => {
-    expect(decodeFrame('{"type":"text","data":"hello"}')).to.deep.equal({ type: 'text', data: 'hello' });
+    expect(decodeFrame('{"type":"text","data":"hello"}')).to.deep.equal({ type: 'text', data: 'hello', id: undefined });
     expect(decodeFrame('{"data":[1,{"a":null}],"type":"chat-line","extra":true}')).to.deep.equal({
       type: 'chat-line',
       data: [1, { a: null }],
+      id: undefined,
     });
   });
 
@@ -38,9 +51,9 @@ describe('codec: decodeFrame', () => {
     expect(decoded.problem).to.equal(undefined);
     expect(decoded.type).to.equal('t');
     expect('data' in decoded && decoded.data === undefined).to.equal(true);
-    expect(decodeFrame('{"type":"t","data":null}')).to.deep.equal({ type: 't', data: null });
-    expect(decodeFrame('{"type":"t","data":0}')).to.deep.equal({ type: 't', data: 0 });
-    expect(decodeFrame('{"type":"t","data":""}')).to.deep.equal({ type: 't', data: '' });
+    expect(decodeFrame('{"type":"t","data":null}')).to.deep.equal({ type: 't', data: null, id: undefined });
+    expect(decodeFrame('{"type":"t","data":0}')).to.deep.equal({ type: 't', data: 0, id: undefined });
+    expect(decodeFrame('{"type":"t","data":""}')).to.deep.equal({ type: 't', data: '', id: undefined });
   });
 
   it('reports text that is not JSON', () => {
@@ -65,10 +78,40 @@ describe('codec: decodeFrame', () => {
 
   it('reports the element\'s own event names as types and names the type in the problem', () => {
     expect([...RESERVED_TYPES].sort()).to.deep.equal([...RESERVED].sort());
-    for (const type of RESERVED) {
+    for (const type of RESERVED.filter((name) => name !== 'reply')) {
       const decoded = decodeFrame(JSON.stringify({ type, data: 1 }));
       expect(decoded.problem, type).to.include(`"${type}"`);
       expect(decoded.type, type).to.equal(undefined);
+    }
+  });
+
+  it('returns a string id as the request id of a frame, and ignores an id of another type', () => {
+    expect(decodeFrame('{"type":"ask","data":1,"id":"s-1"}')).to.deep.equal({ type: 'ask', data: 1, id: 's-1' });
+    expect(decodeFrame('{"type":"ask","data":1,"id":7}')).to.deep.equal({ type: 'ask', data: 1, id: undefined });
+  });
+
+  it('reads a reply with data or with an error, and never dispatches it as an event', () => {
+    expect(decodeFrame('{"type":"reply","id":"a-1","data":{"ok":true}}')).to.deep.equal({ reply: { id: 'a-1', data: { ok: true } } });
+    expect(decodeFrame('{"type":"reply","id":"a-1","data":null}')).to.deep.equal({ reply: { id: 'a-1', data: null } });
+    expect(decodeFrame('{"type":"reply","id":"a-2","error":{"message":"out of stock","code":"stock","data":[1]}}')).to.deep.equal({
+      reply: { id: 'a-2', error: { message: 'out of stock', code: 'stock', data: [1] } },
+    });
+    expect(decodeFrame('{"type":"reply","id":"a-3","error":{"message":"no"}}')).to.deep.equal({ reply: { id: 'a-3', error: { message: 'no' } } });
+  });
+
+  it('reports a malformed reply: no string id, both or neither of data and error, an error without a message', () => {
+    for (const text of [
+      '{"type":"reply","data":1}',
+      '{"type":"reply","id":5,"data":1}',
+      '{"type":"reply","id":"a"}',
+      '{"type":"reply","id":"a","data":1,"error":{"message":"x"}}',
+      '{"type":"reply","id":"a","error":"boom"}',
+      '{"type":"reply","id":"a","error":{"code":"x"}}',
+      '{"type":"reply","id":"a","error":null}',
+    ]) {
+      const decoded = decodeFrame(text);
+      expect(decoded.problem, text).to.be.a('string');
+      expect(decoded.reply, text).to.equal(undefined);
     }
   });
 

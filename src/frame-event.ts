@@ -1,0 +1,48 @@
+/**
+ * The event each `{"type": T, "data": D}` frame becomes. A `CustomEvent` (so `detail` and
+ * every existing listener keep working) that can also answer a frame the server sent as a
+ * request, one that carries an `id`.
+ */
+import type { ReplyErrorBody } from './codec.js';
+
+/** Sends or queues the reply to request `id`; false when it could not (the data is not JSON, the queue is full). */
+export type ReplySender = (id: string, answer: { data: unknown } | { error: ReplyErrorBody }) => boolean;
+
+export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
+  /** The server's request id, or undefined for a frame that expects no answer. */
+  readonly id: string | undefined;
+  #send: ReplySender | undefined;
+
+  constructor(type: string, detail: T, id?: string, send?: ReplySender) {
+    super(type, { detail });
+    this.id = id;
+    this.#send = id === undefined ? undefined : send;
+  }
+
+  /** Answers the server's request with `data`; true when the reply was sent or queued, false for a second reply or a frame without `id`. */
+  reply(data?: unknown): boolean {
+    return this.#answer(() => ({ data: data === undefined ? null : data }));
+  }
+
+  /** Answers the server's request with an error; true when the reply was sent or queued. */
+  replyError(message: string, options: { code?: string; data?: unknown } = {}): boolean {
+    if (typeof message !== 'string') throw new TypeError('replyError(message, options): message must be a string.');
+    if (options === null || typeof options !== 'object') throw new TypeError('replyError(message, options): options must be an object.');
+    return this.#answer(() => {
+      const error: ReplyErrorBody = { message };
+      if (options.code !== undefined) error.code = String(options.code);
+      if ('data' in options) error.data = options.data;
+      return { error };
+    });
+  }
+
+  #answer(answer: () => { data: unknown } | { error: ReplyErrorBody }): boolean {
+    const send = this.#send;
+    if (!send) return false;
+    // One reply per request; a reply that could not be sent or queued may be tried again.
+    this.#send = undefined;
+    const sent = send(this.id!, answer());
+    if (!sent) this.#send = send;
+    return sent;
+  }
+}
