@@ -64,9 +64,9 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @fires {CustomEvent<{kind: string, message: string, error?: unknown}>} error - Something went wrong; `kind` is `connection`, `frame`, `url`, `session`, `queue-full` or `send`. Does not bubble.
  * @fires {CustomEvent<{code: number, reason: string, wasClean: boolean}>} close - The socket closed. Does not bubble.
  * @fires {CustomEvent<{attempt: number, delay: number, code: number}>} reconnecting - A retry is scheduled after `delay` ms. Does not bubble.
- * @fires {CustomEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
- * @fires {CustomEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
- * @fires {CustomEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
+ * @fires {BricksWebSocketFrameEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
+ * @fires {BricksWebSocketFrameEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
+ * @fires {BricksWebSocketFrameEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
  *
  * @slot - Children, stacked vertically.
  * @cssprop [--bricks-websocket-gap=0] - Space between the stacked children.
