@@ -35,6 +35,10 @@ export function judge(results) {
     const e = m.memory.contenders.element;
     v.memory = { ok: e.socketsLeft === 0 && e.maxHeapGrowth < KB * KB, detail: `${e.socketsLeft} sockets left, heap ${signedKB(e.heapGrowth)} median, ${signedKB(e.maxHeapGrowth)} worst (target < 1 MB)` };
   }
+  if (m.requests) {
+    const e = m.requests.contenders.element;
+    v.requests = { ok: e.pending === 0 && e.maxHeapGrowth < KB * KB, detail: `${e.pending} pending after, heap ${signedKB(e.heapGrowth)} median, ${signedKB(e.maxHeapGrowth)} worst (target 0 pending, < 1 MB)` };
+  }
   return v;
 }
 
@@ -93,6 +97,10 @@ export function formatTable(results) {
     row(`Memory: ${fmtInt(settings.cycles)} cycles of create, connect, receive a frame, remove`, '`<bricks-websocket>`', cell('element'), '', 'no socket left, heap < 1 MB', mark(v.memory.ok));
     if (c['element-try']) row('', '`<bricks-websocket>`, proposed change (`--try`)', cell('element-try'), '', '', '');
     row('', 'raw `WebSocket` (reference)', cell('raw'), '', '', '');
+  }
+  if (m.requests) {
+    const e = m.requests.contenders.element;
+    row(`Requests: ${fmtInt(settings.requests)} with mixed outcomes (reply, error reply, timeout, abort)`, '`request()`', `${e.pending} pending after, heap ${signedKB(e.heapGrowth)} (worst ${signedKB(e.maxHeapGrowth)}), ${fmtMs(e.ms)}`, '', '0 pending, heap < 1 MB', mark(v.requests.ok));
   }
 
   const { machine } = results;

@@ -26,7 +26,7 @@ import { startBenchServer } from './server.mjs';
 import { formatTable, judge } from './report.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['receive', 'dispatch', 'send', 'base64', 'size', 'memory'];
+const ALL = ['receive', 'dispatch', 'send', 'base64', 'size', 'memory', 'requests'];
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [key, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -36,6 +36,7 @@ const ROUNDS = Number(args.rounds ?? 5);
 const N = Number(args.n ?? 200_000);
 const BASE64_BYTES = 16 * 1024 * 1024;
 const CYCLES = Number(args.cycles ?? 1000);
+const REQUESTS = Number(args.requests ?? 10_000);
 const only = args.only ? args.only.split(',') : ALL;
 const [profile = null, profiled = 'element'] = (args.profile ?? '').split(':').map((x) => x || null);
 const TRY = args.try ?? null;
@@ -83,7 +84,7 @@ async function main() {
     machine: machine(),
     node: process.version,
     loadBefore,
-    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, try: TRY },
+    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, requests: REQUESTS, try: TRY },
     measurements: {},
   };
   try {
@@ -314,6 +315,31 @@ const MEASUREMENTS = {
       };
     }
     return out;
+  },
+
+  async requests(ctx) {
+    const url = `${ctx.server.wsBase}/answer`;
+    const heap = async () => {
+      await gcNow(ctx);
+      return (await ctx.cdp.send('Runtime.getHeapUsage')).usedSize;
+    };
+    const runs = await interleaved(['element'], async () => {
+      const before = await heap();
+      const result = await evaluate(ctx, 'requests', (url, k) => window.bench.requests(url, k), url, REQUESTS);
+      return { ...result, heapGrowth: (await heap()) - before };
+    }, { warmup: async () => evaluate(ctx, 'requests warm-up', (url) => window.bench.requests(url, 1000), url) });
+    const e = runs.element;
+    return {
+      runs,
+      contenders: {
+        element: {
+          heapGrowth: median(e.map((r) => r.heapGrowth)),
+          maxHeapGrowth: Math.max(...e.map((r) => r.heapGrowth)),
+          pending: Math.max(...e.map((r) => r.pending)),
+          ms: median(e.map((r) => r.ms)),
+        },
+      },
+    };
   },
 };
 
