@@ -120,18 +120,24 @@ export function details<T = unknown>(el: HTMLElement, type: string): T[] {
 
 /**
  * Creates `<bricks-websocket>` with these attributes and properties, starts recording its own
- * events and `extraTypes`, and appends it to the document (unless `attach` is false).
+ * events and `extraTypes`, and appends it to the document (unless `attach` is false). Recorded
+ * `error` events are handled (`preventDefault()`) unless `handleErrors` is false.
  * Removed after the test.
  */
 export function mount(
   attributes: Record<string, string | boolean> = {},
-  options: { props?: Partial<BricksWebSocketElement>; extraTypes?: string[]; attach?: boolean } = {},
+  options: { props?: Partial<BricksWebSocketElement>; extraTypes?: string[]; attach?: boolean; handleErrors?: boolean } = {},
 ): BricksWebSocketElement {
   const el = document.createElement('bricks-websocket');
   const log: Recorded[] = [];
   recordings.set(el, log);
+  const handleErrors = options.handleErrors ?? true;
   for (const type of [...EVENTS, ...(options.extraTypes ?? [])]) {
-    el.addEventListener(type, (event: Event) => log.push({ type, detail: (event as CustomEvent).detail, event: event as CustomEvent }));
+    el.addEventListener(type, (event: Event) => {
+      log.push({ type, detail: (event as CustomEvent).detail, event: event as CustomEvent });
+      // Recorded for the test to assert on is handled, so it is not printed on the console too.
+      if (type === 'error' && handleErrors) event.preventDefault();
+    });
   }
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false) continue;
