@@ -10,7 +10,11 @@ import { controlBase, wsBase } from 'virtual:test-server';
 
 export { port } from 'virtual:test-server';
 
-/** `echo` sends each frame back to its sender; `room` relays to the others and adds presence and clock frames. */
+/**
+ * `echo` sends each frame back to its sender. `room` sends `text`, `base64audio` and `base64video`
+ * to everyone, the sender included (each after a `chat` or `clip` frame naming the sender), any
+ * other frame to the other clients only, and adds presence and clock frames (see demo/server.mjs).
+ */
 export type Mode = 'echo' | 'room';
 
 /** A frame as the server records and sends it: text as is, binary as base64. */
