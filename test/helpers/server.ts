@@ -110,6 +110,7 @@ export async function serverUntil(roomName: string, condition: (stats: Stats) =>
 export function nextEvent<E extends Event = Event>(target: EventTarget, name: string, timeoutMs = 3000): Promise<E> {
   return new Promise<E>((resolve, reject) => {
     const onEvent = (event: Event) => {
+      handled(event);
       clearTimeout(timer);
       resolve(event as E);
     };
@@ -129,6 +130,7 @@ export function nextEvents<E extends Event = Event>(target: EventTarget, name: s
   return new Promise<E[]>((resolve, reject) => {
     const events: E[] = [];
     const onEvent = (event: Event) => {
+      handled(event);
       events.push(event as E);
       if (events.length < count) return;
       target.removeEventListener(name, onEvent);
@@ -141,6 +143,11 @@ export function nextEvents<E extends Event = Event>(target: EventTarget, name: s
     }, timeoutMs);
     target.addEventListener(name, onEvent);
   });
+}
+
+/** An element's `error` that a test awaits is one it handles, as a page would: not printed on the console. */
+function handled(event: Event): void {
+  if (event.type === 'error') event.preventDefault();
 }
 
 function describeTarget(target: EventTarget): string {

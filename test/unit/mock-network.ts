@@ -11,6 +11,7 @@
 import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket/dist/mock-socket.es.mjs';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket.js';
 import '../../src/bricks-websocket.js';
+import { captureConsole } from '../helpers/console.js';
 
 export type { Client };
 
@@ -184,7 +185,9 @@ export function clientOf(server: Server): Client {
 /**
  * Calls `body` with window errors caught: a listener that throws is reported to window.onerror,
  * which mocha sets to fail the running test. Its handler is swapped out meanwhile (listeners
- * added with addEventListener cannot be ordered before it in every browser). Returns the errors.
+ * added with addEventListener cannot be ordered before it in every browser). The test runner
+ * also prints every window error with console.error; that is captured meanwhile too, since the
+ * caller asserts on the errors returned. Returns the errors.
  */
 export async function catchingWindowErrors(body: () => Promise<void>): Promise<unknown[]> {
   const errors: unknown[] = [];
@@ -193,9 +196,11 @@ export async function catchingWindowErrors(body: () => Promise<void>): Promise<u
     errors.push(error);
     return true; // handled, like preventDefault() on the error event
   };
+  const printed = captureConsole('error');
   try {
     await body();
   } finally {
+    printed.restore();
     window.onerror = previous;
   }
   return errors;
