@@ -20,12 +20,13 @@ export class UnhandledErrors {
 
   /** Prints `detail` once per distinct cause; `element` is logged with it so devtools can reveal it. */
   report(element: Element, detail: BricksWebSocketErrorDetail): void {
-    const cause = `${detail.kind}\n${detail.message}`;
+    const { kind, message, error } = detail;
+    const cause = `${kind}\n${message}`;
     if (this.#printed.has(cause) || this.#printed.size >= MAX_REPORTS) return;
     this.#printed.add(cause);
-    const more = this.#printed.size === MAX_REPORTS ? ' Further unhandled errors of this element are not printed.' : '';
-    const line = `<${element.localName}> ${detail.kind} error: ${detail.message} (Not handled: an "error" listener that calls preventDefault() takes over.)${more}`;
-    if (detail.error === undefined) console.error(line, element);
-    else console.error(line, element, detail.error);
+    const last = this.#printed.size === MAX_REPORTS ? '; no more are printed' : '';
+    const line = `<${element.localName}> ${kind} error: ${message} (unhandled: an "error" listener calling preventDefault() handles it${last})`;
+    if (error === undefined) console.error(line, element);
+    else console.error(line, element, error);
   }
 }

@@ -76,8 +76,8 @@ describe('element: errors nobody handled reach the console', () => {
     el.send('cause-1', cycle); // seen before
     expect(details(el, 'error')).to.have.length(13);
     expect(lines()).to.have.length(10);
-    expect(lines()[0]).to.include('"cause-1"').and.not.include('not printed');
-    expect(lines()[9]).to.include('"cause-10"').and.include('Further unhandled errors of this element are not printed.');
+    expect(lines()[0]).to.include('"cause-1"').and.not.include('no more');
+    expect(lines()[9]).to.include('"cause-10"').and.include('; no more are printed)');
   });
 
   it('counts causes per element: another element with the same problem prints its own', () => {
