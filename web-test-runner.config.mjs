@@ -137,8 +137,9 @@ function required(path, envName) {
 export default {
   rootDir: fileURLToPath(new URL('.', import.meta.url)),
   files: ['test/**/*.test.ts', 'test/frameworks/*.test.tsx', 'test/frameworks/*.test.html'],
-  // `browser` first, as browser bundlers do: Svelte's `svelte` entry is its server build otherwise.
-  nodeResolve: { exportConditions: ['browser', 'development'] },
+  // `browser`, as browser bundlers use: Svelte's `svelte` entry is its server build otherwise.
+  // No `development`: Lit's production build, as users ship it, and without its dev-mode banner.
+  nodeResolve: { exportConditions: ['browser'] },
   browsers: browserLaunchers(),
   concurrentBrowsers: 2,
   concurrency: PAGES_PER_BROWSER,

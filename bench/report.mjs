@@ -104,9 +104,21 @@ export function formatTable(results) {
   }
 
   const { machine } = results;
+  // Describes what ran and nothing else: a size-only run had no browser and no rounds.
+  const where = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${results.node}.`;
+  const rounds = Object.keys(m).some((name) => name !== 'size');
+  const how = [
+    rounds ? `Medians of ${settings.rounds} interleaved rounds after a warm-up` : 'Sizes by esbuild, minified, then gzip -9 and brotli -11; no browser',
+    `load average ${results.loadBefore[0]} before, ${results.loadAfter[0]} after`,
+    results.date.slice(0, 10),
+  ];
+  const partial = results.partial?.length
+    ? [`Partial run (${results.partial.join(' ')}): ${Object.keys(m).join(', ')} only; not comparable with a full run.`]
+    : [];
   const header = [
-    `${results.browserPath.split('/').pop()} ${results.browser.replace(/^(Headless)?Chrome\//, '')}, headless; ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${results.node}.`,
-    `Medians of ${settings.rounds} interleaved rounds after a warm-up; load average ${results.loadBefore[0]} before, ${results.loadAfter[0]} after; ${results.date.slice(0, 10)}.`,
+    ...partial,
+    results.browser ? `${results.browserPath.split('/').pop()} ${results.browser.replace(/^(Headless)?Chrome\//, '')}, headless; ${where}` : where,
+    `${how.join('; ')}.`,
     '',
     '| Measurement | Contender | Median | vs. reference | Target | |',
     '|---|---|---|---|---|---|',

@@ -5,11 +5,14 @@
 //   we send      {"type":"text","data":"hi"}            sendText()
 //                {"type":"base64audio","data":"<b64>"}  sendBase64Audio(blob)
 //                {"type":"base64video","data":"<b64>"}  sendBase64Video(blob)
-//   we receive   the same types, which the server re-envelopes with the
-//                sender's name (we connect with ?name=):
-//                {"type":"text","data":{"from":"ana","at":1700000000000,"data":"hi"}}
+//   we receive   the same frames from everyone in the room, ours included, each
+//                right after one that says who sent it and when (we connect with ?name=):
+//                {"type":"chat","data":{"from":"ana","at":1700000000000,"text":"hi"}}
+//                {"type":"clip","data":{"from":"ana","at":1700000000000,"kind":"base64audio"}}
 //                plus {"type":"presence","data":{event,id,name,count,people}}
 //                and  {"type":"clock","data":1700000000000}
+// The conversation is drawn from `chat` and `clip`; the `text` events that follow carry
+// the same words and are not needed here.
 
 const socket = document.querySelector('bricks-websocket');
 const $ = (id) => document.getElementById(id);
@@ -81,10 +84,14 @@ function log(text, kind = 'info') {
   appendTo($('log'), el('li', { className: kind }, [timeEl(Date.now()), ' ', text]));
 }
 
-/** A relayed frame's data: `{from, at, data}` from a named sender, the bare value otherwise. */
-function unwrap(detail) {
-  if (detail && typeof detail === 'object' && typeof detail.from === 'string' && typeof detail.at === 'number') return detail;
-  return { from: 'someone', at: Date.now(), data: detail };
+/**
+ * Our own message or clip coming back from the server, which sends them to the whole room,
+ * us included: the oldest of ours in `list` not yet confirmed that `matches`. It is already
+ * on the page (shown when sent, as queued while offline), so the echo only confirms it.
+ */
+function ownEcho(list, from, matches) {
+  if (from !== myName()) return null;
+  return [...list.querySelectorAll(':scope > [data-origin="local"]:not([data-confirmed])')].find(matches) ?? null;
 }
 
 function updateQueued() {
@@ -117,9 +124,11 @@ $('chat-form').addEventListener('submit', (event) => {
   updateQueued();
 });
 
-socket.addEventListener('text', (event) => {
-  const { from, at, data } = unwrap(event.detail);
-  addMessage({ from, at, text: String(data), origin: 'remote' });
+socket.addEventListener('chat', (event) => {
+  const { from, at, text } = event.detail;
+  const mine = ownEcho($('messages'), from, (item) => item.querySelector('.body').textContent === String(text));
+  if (mine) mine.dataset.confirmed = '';
+  else addMessage({ from, at, text: String(text), origin: 'remote' });
 });
 
 // ---------------------------------------------------------------------------
@@ -153,11 +162,23 @@ function addClip({ kind, blob, from, at, label, origin }) {
   appendTo($('clips'), item, MAX_CLIPS);
 }
 
+// The `clip` frame comes right before the base64audio or base64video frame it describes.
+let announced = null;
+socket.addEventListener('clip', (event) => {
+  announced = event.detail;
+});
+
 function receiveClip(kind, label) {
   return (event) => {
-    const { from, at, data } = unwrap(event.detail);
+    const { from, at } = announced?.kind === event.type ? announced : { from: 'someone', at: Date.now() };
+    announced = null;
+    const mine = ownEcho($('clips'), from, (item) => item.classList.contains(kind));
+    if (mine) {
+      mine.dataset.confirmed = '';
+      return;
+    }
     try {
-      addClip({ kind, blob: base64ToBlob(String(data), kind), from, at, label, origin: 'remote' });
+      addClip({ kind, blob: base64ToBlob(String(event.detail), kind), from, at, label, origin: 'remote' });
     } catch {
       log(`a ${label} from ${from} was not valid base64; ignored`, 'error');
     }
@@ -360,7 +381,11 @@ socket.addEventListener('reconnecting', (event) => {
   log(`reconnecting: attempt ${attempt} in ${Math.round(wait)} ms`, 'warn');
   updateQueued();
 });
-socket.addEventListener('error', (event) => log(`error (${event.detail.kind}): ${event.detail.message}`, 'error'));
+socket.addEventListener('error', (event) => {
+  // Shown in the log, so handled: the element need not print it on the console as well.
+  event.preventDefault();
+  log(`error (${event.detail.kind}): ${event.detail.message}`, 'error');
+});
 
 socket.addEventListener('presence', (event) => {
   const { event: what, name, people = [] } = event.detail;

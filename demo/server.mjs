@@ -1,27 +1,37 @@
 // The development and test server for <bricks-websocket>.
 //
 // One module serves both `npm start` (the demo) and the browser tests:
-//   - static files from `root` (the repo root by default), `/` redirects to `/demo/`;
-//   - a WebSocket endpoint at `/ws/<room>` (`?mode=room`, the default, relays
-//     frames to the other clients of the room; `?mode=echo` sends them back);
+//   - static files from the `demo/` and `dist/` folders of `root` (the repo root
+//     by default) and nothing else: no dotfiles, nothing outside those folders;
+//     `/` redirects to `/demo/`;
+//   - a WebSocket endpoint at `/ws/<room>` (`?mode=room`, the default, is a
+//     room; `?mode=echo` sends every frame back to its sender only);
 //   - HTTP control endpoints at `/control/<room>/<action>` that let a test make
 //     the server misbehave (drop, refuse, close, go silent) and inspect what it
 //     received. See `controlActions` below for the list.
 //
-// Sender identity in room mode (used by the demo, opt-in per connection): a
-// client that connects with `?name=<display name>` has its `text`,
-// `base64audio` and `base64video` frames relayed as
-//   {"type": T, "data": {"from": name, "at": <server Date.now()>, "data": D}}
-// (D is what it sent). Its other frames, and every frame of a client without
-// a name, are relayed byte for byte as before. `presence` frames also carry
-// the joining or leaving client's `name` and `people: [{id, name}]`.
+// Room frames (`?name=<display name>` names the client; without one its id,
+// "c1", "c2", ..., stands for it):
+//   - `text`, `base64audio` and `base64video` go to everyone in the room, the
+//     sender included, byte for byte, so a `text` frame's data stays the string
+//     the page sent and a single tab sees its own messages;
+//   - immediately before a relayed `text`, everyone gets
+//       {"type":"chat","data":{"from":name,"at":<server Date.now()>,"text":data}}
+//     and before a relayed clip
+//       {"type":"clip","data":{"from":name,"at":<server Date.now()>,"kind":"base64audio"}}
+//     for pages that show who said what;
+//   - any other frame goes to the other clients only, byte for byte;
+//   - `presence` frames on every join and leave, and {"type":"clock","data":ms}
+//     every second.
 //
-// Run `node demo/server.mjs` (PORT env, default 8080), or import `startServer`.
+// Run `node demo/server.mjs` (PORT and HOST env, default 8080 on 127.0.0.1),
+// or import `startServer`.
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { once } from 'node:events';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -32,8 +42,10 @@ const ROOM_NAME = '[A-Za-z0-9_-]+';
 const WS_PATH = new RegExp(`^/ws/(${ROOM_NAME})$`);
 const CONTROL_PATH = new RegExp(`^/control/(${ROOM_NAME})/([a-z]+)$`);
 const MODES = new Set(['room', 'echo']);
-// A named client's frames of these types are relayed with its name (see the top).
-const SIGNED_TYPES = new Set(['text', 'base64audio', 'base64video']);
+// Frames of these types go to the whole room, the sender included (see the top).
+const SEED_TYPES = new Set(['text', 'base64audio', 'base64video']);
+// The only folders of `root` served over HTTP: the demo pages and the build they load.
+const SERVED_FOLDERS = new Set(['demo', 'dist']);
 const MAX_NAME_LENGTH = 40;
 
 const CLOCK_INTERVAL_MS = 1000;
@@ -173,6 +185,19 @@ function offeredProtocols(req) {
   return header.split(',').map((p) => p.trim()).filter(Boolean);
 }
 
+/**
+ * The request's URL, or null when it cannot be parsed. A path is taken as a path even when it
+ * starts with `//`, which `new URL(path, base)` would read as a host.
+ */
+function parseRequestUrl(req) {
+  const raw = req.url ?? '/';
+  try {
+    return raw.startsWith('/') ? new URL(`http://localhost${raw}`) : new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
 function requestUrl(req, scheme) {
   return `${scheme}://${req.headers.host ?? 'localhost'}${req.url}`;
 }
@@ -202,7 +227,8 @@ function httpStatusText(status) {
 
 function handleUpgrade(state, req, socket, head) {
   socket.on('error', () => {}); // a reset during the handshake must not crash us
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = parseRequestUrl(req);
+  if (!url) return rejectUpgrade(socket, 400, 'Malformed URL');
   const match = WS_PATH.exec(url.pathname);
   if (!match) return rejectUpgrade(socket, 404, 'WebSocket endpoint is /ws/<room>');
   const mode = url.searchParams.get('mode') ?? 'room';
@@ -253,16 +279,22 @@ function onMessage(room, ws, data, isBinary) {
     if (!answerTestRequest(room, ws, envelope)) deliver(room, ws, data, isBinary);
     return;
   }
-  const relayed = isBinary ? data : signed(ws, envelope) ?? data;
-  for (const other of room.clients) {
-    if (other !== ws && other.mode === 'room') deliver(room, other, relayed, isBinary);
+  const seed = isEnvelope(envelope) && SEED_TYPES.has(envelope.type);
+  const announcement = seed ? announce(ws, envelope) : null;
+  for (const member of room.clients) {
+    if (member.mode !== 'room' || (member === ws && !seed)) continue;
+    if (announcement) deliver(room, member, announcement);
+    deliver(room, member, data, isBinary);
   }
 }
 
-/** A named sender's `text`/`base64audio`/`base64video` envelope, re-enveloped with its name; otherwise undefined. */
-function signed(ws, envelope) {
-  if (ws.name === null || !isEnvelope(envelope) || !SIGNED_TYPES.has(envelope.type)) return undefined;
-  return JSON.stringify({ type: envelope.type, data: { from: ws.name, at: Date.now(), data: envelope.data } });
+/** The `chat` or `clip` frame that goes before a relayed seed frame: who sent it, and when. */
+function announce(ws, envelope) {
+  const from = ws.name ?? ws.id;
+  const at = Date.now();
+  return envelope.type === 'text'
+    ? JSON.stringify({ type: 'chat', data: { from, at, text: envelope.data } })
+    : JSON.stringify({ type: 'clip', data: { from, at, kind: envelope.type } });
 }
 
 /** `?name=` trimmed and capped; null when absent or blank. */
@@ -501,8 +533,8 @@ async function serveStatic(root, req, res, pathname) {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'static files accept GET and HEAD');
   if (pathname === '/') return redirect(res, '/demo/');
 
-  const filePath = await resolveInsideRoot(root, pathname);
-  const info = await stat(filePath).catch(() => null);
+  const filePath = await resolveServed(root, pathname);
+  const info = filePath && (await stat(filePath).catch(() => null));
   if (!info) throw new HttpError(404, `Not found: ${pathname}`);
   if (info.isDirectory()) {
     if (!pathname.endsWith('/')) return redirect(res, `${pathname}/`);
@@ -518,8 +550,13 @@ async function serveStatic(root, req, res, pathname) {
   createReadStream(filePath).on('error', () => res.destroy()).pipe(res);
 }
 
-/** Maps a URL path to a file under root; symlinks may not lead outside it either. */
-async function resolveInsideRoot(root, pathname) {
+/**
+ * Maps a URL path to a file in one of the served folders, or null: the rest of the
+ * repository (sources, `.git`, `node_modules`) is never served, whoever asks. Judged on the
+ * decoded path, so `..%2f` is a `..` like any other; a dot segment or a dotfile anywhere,
+ * a backslash, or a symlink that leads out of its folder is not found either.
+ */
+async function resolveServed(root, pathname) {
   let decoded;
   try {
     decoded = decodeURIComponent(pathname);
@@ -527,12 +564,12 @@ async function resolveInsideRoot(root, pathname) {
     throw new HttpError(400, 'Malformed URL');
   }
   if (decoded.includes('\0')) throw new HttpError(400, 'Malformed URL');
-  const candidate = path.resolve(root, `.${decoded}`);
-  const real = await realpath(candidate).catch(() => candidate);
-  for (const p of [candidate, real]) {
-    if (p !== root && !p.startsWith(root + path.sep)) throw new HttpError(403, 'Path escapes the served root');
-  }
-  return candidate;
+  const [first, ...rest] = decoded.split('/').slice(1);
+  if (!SERVED_FOLDERS.has(first) || decoded.includes('\\') || rest.some((segment) => segment.startsWith('.'))) return null;
+  const folder = await realpath(path.join(root, first)).catch(() => null);
+  if (!folder) return null;
+  const real = await realpath(path.join(folder, ...rest)).catch(() => null);
+  return real && (real === folder || real.startsWith(folder + path.sep)) ? real : null;
 }
 
 function redirect(res, location) {
@@ -544,7 +581,8 @@ function redirect(res, location) {
 // HTTP entry point
 
 async function handleRequest(state, req, res) {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = parseRequestUrl(req);
+  if (!url) throw new HttpError(400, 'Malformed URL');
   const control = CONTROL_PATH.exec(url.pathname);
   if (url.pathname.startsWith('/control/')) {
     if (req.method === 'OPTIONS') {
@@ -611,9 +649,17 @@ export async function startServer({ port = 0, host = '127.0.0.1', root = REPO_RO
 }
 
 async function main() {
-  const server = await startServer({ port: Number(process.env.PORT || 8080), host: process.env.HOST || undefined });
+  const host = process.env.HOST || undefined;
+  const server = await startServer({ port: Number(process.env.PORT || 8080), host });
   console.log(`bricks-websocket demo: ${server.url}demo/`);
   console.log(`WebSocket rooms:       ws://localhost:${server.port}/ws/<room>`);
+  if (host && !isLoopback(host)) {
+    for (const address of networkAddresses()) console.log(`From another device:   http://${address}:${server.port}/demo/`);
+    console.log(
+      `Listening on ${host}: anyone who can reach this machine can open the demo, join any room, read /control/<room>/stats (every frame sent)\n` +
+        'and use the control endpoints (drop, refuse, close, silence, send, flood, reset), as the demo\'s own buttons do. Only demo/ and dist/ are served.',
+    );
+  }
   let stopping = false;
   const stop = async (signal) => {
     if (stopping) return;
@@ -624,6 +670,18 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function isLoopback(host) {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** This machine's IPv4 addresses other than loopback, to type on a phone. */
+function networkAddresses() {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((entry) => entry && entry.family === 'IPv4' && !entry.internal)
+    .map((entry) => entry.address);
 }
 
 const isMain = process.argv[1] && (await realpath(process.argv[1]).catch(() => '')) === fileURLToPath(import.meta.url);

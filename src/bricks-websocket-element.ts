@@ -7,6 +7,7 @@ import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
 import { Requests } from './requests.js';
 import { SendQueue, type Payload } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
+import { UnhandledErrors } from './unhandled-errors.js';
 
 export type { ConnectionState as BricksWebSocketState } from './connection.js';
 export type { SessionSource as BricksWebSocketSession } from './target.js';
@@ -27,7 +28,7 @@ const bricksSession = (): string | null =>
   (globalThis as { bricks?: { app?: { get_session?: () => string | null } } }).bricks?.app?.get_session?.() ?? null;
 
 /** Events are made outside the class so the manifest analyzer lists only the documented names. */
-const eventOf = (type: string, detail: unknown) => new CustomEvent(type, { detail });
+const eventOf = (type: string, detail: unknown, cancelable = false) => new CustomEvent(type, { detail, cancelable });
 const frameEventOf = (type: string, detail: unknown, id: string | undefined, reply: ReplySender) =>
   new BricksWebSocketFrameEvent(type, detail, id, reply);
 
@@ -61,7 +62,7 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  *
  * @fires {CustomEvent<{url: string, protocol: string}>} open - The socket opened. Does not bubble.
  * @fires {CustomEvent<{data: string | ArrayBuffer | Blob}>} message - Every frame, raw, before parsing. Does not bubble.
- * @fires {CustomEvent<{kind: string, message: string, error?: unknown}>} error - Something went wrong; `kind` is `connection`, `frame`, `url`, `session`, `queue-full` or `send`. Does not bubble.
+ * @fires {CustomEvent<{kind: string, message: string, error?: unknown}>} error - Something went wrong; `kind` is `connection`, `frame`, `url`, `session`, `queue-full` or `send`. Cancelable: unless a listener calls `preventDefault()`, the element prints it with `console.error`, once per distinct cause. Does not bubble.
  * @fires {CustomEvent<{code: number, reason: string, wasClean: boolean}>} close - The socket closed. Does not bubble.
  * @fires {CustomEvent<{attempt: number, delay: number, code: number}>} reconnecting - A retry is scheduled after `delay` ms. Does not bubble.
  * @fires {BricksWebSocketFrameEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
@@ -219,6 +220,7 @@ export class BricksWebSocketElement extends LitElement {
   #internals: ElementInternals | undefined;
   #shownState: ConnectionState | undefined;
   #connection = new Connection(this.#hostFor());
+  #unhandled = new UnhandledErrors();
 
   constructor() {
     super();
@@ -420,7 +422,11 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #fail(kind: BricksWebSocketErrorKind, message: string, error?: unknown): void {
-    this.#fire('error', error === undefined ? { kind, message } : { kind, message, error });
+    const detail = error === undefined ? { kind, message } : { kind, message, error };
+    const event = eventOf('error', detail, true);
+    this.dispatchEvent(event);
+    // Nobody handled it: say so on the console rather than leave a blank page without a word.
+    if (!event.defaultPrevented) this.#unhandled.report(this, detail);
   }
 
   /** Shows `state` in `:state(...)`; returns the state it replaces. */

@@ -3,7 +3,8 @@
 // first, then `npm run test:demo` (or `node --test test/demo/`).
 //
 // Two pages of demo/index.html (alice, bob) and one of demo/classic.html
-// (carol) share a fresh room. Screenshots go to test-results/.
+// (carol) share a fresh room; demo/hello.html, the README's first page, gets
+// a tab of its own. Screenshots go to test-results/.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -139,6 +140,8 @@ describe('the demo (npm start)', () => {
     const { from, time } = await waitForMessage(bob, 'hello from alice');
     assert.equal(from, 'alice');
     assert.match(time, /\d/);
+    // The server sends it back to alice too: that confirms the message she already shows.
+    await alice.waitForSelector('.msg[data-origin="local"][data-confirmed]', { timeout: TIMEOUT });
     assert.equal(await countMessages(alice, 'hello from alice'), 1, 'the sender shows its own message once');
   });
 
@@ -153,6 +156,10 @@ describe('the demo (npm start)', () => {
     );
     const duration = await handle.jsonValue();
     assert.ok(Math.abs(duration - 1) < 0.02, `duration ${duration} s`);
+    // Alice's own clip comes back to her as well, after a clip frame naming her: it confirms the one she shows.
+    await alice.waitForSelector('.clip.audio[data-origin="local"][data-confirmed]', { timeout: TIMEOUT });
+    assert.equal(await alice.$$eval('.clip.audio', (clips) => clips.length), 1, 'the sender shows its own clip once');
+    assert.equal(await bob.$eval('.clip.audio[data-origin="remote"] .who', (who) => who.textContent), 'alice');
     const frame = (await stats()).received.find((text) => text.startsWith('{"type":"base64audio"'));
     assert.ok(frame, 'the server received a base64audio frame');
     // "UklGR" is base64 for "RIFF": the bare WAV, with no data: prefix.
@@ -200,6 +207,7 @@ describe('the demo (npm start)', () => {
     assert.equal(await countMessages(bob, text), 1, 'delivered exactly once');
     assert.equal((await stats()).received.filter((frame) => frame.includes(text)).length, 1, 'sent exactly once');
     assert.equal(await alice.$$eval('.msg[data-pending]', (items) => items.length), 0, 'no message is left marked queued');
+    assert.equal(await countMessages(alice, text), 1, 'the sender shows it once, its echo only confirming it');
   });
 
   test('the classic-script page sends and receives chat', async () => {
@@ -212,6 +220,22 @@ describe('the demo (npm start)', () => {
     await say(bob, 'hi carol');
     assert.equal((await waitForMessage(carol, 'hi carol')).from, 'bob');
     await screenshot(carol, 'demo-classic');
+  });
+
+  test("the README's first page shows what one tab sends, and prints no error", async () => {
+    const page = await browser.newPage({ type: 'window' });
+    const consoleErrors = [];
+    page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+    page.on('pageerror', (error) => pageErrors.push(`hello: ${error.message}`));
+    await page.goto(`${origin}/demo/hello.html`);
+    await waitForState(page, 'open');
+    const text = `hello from one tab ${randomUUID().slice(0, 8)}`;
+    await say(page, text);
+    await page.waitForFunction((t) => [...document.querySelectorAll('#messages li')].some((li) => li.textContent === t), { timeout: TIMEOUT }, text);
+    assert.deepEqual(await page.$$eval('#messages li', (items) => items.map((li) => li.textContent)), [text]);
+    assert.deepEqual(consoleErrors, []);
+    await screenshot(page, 'demo-hello');
+    await page.close();
   });
 
   test('arriving messages and clips do not move the controls', async () => {

@@ -10,7 +10,11 @@ import { controlBase, wsBase } from 'virtual:test-server';
 
 export { port } from 'virtual:test-server';
 
-/** `echo` sends each frame back to its sender; `room` relays to the others and adds presence and clock frames. */
+/**
+ * `echo` sends each frame back to its sender. `room` sends `text`, `base64audio` and `base64video`
+ * to everyone, the sender included (each after a `chat` or `clip` frame naming the sender), any
+ * other frame to the other clients only, and adds presence and clock frames (see demo/server.mjs).
+ */
 export type Mode = 'echo' | 'room';
 
 /** A frame as the server records and sends it: text as is, binary as base64. */
@@ -106,6 +110,7 @@ export async function serverUntil(roomName: string, condition: (stats: Stats) =>
 export function nextEvent<E extends Event = Event>(target: EventTarget, name: string, timeoutMs = 3000): Promise<E> {
   return new Promise<E>((resolve, reject) => {
     const onEvent = (event: Event) => {
+      handled(event);
       clearTimeout(timer);
       resolve(event as E);
     };
@@ -125,6 +130,7 @@ export function nextEvents<E extends Event = Event>(target: EventTarget, name: s
   return new Promise<E[]>((resolve, reject) => {
     const events: E[] = [];
     const onEvent = (event: Event) => {
+      handled(event);
       events.push(event as E);
       if (events.length < count) return;
       target.removeEventListener(name, onEvent);
@@ -137,6 +143,11 @@ export function nextEvents<E extends Event = Event>(target: EventTarget, name: s
     }, timeoutMs);
     target.addEventListener(name, onEvent);
   });
+}
+
+/** An element's `error` that a test awaits is one it handles, as a page would: not printed on the console. */
+function handled(event: Event): void {
+  if (event.type === 'error') event.preventDefault();
 }
 
 function describeTarget(target: EventTarget): string {

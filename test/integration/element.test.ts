@@ -5,6 +5,7 @@ import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
 import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { captureConsole } from '../helpers/console.js';
 
 const serverOrigin = `ws://127.0.0.1:${port}`;
 const mounted: BricksWebSocketElement[] = [];
@@ -265,9 +266,11 @@ describe('receiving', () => {
   it('fires message for every frame, raw, text and binary', async () => {
     const { element, server } = await openElement();
     const messages = nextEvents<CustomEvent>(element, 'message', 2);
+    const failed = nextEvent(element, 'error');
     await server.send('not json at all', { binary: btoa('\x00\x01\xff') });
     const [text, binary] = await messages;
     expect(text.detail.data).to.equal('not json at all');
+    expect(errorDetail(await failed).kind, 'the text frame is no envelope').to.equal('frame');
     expect(binary.detail.data).to.be.instanceOf(ArrayBuffer);
     expect([...new Uint8Array(binary.detail.data)]).to.deep.equal([0, 1, 255]);
   });
@@ -353,12 +356,15 @@ describe('receiving', () => {
       throw new Error('listener broke');
     };
     element.addEventListener('text', thrower);
+    // The test runner prints every window error too; these two are asserted through onerror.
+    const printed = captureConsole('error');
     try {
       const texts = nextEvents<CustomEvent>(element, 'text', 2);
       await server.send('{"type":"text","data":"one"}', '{"type":"text","data":"two"}');
       expect((await texts).map((event) => event.detail)).to.deep.equal(['one', 'two']);
       expect(reported).to.have.length(2);
     } finally {
+      printed.restore();
       element.removeEventListener('text', thrower);
       window.onerror = mochaOnError;
     }
@@ -398,6 +404,8 @@ describe('sending', () => {
 
   it('sends raw frames exactly as given', async () => {
     const { element, name } = await openElement();
+    // The echo server sends 'plain' back, which is no envelope.
+    const echoed = nextEvent(element, 'error');
     element.sendRaw('plain');
     element.sendRaw(new Uint8Array([1, 2, 3]).buffer);
     element.sendRaw(new Uint8Array([9, 1, 2, 3, 9]).subarray(1, 4));
@@ -408,6 +416,7 @@ describe('sending', () => {
       { binary: btoa('\x01\x02\x03') },
       { binary: btoa('\x04\x05') },
     ]);
+    expect(errorDetail(await echoed).message).to.include('"plain"');
   });
 
   it('keeps call order when a Blob must be read first', async () => {
@@ -432,10 +441,12 @@ describe('sending', () => {
     element.sendRaw('three');
     expect(element.queued).to.equal(3);
     const opened = nextEvent(element, 'open');
+    const echoed = nextEvent(element, 'error'); // 'three' comes back from the echo server, no envelope
     document.body.append(element);
     await opened;
     expect(element.queued).to.equal(0);
     expect(await received(name, 3)).to.deep.equal(['{"type":"text","data":"one"}', '{"type":"two","data":2}', 'three']);
+    expect(errorDetail(await echoed).message).to.include('"three"');
   });
 
   it('refuses a frame past queue-limit with an error of kind queue-full, and keeps the rest', async () => {
