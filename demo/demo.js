@@ -48,10 +48,35 @@ function connect() {
   socket.setAttribute('ws-url', `/ws/${room}?name=${encodeURIComponent(myName())}`);
 }
 
-// A new name means a new URL: the element closes the old socket and opens one.
-nameInput.addEventListener('change', () => {
-  log(`name is now ${myName()}; reconnecting under the new name`);
-  connect();
+// A new name is a request the server may refuse (the name is taken): no reconnect, and the
+// answer shows next to the field. The URL's ?name= is only the first name; on every
+// connection the server asks `whoami` and gets the current one.
+let confirmedName = myName();
+const nameStatus = $('name-status');
+nameInput.addEventListener('change', async () => {
+  const wanted = myName();
+  nameStatus.textContent = `Asking for “${wanted}”…`;
+  nameInput.setAttribute('aria-busy', 'true');
+  try {
+    const { name } = await socket.request('rename', wanted, { timeout: 5000 });
+    confirmedName = name;
+    nameInput.value = name;
+    sessionStorage.setItem('bricks-demo-name', name);
+    nameStatus.textContent = `You are ${name}.`;
+    log(`name is now ${name}`);
+  } catch (error) {
+    nameInput.value = confirmedName;
+    nameStatus.textContent = error.name === 'ReplyError' ? error.message : `Not renamed: ${error.message}`;
+    log(`rename refused: ${error.message}`, 'error');
+  } finally {
+    nameInput.removeAttribute('aria-busy');
+  }
+});
+
+// The server's own request: who is this? Answered from the page, as often as it asks.
+const myColour = `#${Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0')}`;
+socket.addEventListener('whoami', (event) => {
+  event.reply({ name: confirmedName, colour: myColour });
 });
 
 // ---------------------------------------------------------------------------
@@ -109,6 +134,7 @@ function addMessage({ from, at, text, origin, pending = false }) {
   item.dataset.origin = origin;
   if (pending) item.dataset.pending = '';
   appendTo($('messages'), item);
+  return item;
 }
 
 $('chat-form').addEventListener('submit', (event) => {
@@ -123,6 +149,26 @@ $('chat-form').addEventListener('submit', (event) => {
   }
   updateQueued();
 });
+
+// A page that joins late asks for the conversation so far, once.
+let historyLoaded = false;
+async function loadHistory() {
+  if (historyLoaded) return;
+  const status = $('history-status');
+  status.textContent = 'Loading earlier messages…';
+  try {
+    const earlier = await socket.request('history', null, { timeout: 5000 });
+    historyLoaded = true;
+    const shown = $('messages').firstChild;
+    for (const { from, at, text } of earlier) {
+      const item = addMessage({ from, at, text: String(text), origin: 'history' });
+      $('messages').insertBefore(item, shown);
+    }
+    status.textContent = earlier.length ? `${earlier.length} earlier message${earlier.length === 1 ? '' : 's'}` : 'No earlier messages';
+  } catch (error) {
+    status.textContent = `Could not load earlier messages: ${error.message}`;
+  }
+}
 
 socket.addEventListener('chat', (event) => {
   const { from, at, text } = event.detail;
@@ -369,6 +415,7 @@ socket.addEventListener('open', (event) => {
   // The queue has just been flushed, in order.
   document.querySelectorAll('.msg[data-pending]').forEach((item) => delete item.dataset.pending);
   updateQueued();
+  loadHistory();
 });
 socket.addEventListener('close', (event) => {
   const { code, reason, wasClean } = event.detail;
@@ -390,7 +437,11 @@ socket.addEventListener('error', (event) => {
 socket.addEventListener('presence', (event) => {
   const { event: what, name, people = [] } = event.detail;
   if (what === 'join' || what === 'leave') log(`${name ?? 'someone'} ${what === 'join' ? 'joined' : 'left'}`);
-  $('people').replaceChildren(...people.map((person) => el('li', { textContent: person.name ?? person.id })));
+  $('people').replaceChildren(...people.map((person) => {
+    const item = el('li', { textContent: person.name ?? person.id });
+    if (person.colour) item.style.borderInlineStart = `0.4em solid ${person.colour}`;
+    return item;
+  }));
 });
 
 socket.addEventListener('clock', (event) => {

@@ -47,6 +47,8 @@ const SEED_TYPES = new Set(['text', 'base64audio', 'base64video']);
 // The only folders of `root` served over HTTP: the demo pages and the build they load.
 const SERVED_FOLDERS = new Set(['demo', 'dist']);
 const MAX_NAME_LENGTH = 40;
+/** How many `chat` messages a room keeps for the `history` request. */
+const HISTORY_LENGTH = 50;
 
 const CLOCK_INTERVAL_MS = 1000;
 // Large enough for a `flood` frame or a batch of base64 frames, small enough
@@ -109,6 +111,8 @@ function createRoom(name) {
     name,
     clients: new Set(),
     nextClientId: 1,
+    nextRequestId: 1,
+    history: [],
     ...freshRecords(),
     refuseUntil: 0,
     refuseStatus: 503,
@@ -158,7 +162,7 @@ function pauseReading(ws, paused) {
 function presenceFrame(room, event, id, departedName) {
   const members = [...room.clients].filter((ws) => ws.mode === 'room');
   const clients = members.map((ws) => ws.id);
-  const people = members.map((ws) => ({ id: ws.id, name: ws.name }));
+  const people = members.map((ws) => ({ id: ws.id, name: ws.name, colour: ws.colour ?? null }));
   const name = people.find((person) => person.id === id)?.name ?? departedName;
   return JSON.stringify({ type: 'presence', data: { event, id, name, clients, count: clients.length, people } });
 }
@@ -265,7 +269,10 @@ function onConnection(state, room, ws, mode) {
     if (mode === 'room') announcePresence(room, 'leave', ws.id, ws.name);
   });
 
-  if (mode === 'room') announcePresence(room, 'join', ws.id);
+  if (mode === 'room') {
+    announcePresence(room, 'join', ws.id);
+    askWhoami(room, ws);
+  }
 }
 
 function onMessage(room, ws, data, isBinary) {
@@ -279,8 +286,9 @@ function onMessage(room, ws, data, isBinary) {
     if (!answerTestRequest(room, ws, envelope)) deliver(room, ws, data, isBinary);
     return;
   }
+  if (answerRoomRequest(room, ws, envelope)) return;
   const seed = isEnvelope(envelope) && SEED_TYPES.has(envelope.type);
-  const announcement = seed ? announce(ws, envelope) : null;
+  const announcement = seed ? announce(room, ws, envelope) : null;
   for (const member of room.clients) {
     if (member.mode !== 'room' || (member === ws && !seed)) continue;
     if (announcement) deliver(room, member, announcement);
@@ -289,12 +297,70 @@ function onMessage(room, ws, data, isBinary) {
 }
 
 /** The `chat` or `clip` frame that goes before a relayed seed frame: who sent it, and when. */
-function announce(ws, envelope) {
+function announce(room, ws, envelope) {
   const from = ws.name ?? ws.id;
   const at = Date.now();
-  return envelope.type === 'text'
-    ? JSON.stringify({ type: 'chat', data: { from, at, text: envelope.data } })
-    : JSON.stringify({ type: 'clip', data: { from, at, kind: envelope.type } });
+  if (envelope.type !== 'text') return JSON.stringify({ type: 'clip', data: { from, at, kind: envelope.type } });
+  const chat = { from, at, text: envelope.data };
+  room.history.push(chat);
+  if (room.history.length > HISTORY_LENGTH) room.history.shift();
+  return JSON.stringify({ type: 'chat', data: chat });
+}
+
+// ── Conversations in room mode: requests with an `id`, answered with `reply` frames ──
+
+/**
+ * The page's requests: `history` (the room's last messages) and `rename` (refused when the name
+ * is taken). Any other request gets an error reply; a `reply` frame answers our `whoami`.
+ * Neither is relayed to the room.
+ */
+function answerRoomRequest(room, ws, envelope) {
+  if (!isEnvelope(envelope)) return false;
+  if (envelope.type === 'reply') {
+    takeWhoami(room, ws, envelope);
+    return true;
+  }
+  if (typeof envelope.id !== 'string') return false;
+  const answer = (body) => deliver(room, ws, JSON.stringify({ type: 'reply', id: envelope.id, ...body }));
+  if (envelope.type === 'history') {
+    answer({ data: room.history });
+  } else if (envelope.type === 'rename') {
+    const error = rename(room, ws, envelope.data);
+    answer(error ? { error } : { data: { name: ws.name } });
+  } else {
+    answer({ error: { message: `This server answers "history" and "rename", not "${envelope.type}".`, code: 'unknown' } });
+  }
+  return true;
+}
+
+/** Renames `ws`; returns the error body when the name is empty or another member of the room has it. */
+function rename(room, ws, wanted, tell = true) {
+  const name = typeof wanted === 'string' ? displayName(wanted) : null;
+  if (name === null) return { message: 'A name needs at least one visible character.', code: 'invalid' };
+  const key = name.toLowerCase();
+  const taken = [...room.clients].some((other) => other !== ws && other.mode === 'room' && other.name?.toLowerCase() === key);
+  if (taken) return { message: `"${name}" is taken in this room; pick another.`, code: 'taken', data: { name } };
+  if (ws.name !== name) {
+    ws.name = name;
+    if (tell) announcePresence(room, 'rename', ws.id);
+  }
+  return null;
+}
+
+/** The server's own request to each new member: who are you? Answered with `{name, colour}`. */
+function askWhoami(room, ws) {
+  ws.whoami = `srv-${room.nextRequestId++}`;
+  deliver(room, ws, JSON.stringify({ type: 'whoami', id: ws.whoami, data: null }));
+}
+
+function takeWhoami(room, ws, reply) {
+  if (reply.id !== ws.whoami || !reply.data || typeof reply.data !== 'object') return;
+  ws.whoami = null;
+  const { name, colour } = reply.data;
+  if (typeof colour === 'string' && /^#[0-9a-f]{6}$/i.test(colour)) ws.colour = colour;
+  // A name someone else took meanwhile keeps the one from the URL.
+  rename(room, ws, name, false);
+  announcePresence(room, 'update', ws.id);
 }
 
 /** `?name=` trimmed and capped; null when absent or blank. */

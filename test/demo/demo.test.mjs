@@ -145,6 +145,41 @@ describe('the demo (npm start)', () => {
     assert.equal(await countMessages(alice, 'hello from alice'), 1, 'the sender shows its own message once');
   });
 
+  test('the server asks each page whoami, and the page answers with event.reply()', async () => {
+    const replies = (await stats()).received.filter((text) => text.startsWith('{"type":"reply"')).map((text) => JSON.parse(text));
+    const names = replies.map((reply) => reply.data?.name).sort();
+    assert.deepEqual(names, ['alice', 'bob'], 'one reply from each page');
+    for (const reply of replies) {
+      assert.match(reply.id, /^srv-\d+$/);
+      assert.match(reply.data.colour, /^#[0-9a-f]{6}$/);
+    }
+  });
+
+  test('a page that joins late shows the conversation so far, from a history request', async () => {
+    const dave = await openPage('index.html', 'dave');
+    await dave.waitForFunction(() => document.querySelector('#history-status').textContent.includes('earlier message'), { timeout: TIMEOUT });
+    const earlier = await dave.$$eval('.msg[data-origin="history"]', (items) => items.map((item) => [item.querySelector('.who').textContent, item.querySelector('.body').textContent]));
+    assert.deepEqual(earlier, [['alice', 'hello from alice']]);
+    await dave.close();
+  });
+
+  test('renaming asks the server: a name in use is refused with its reason, a free one is taken', async () => {
+    const rename = (page, name) => page.evaluate((n) => {
+      const input = document.querySelector('#name');
+      input.value = n;
+      input.dispatchEvent(new Event('change'));
+    }, name);
+    const status = (page, pattern) => page.waitForFunction((p) => new RegExp(p).test(document.querySelector('#name-status').textContent), { timeout: TIMEOUT }, pattern);
+    await rename(bob, 'Alice');
+    await status(bob, 'taken');
+    assert.equal(await bob.$eval('#name', (input) => input.value), 'bob', 'the field goes back to the name in force');
+    await rename(bob, 'bobby');
+    await status(bob, 'You are bobby');
+    await rename(bob, 'bob');
+    await status(bob, 'You are bob\\.');
+    assert.equal(await bob.$eval('bricks-websocket', (socket) => socket.pending), 0);
+  });
+
   test('the test tone arrives as an <audio> whose metadata says one second', async () => {
     await alice.click('#tone');
     const handle = await bob.waitForFunction(
