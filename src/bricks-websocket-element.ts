@@ -1,9 +1,10 @@
 import { LitElement, css, html } from 'lit';
-import { isBinary, isBlob, toBase64, type BinaryInput } from './base64.js';
+import { toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, preview } from './codec.js';
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
-import { SendQueue, type Payload } from './send-queue.js';
+import { describePayload, isBinary, isBlob, sendProblem, type Payload } from './payload.js';
+import { SendQueue, type Outlet } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
 
 export type { ConnectionState as BricksWebSocketState } from './connection.js';
@@ -36,7 +37,7 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @attr session-origins - Space-separated origins besides the page's own that may receive the session.
  * @attr protocols - More subprotocols, comma- or space-separated, after the session.
  * @attr binary-type - `arraybuffer` or `blob`, for binary frames.
- * @attr queue-limit - Most frames held while the socket is not open.
+ * @attr queue-limit - Most frames that may wait for the connection; a send while open is never refused.
  * @attr reconnect-delay - Base reconnection delay in ms.
  * @attr reconnect-max-delay - Cap of the reconnection delay in ms.
  * @attr max-retries - Reconnection attempts in a row before giving up; 0 turns reconnecting off.
@@ -111,7 +112,7 @@ export class BricksWebSocketElement extends LitElement {
   /** How binary frames arrive: `arraybuffer` or `blob`. */
   binaryType: BinaryType = 'arraybuffer';
 
-  /** Most frames held while the socket is not open. */
+  /** Most frames that may wait for the connection; a send while open is never refused. */
   queueLimit = DEFAULT_QUEUE_LIMIT;
 
   /** Base reconnection delay in ms. */
@@ -180,7 +181,7 @@ export class BricksWebSocketElement extends LitElement {
   #heartbeatTimeout: number | null = null;
   /** Set from connectedCallback until the end of the task that removed the element. */
   #attached = false;
-  #queue = new SendQueue();
+  #queue = new SendQueue(this.#outletFor());
   #internals: ElementInternals | undefined;
   #connection = new Connection(this.#hostFor());
 
@@ -246,7 +247,7 @@ export class BricksWebSocketElement extends LitElement {
       this.#fail('send', `send(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
       return false;
     }
-    return this.#enqueue(frame);
+    return this.#queue.push(frame);
   }
 
   /** Sends a `text` frame. */
@@ -265,12 +266,11 @@ export class BricksWebSocketElement extends LitElement {
     return this.#sendBase64('base64video', video, 'sendBase64Video(video)');
   }
 
-  /** Sends one frame exactly as given. */
+  /** Sends one frame exactly as given, with the bytes it has now. */
   sendRaw(data: Payload): boolean {
-    if (typeof data !== 'string' && !isBinary(data) && !isBlob(data)) {
-      throw new TypeError('sendRaw(data): pass a string, an ArrayBuffer, a typed array or a Blob.');
-    }
-    return this.#enqueue(data);
+    const problem = sendProblem(data);
+    if (problem !== null) throw new TypeError(`sendRaw(data): ${problem}`);
+    return this.#queue.push(data);
   }
 
   // ── sending ─────────────────────────────────────────────────────────────
@@ -279,47 +279,40 @@ export class BricksWebSocketElement extends LitElement {
     return numberOr(this.queueLimit, DEFAULT_QUEUE_LIMIT);
   }
 
-  #enqueue(payload: Payload): boolean {
-    // The hot path: open and nothing waiting, so straight to the socket.
-    if (this.#queue.size === 0 && this.#connection.send(payload)) return true;
-    if (this.#queue.reserve(this.#queueLimit(), payload)) return true;
-    this.#queueFull();
-    return false;
-  }
-
   #sendBase64(type: string, input: string | BinaryInput, call: string): Promise<boolean> {
-    if (typeof input === 'string') return Promise.resolve(this.#enqueue(encodeFrame(type, input)));
+    if (typeof input === 'string') return Promise.resolve(this.#queue.push(encodeFrame(type, input)));
     if (!isBlob(input) && !isBinary(input)) {
       throw new TypeError(`${call}: pass a base64 string, a Blob, an ArrayBuffer or a typed array.`);
     }
     // Take the place in line now, so frames sent after this call leave after it.
-    const slot = this.#queue.reserve(this.#queueLimit());
-    if (!slot) {
-      this.#queueFull();
-      return Promise.resolve(false);
-    }
+    const slot = this.#queue.reserve();
+    if (!slot) return Promise.resolve(false);
+    // Called now, not after a yield: the encoder reads (or copies) the bytes as they are at this call.
     return toBase64(input).then(
       (base64) => {
-        slot.payload = encodeBase64Frame(type, base64);
-        this.#flush();
-        return true;
+        this.#queue.fill(slot, encodeBase64Frame(type, base64));
+        return !slot.refused;
       },
       (error) => {
         this.#queue.release(slot);
         this.#fail('send', `${call}: reading the input failed, so nothing was sent.`, error);
-        this.#flush();
         return false;
       },
     );
   }
 
-  #flush(): void {
-    this.#queue.drain((payload) => this.#connection.send(payload));
-  }
-
-  #queueFull(): void {
-    const limit = this.#queueLimit();
-    this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`);
+  #outletFor(): Outlet {
+    return {
+      ready: () => this.#connection.state === 'open' && this.#connection.socket?.readyState === WebSocket.OPEN,
+      limit: () => this.#queueLimit(),
+      send: (payload) => {
+        // Only called while ready(), which is the connection's own test; never let a frame vanish.
+        if (!this.#connection.send(payload)) throw new Error('The socket was not open.');
+      },
+      full: (limit) => this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
+      refused: (payload, error) =>
+        this.#fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),
+    };
   }
 
   // ── events ──────────────────────────────────────────────────────────────
@@ -382,7 +375,7 @@ export class BricksWebSocketElement extends LitElement {
       policy: () => this.#policy(),
       stateChanged: (state) => this.#setState(state),
       opened: (socket) => {
-        this.#flush();
+        this.#queue.flush();
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
       },
       received: (data) => {
