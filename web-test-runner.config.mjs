@@ -102,6 +102,8 @@ function browserLaunchers() {
           browser: 'firefox',
           executablePath: required(paths.firefox, 'FIREFOX_PATH'),
           headless: true,
+          // Fake camera and microphone without a prompt, as Chromium's flags above: MediaRecorder tests.
+          extraPrefsFirefox: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true },
         },
       }),
     webkit: () =>
@@ -114,7 +116,8 @@ function browserLaunchers() {
           browserName: 'MiniBrowser',
           // WebKitWebDriver speaks WebDriver classic only; without this webdriverio tries BiDi first.
           'wdio:enforceWebDriverClassic': true,
-          'webkitgtk:browserOptions': { binary: required(paths.miniBrowser, 'WEBKIT_BROWSER_PATH'), args: ['--automation'] },
+          // Mock camera and microphone (a WebKitSettings option), for the MediaRecorder tests.
+          'webkitgtk:browserOptions': { binary: required(paths.miniBrowser, 'WEBKIT_BROWSER_PATH'), args: ['--automation', '--enable-mock-capture-devices=true'] },
         },
       }),
   };

@@ -1,11 +1,12 @@
 import { LitElement, css, html } from 'lit';
-import { isBinary, isBlob, toBase64, type BinaryInput } from './base64.js';
+import { toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview, type ReplyErrorBody } from './codec.js';
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
+import { describePayload, isBinary, isBlob, sendProblem, type Payload } from './payload.js';
 import { Requests } from './requests.js';
-import { SendQueue, type Payload } from './send-queue.js';
+import { SendQueue, type Outlet } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
 import { UnhandledErrors } from './unhandled-errors.js';
 
@@ -50,7 +51,7 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @attr session-origins - Space-separated origins besides the page's own that may receive the session.
  * @attr protocols - More subprotocols, comma- or space-separated, after the session.
  * @attr binary-type - `arraybuffer` or `blob`, for binary frames.
- * @attr queue-limit - Most frames held while the socket is not open.
+ * @attr queue-limit - Most frames that may wait for the connection; a send while open is never refused.
  * @attr reconnect-delay - Base reconnection delay in ms.
  * @attr reconnect-max-delay - Cap of the reconnection delay in ms.
  * @attr max-retries - Reconnection attempts in a row before giving up; 0 turns reconnecting off.
@@ -127,7 +128,7 @@ export class BricksWebSocketElement extends LitElement {
   /** How binary frames arrive: `arraybuffer` or `blob`. */
   binaryType: BinaryType = 'arraybuffer';
 
-  /** Most frames held while the socket is not open. */
+  /** Most frames that may wait for the connection; a send while open is never refused. */
   queueLimit = DEFAULT_QUEUE_LIMIT;
 
   /** Base reconnection delay in ms. */
@@ -204,7 +205,7 @@ export class BricksWebSocketElement extends LitElement {
   #heartbeatTimeout: number | null = null;
   /** Set from connectedCallback until the end of the task that removed the element. */
   #attached = false;
-  #queue = new SendQueue();
+  #queue = new SendQueue(this.#outletFor());
   #requests = new Requests((slot) => this.#queue.release(slot));
   /** Answers a server's request through the send queue, for `BricksWebSocketFrameEvent.reply()`. */
   #replySender = (id: string, answer: { data: unknown } | { error: ReplyErrorBody }): boolean => {
@@ -215,7 +216,7 @@ export class BricksWebSocketElement extends LitElement {
       this.#fail('send', `reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
       return false;
     }
-    return this.#enqueue(frame);
+    return this.#queue.push(frame);
   };
   #internals: ElementInternals | undefined;
   #shownState: ConnectionState | undefined;
@@ -288,7 +289,7 @@ export class BricksWebSocketElement extends LitElement {
       this.#fail('send', `send(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
       return false;
     }
-    return this.#enqueue(frame);
+    return this.#queue.push(frame);
   }
 
   /** Sends a `text` frame. */
@@ -307,12 +308,11 @@ export class BricksWebSocketElement extends LitElement {
     return this.#sendBase64('base64video', video, 'sendBase64Video(video)');
   }
 
-  /** Sends one frame exactly as given. */
+  /** Sends one frame exactly as given, with the bytes it has now. */
   sendRaw(data: Payload): boolean {
-    if (typeof data !== 'string' && !isBinary(data) && !isBlob(data)) {
-      throw new TypeError('sendRaw(data): pass a string, an ArrayBuffer, a typed array or a Blob.');
-    }
-    return this.#enqueue(data);
+    const problem = sendProblem(data);
+    if (problem !== null) throw new TypeError(`sendRaw(data): ${problem}`);
+    return this.#queue.push(data);
   }
 
   /**
@@ -344,15 +344,15 @@ export class BricksWebSocketElement extends LitElement {
       return Promise.reject(error);
     }
     const reply = this.#requests.add<T>(id, timeout, signal);
-    if (this.#queue.size === 0 && this.#connection.send(frame)) return reply;
-    const slot = this.#queue.reserve(this.#queueLimit(), frame);
-    if (slot) {
-      slot.sent = () => this.#requests.sent(id);
-      this.#requests.queued(id, slot);
-    } else {
-      this.#queueFull();
+    const slot = this.#queue.reserve();
+    if (!slot) {
       this.#requests.refuse(id, new DOMException(`The send queue is full (${this.#queueLimit()} frames).`, 'QuotaExceededError'));
+      return reply;
     }
+    // Followed in the queue until it is handed to the socket: then it can be lost, never unsent.
+    slot.sent = () => this.#requests.sent(id);
+    this.#requests.queued(id, slot);
+    this.#queue.fill(slot, frame);
     return reply;
   }
 
@@ -363,47 +363,40 @@ export class BricksWebSocketElement extends LitElement {
     return numberOr(this.queueLimit, DEFAULT_QUEUE_LIMIT);
   }
 
-  #enqueue(payload: Payload): boolean {
-    // The hot path: open and nothing waiting, so straight to the socket.
-    if (this.#queue.size === 0 && this.#connection.send(payload)) return true;
-    if (this.#queue.reserve(this.#queueLimit(), payload)) return true;
-    this.#queueFull();
-    return false;
-  }
-
   #sendBase64(type: string, input: string | BinaryInput, call: string): Promise<boolean> {
-    if (typeof input === 'string') return Promise.resolve(this.#enqueue(encodeFrame(type, input)));
+    if (typeof input === 'string') return Promise.resolve(this.#queue.push(encodeFrame(type, input)));
     if (!isBlob(input) && !isBinary(input)) {
       throw new TypeError(`${call}: pass a base64 string, a Blob, an ArrayBuffer or a typed array.`);
     }
     // Take the place in line now, so frames sent after this call leave after it.
-    const slot = this.#queue.reserve(this.#queueLimit());
-    if (!slot) {
-      this.#queueFull();
-      return Promise.resolve(false);
-    }
+    const slot = this.#queue.reserve();
+    if (!slot) return Promise.resolve(false);
+    // Called now, not after a yield: the encoder reads (or copies) the bytes as they are at this call.
     return toBase64(input).then(
       (base64) => {
-        slot.payload = encodeBase64Frame(type, base64);
-        this.#flush();
-        return true;
+        this.#queue.fill(slot, encodeBase64Frame(type, base64));
+        return !slot.refused;
       },
       (error) => {
         this.#queue.release(slot);
         this.#fail('send', `${call}: reading the input failed, so nothing was sent.`, error);
-        this.#flush();
         return false;
       },
     );
   }
 
-  #flush(): void {
-    this.#queue.drain((payload) => this.#connection.send(payload));
-  }
-
-  #queueFull(): void {
-    const limit = this.#queueLimit();
-    this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`);
+  #outletFor(): Outlet {
+    return {
+      ready: () => this.#connection.state === 'open' && this.#connection.socket?.readyState === WebSocket.OPEN,
+      limit: () => this.#queueLimit(),
+      send: (payload) => {
+        // Only called while ready(), which is the connection's own test; never let a frame vanish.
+        if (!this.#connection.send(payload)) throw new Error('The socket was not open.');
+      },
+      full: (limit) => this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
+      refused: (payload, error) =>
+        this.#fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),
+    };
   }
 
   /**
@@ -486,7 +479,7 @@ export class BricksWebSocketElement extends LitElement {
         if (this.#setState(state) === 'open') this.#requests.disconnected();
       },
       opened: (socket) => {
-        this.#flush();
+        this.#queue.flush();
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
       },
       received: (data) => {

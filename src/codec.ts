@@ -2,6 +2,7 @@
  * The frame codec: JSON envelopes `{"type": T, "data": D}` in both directions.
  * Pure functions, so the message path can be measured and fuzzed without a socket.
  */
+import type { Base64 } from './base64.js';
 
 /** Event names the element fires for its own state; a frame may not use them as its `type`. */
 export const RESERVED_TYPES: ReadonlySet<string> = new Set([
@@ -92,10 +93,11 @@ export function encodeReply(id: string, answer: { data: unknown } | { error: Rep
 }
 
 /**
- * Writes an envelope around a base64 string without re-scanning it:
- * base64 never needs JSON escaping, and the payload can be tens of megabytes.
+ * Writes an envelope around base64 without re-scanning it: base64 never needs JSON escaping,
+ * and the payload can be tens of megabytes. Only base64.ts makes a `Base64`; any other
+ * string goes through `encodeFrame`.
  */
-export function encodeBase64Frame(type: string, base64: string): string {
+export function encodeBase64Frame(type: string, base64: Base64): string {
   return `{"type":${JSON.stringify(type)},"data":"${base64}"}`;
 }
 
