@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { toBase64, type BinaryInput } from './base64.js';
-import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview, type ReplyErrorBody } from './codec.js';
+import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } from './codec.js';
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
@@ -15,6 +15,10 @@ export type { SessionSource as BricksWebSocketSession } from './target.js';
 
 const DEFAULT_QUEUE_LIMIT = 1000;
 const DEFAULT_REQUEST_TIMEOUT = 10000;
+const REPLY_ADVICE = 'A reply is {"type": "reply", "id": <the request\'s id>} with exactly one of "data" or "error": {"message": ...}.';
+
+/** An AbortSignal from this window or another (an iframe's), where instanceof would say no. */
+const isAbortSignal = (value: unknown) => Object.prototype.toString.call(value) === '[object AbortSignal]';
 
 /** Options of `request()`. */
 export interface BricksWebSocketRequestOptions {
@@ -207,17 +211,8 @@ export class BricksWebSocketElement extends LitElement {
   #attached = false;
   #queue = new SendQueue(this.#outletFor());
   #requests = new Requests((slot) => this.#queue.release(slot));
-  /** Answers a server's request through the send queue, for `BricksWebSocketFrameEvent.reply()`. */
-  #replySender = (id: string, answer: { data: unknown } | { error: ReplyErrorBody }): boolean => {
-    let frame: string;
-    try {
-      frame = encodeReply(id, answer);
-    } catch (error) {
-      this.#fail('send', `reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
-      return false;
-    }
-    return this.#queue.push(frame);
-  };
+  /** How `BricksWebSocketFrameEvent.reply()` answers requests that arrive on the live socket. */
+  #replySender: ReplySender = () => false;
   #internals: ElementInternals | undefined;
   #shownState: ConnectionState | undefined;
   #connection = new Connection(this.#hostFor());
@@ -231,6 +226,11 @@ export class BricksWebSocketElement extends LitElement {
     } catch {
       // No ElementInternals: state styling is unavailable, everything else works.
     }
+    // Properties a page set before the element was defined: Lit keeps them and would apply them
+    // at the first update, a microtask after connectedCallback has already dialled with the
+    // defaults. Taking that update now (Lit's documented performUpdate()) puts them in force at
+    // once, for the first connection, every method and every read.
+    this.performUpdate();
   }
 
   override render() {
@@ -240,7 +240,6 @@ export class BricksWebSocketElement extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     if (this.#attached) return; // re-inserted in the task that removed it: a move
-    this.#settle();
     this.#attached = true;
     if (this.#wsUrl) this.#connection.open();
   }
@@ -266,7 +265,6 @@ export class BricksWebSocketElement extends LitElement {
 
   /** Opens the socket if it is not open or opening; during a reconnect wait, tries at once. */
   connect(): void {
-    this.#settle();
     this.#connection.open();
   }
 
@@ -324,6 +322,7 @@ export class BricksWebSocketElement extends LitElement {
    */
   request<T = unknown>(type: string, data?: unknown, options?: BricksWebSocketRequestOptions): Promise<T> {
     if (typeof type !== 'string' || type === '') throw new TypeError('request(type, data, options): type must be a non-empty string.');
+    if (type === 'reply') throw new TypeError('request(type, data, options): "reply" is the type of answers, so the server would never answer it; pick another type.');
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError('request(type, data, options): options must be an object.');
     }
@@ -331,7 +330,7 @@ export class BricksWebSocketElement extends LitElement {
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       throw new TypeError('request(type, data, options): timeout must be a number of milliseconds, 0 or more.');
     }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    if (signal !== undefined && !isAbortSignal(signal)) {
       throw new TypeError('request(type, data, options): signal must be an AbortSignal.');
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -359,7 +358,6 @@ export class BricksWebSocketElement extends LitElement {
   // ── sending ─────────────────────────────────────────────────────────────
 
   #queueLimit(): number {
-    this.#settle();
     return numberOr(this.queueLimit, DEFAULT_QUEUE_LIMIT);
   }
 
@@ -399,14 +397,6 @@ export class BricksWebSocketElement extends LitElement {
     };
   }
 
-  /**
-   * Properties a page set before the element was defined are kept by Lit and applied at the
-   * first update, which would come after connectedCallback has already dialled. Taking that
-   * update now puts them in force for the very first attempt.
-   */
-  #settle(): void {
-    if (!this.hasUpdated) this.performUpdate();
-  }
 
   // ── events ──────────────────────────────────────────────────────────────
 
@@ -470,6 +460,25 @@ export class BricksWebSocketElement extends LitElement {
     return session instanceof Promise ? session.then(build) : build(session);
   }
 
+  /**
+   * Answers the server's requests that came on `socket`, through the send queue. Only while that
+   * socket is the live one: a server numbers its requests per connection, so an answer must never
+   * reach another connection (nor wait in the queue for one).
+   */
+  #repliesOn(socket: WebSocket): ReplySender {
+    return (id, answer) => {
+      if (this.#connection.socket !== socket) return false;
+      let frame: string;
+      try {
+        frame = encodeReply(id, answer);
+      } catch (error) {
+        this.#fail('send', `reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
+        return false;
+      }
+      return this.#queue.push(frame);
+    };
+  }
+
   #hostFor(): ConnectionHost {
     return {
       target: () => this.#target(),
@@ -479,6 +488,7 @@ export class BricksWebSocketElement extends LitElement {
         if (this.#setState(state) === 'open') this.#requests.disconnected();
       },
       opened: (socket) => {
+        this.#replySender = this.#repliesOn(socket);
         this.#queue.flush();
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
       },
@@ -488,7 +498,7 @@ export class BricksWebSocketElement extends LitElement {
         const frame = decodeFrame(data);
         if (frame.type !== undefined) this.dispatchEvent(frameEventOf(frame.type, frame.data, frame.id, this.#replySender));
         else if (frame.reply) this.#requests.settle(frame.reply);
-        else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. Send {"type", "data"} objects.`);
+        else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. ${frame.problem.startsWith('is a reply') ? REPLY_ADVICE : 'Send {"type", "data"} objects.'}`);
       },
       closed: (code, reason, wasClean) => this.#fire('close', { code, reason, wasClean }),
       failed: (kind, message, error) => this.#fail(kind, message, error),

@@ -89,7 +89,9 @@ export function encodeFrame(type: string, data: unknown, id?: string): string {
 
 /** Writes the answer to a server's request: `{"type":"reply","id":..,"data":..}` or the `error` form. */
 export function encodeReply(id: string, answer: { data: unknown } | { error: ReplyErrorBody }): string {
-  return JSON.stringify({ type: 'reply', id, ...answer });
+  // A value JSON leaves out (undefined, a function, a symbol) is null: a reply always has its data.
+  const [key, value] = 'error' in answer ? ['error', answer.error] : ['data', answer.data];
+  return `{"type":"reply","id":${JSON.stringify(id)},"${key}":${JSON.stringify(value) ?? 'null'}}`;
 }
 
 /**
