@@ -1,4 +1,4 @@
-// Attack 13: request()/replies (issue 13) and properties set before definition (issue 10),
+// Edge cases of request()/replies and of properties set before the definition loads,
 // used the way a demanding app would. Every test here failed when it was written; each
 // names the defect it shows. Against the real ws server; echo mode answers `echo` with its
 // data and `ignore` never, and control(name).send() pushes frames (requests) from the server.
@@ -57,7 +57,7 @@ afterEach(() => {
   }
 });
 
-describe('attack 13: request() timeouts', () => {
+describe('edge cases: request() timeouts', () => {
   // setTimeout takes a 32-bit signed delay: Infinity becomes 0 and 2**31 wraps, so the timer fires at once.
   it('a timeout of Infinity or past 2**31 ms does not time out at once', async () => {
     const { element } = await openElement();
@@ -72,7 +72,7 @@ describe('attack 13: request() timeouts', () => {
   });
 });
 
-describe('attack 13: answering the server', () => {
+describe('edge cases: answering the server', () => {
   it('reply() after the connection that asked has dropped and reconnected is not sent to the new connection', async () => {
     const { element, name, server } = await openElement({ 'reconnect-delay': '10' });
     // A server that numbers its requests per connection starts again at "1": a stale
@@ -124,7 +124,7 @@ describe('attack 13: answering the server', () => {
   });
 });
 
-describe('attack 13: request() arguments', () => {
+describe('edge cases: request() arguments', () => {
   it('request("reply") throws a TypeError: its frame would be a reply to the server, never a request', () => {
     const element = make();
     let thrown: unknown;
@@ -138,7 +138,7 @@ describe('attack 13: request() arguments', () => {
   });
 });
 
-describe('attack 13: moves', () => {
+describe('edge cases: moves', () => {
   it('remove, await, re-insert in the same task is a move (README: "in the same task"): requests and socket survive', async () => {
     const { element } = await openElement();
     const socket = element.socket;
@@ -152,7 +152,7 @@ describe('attack 13: moves', () => {
   });
 });
 
-describe('attack 13: before the definition loads', () => {
+describe('edge cases: before the definition loads', () => {
   const definition = new URL('../../src/bricks-websocket.ts', import.meta.url).href;
   const frames: HTMLIFrameElement[] = [];
 
