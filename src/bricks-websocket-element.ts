@@ -2,6 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { isBinary, isBlob, toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, preview } from './codec.js';
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
+import { Declarative } from './declarative.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { SendQueue, type Payload } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
@@ -183,6 +184,8 @@ export class BricksWebSocketElement extends LitElement {
   #queue = new SendQueue();
   #internals: ElementInternals | undefined;
   #connection = new Connection(this.#hostFor());
+  /** The data-* bindings of the descendants, while the element is in a document. */
+  #declarative: Declarative | null = null;
 
   constructor() {
     super();
@@ -202,6 +205,7 @@ export class BricksWebSocketElement extends LitElement {
     super.connectedCallback();
     if (this.#attached) return; // re-inserted in the task that removed it: a move
     this.#attached = true;
+    this.#declarative = new Declarative(this, (kind, message, error) => this.#fail(kind, message, error));
     if (this.#wsUrl) this.#connection.open();
   }
 
@@ -211,6 +215,8 @@ export class BricksWebSocketElement extends LitElement {
     queueMicrotask(() => {
       if (this.isConnected || !this.#attached) return;
       this.#attached = false;
+      this.#declarative?.dispose();
+      this.#declarative = null;
       this.#connection.close(1000, '');
     });
   }
@@ -333,6 +339,7 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #setState(state: ConnectionState): void {
+    this.#declarative?.stateChanged(state);
     const states = this.#internals?.states;
     if (!states) return;
     try {
@@ -389,8 +396,10 @@ export class BricksWebSocketElement extends LitElement {
         this.#fire('message', { data });
         if (typeof data !== 'string') return; // binary frames are data, not envelopes
         const frame = decodeFrame(data);
-        if (frame.problem === undefined) this.#fire(frame.type, frame.data);
-        else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. Send {"type", "data"} objects.`);
+        if (frame.problem === undefined) {
+          this.#fire(frame.type, frame.data);
+          this.#declarative?.receive(frame.type, frame.data);
+        } else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. Send {"type", "data"} objects.`);
       },
       closed: (code, reason, wasClean) => this.#fire('close', { code, reason, wasClean }),
       failed: (kind, message, error) => this.#fail(kind, message, error),
