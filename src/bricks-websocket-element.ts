@@ -27,7 +27,8 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * server becomes a `CustomEvent` named `T` with `detail` D; frames are sent with `send()`,
  * `sendText()`, `sendBase64Audio()`, `sendBase64Video()` and `sendRaw()`, and wait in an
  * ordered queue while the socket is not open. The element reconnects with backoff and
- * jitter, and can watch the connection with a heartbeat.
+ * jitter, and can watch the connection with a heartbeat. Descendants can send and show frames
+ * with `data-*` attributes and no script (README, "Without a script").
  *
  * @summary A WebSocket as a custom element: JSON frames in, DOM events out.
  * @tagname bricks-websocket
@@ -54,6 +55,19 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @fires {CustomEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
  * @fires {CustomEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
  * @fires {CustomEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
+ *
+ * @descendantattr data-send - On a form or button: submitting the form (it does not navigate) or clicking the button sends a frame of this type; the form is reset once the frame is sent or queued.
+ * @descendantattr data-request - On a form or button: sends a request of this type with `request()`; `aria-busy="true"` until it settles.
+ * @descendantattr data-send-when - `open`: the form's controls or the button are disabled unless the connection is open.
+ * @descendantattr data-receive - On any element: each frame of this type sets its text, appends a clone of its `<template>`, or plays in an `<audio>`/`<video>`.
+ * @descendantattr data-reply - Shows the reply to a `data-request` of this type, as `data-receive` shows frames.
+ * @descendantattr data-reply-error - Shows the failure of a `data-request` of this type: `{message, code, data}`, the message when shown as text.
+ * @descendantattr data-field - A property path in the frame's data, such as `from` or `meta.at`; in a template, the part shown by this node.
+ * @descendantattr data-field-attr - In a template: `attr:path` pairs, space-separated; never `on*` attributes; URLs only http:, https:, mailto:, relative or data: of media.
+ * @descendantattr data-insert - `prepend`: new clones go first instead of last.
+ * @descendantattr data-limit - Keeps only the last N clones.
+ * @descendantattr data-type - On an `<audio>` or `<video>` receiver: the clip's MIME type (default `audio/webm` or `video/webm`).
+ * @descendantattr data-state - Its text is the element's connection state, kept current.
  *
  * @slot - Children, stacked vertically.
  * @cssprop [--bricks-websocket-gap=0] - Space between the stacked children.
