@@ -156,9 +156,13 @@ export function isSafeUrl(value: string): boolean {
   return url.protocol === 'data:' && MEDIA_DATA_URL.test(url.pathname);
 }
 
+// What SVG animation writes into another attribute (an animated href, for one): each value a URL.
+const ANIMATION_VALUES = new Set(['to', 'from', 'by', 'values']);
+
 /** Why this value may not go into this attribute; null when it may. */
 export function attributeValueProblem(name: string, value: string): string | null {
-  if (!URL_ATTRIBUTES.has(name.toLowerCase()) || isSafeUrl(value)) return null;
+  const lower = name.toLowerCase();
+  if (URL_ATTRIBUTES.has(lower) ? isSafeUrl(value) : !ANIMATION_VALUES.has(lower) || value.split(';').every(isSafeUrl)) return null;
   return `${name} takes only http:, https:, mailto:, relative URLs, or data: URLs of images, audio or video`;
 }
 

@@ -191,6 +191,13 @@ describe('declarative rules: attributes from a frame', () => {
     expect(attributeValueProblem('title', 'javascript:alert(1)')).to.equal(null);
     expect(attributeValueProblem('href', '/ok')).to.equal(null);
   });
+
+  it('checks every value SVG animation could write into a link', () => {
+    expect(attributeValueProblem('to', 'javascript:alert(1)')).to.be.a('string');
+    expect(attributeValueProblem('values', '0;javascript:alert(1)')).to.be.a('string');
+    expect(attributeValueProblem('values', '0;10;20')).to.equal(null);
+    expect(attributeValueProblem('from', 'red')).to.equal(null);
+  });
 });
 
 describe('declarative rules: errorView', () => {
