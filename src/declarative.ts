@@ -183,7 +183,7 @@ export class Declarative {
   }
 
   #clone(node: Element, template: HTMLTemplateElement, data: unknown, type: string): void {
-    const fragment = document.importNode(template.content, true);
+    const fragment = node.ownerDocument.importNode(template.content, true);
     for (const target of fragment.querySelectorAll('[data-field]')) {
       const text = textOf(pickField(data, target.getAttribute('data-field')));
       if (text !== undefined) target.textContent = text;
