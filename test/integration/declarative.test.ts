@@ -340,10 +340,12 @@ describe('data-send on forms', () => {
     expect(await received(name, 1)).to.deep.equal([frame('after')]);
   });
 
-  it('queues sends while the element is not open, resets the form, and sends them in order on open', async () => {
-    const { element, name } = make('<form data-send="text"><input name="text"></form>', false);
-    element.removeAttribute('ws-url');
-    document.body.append(element);
+  it('queues sends while the element is closed, resets the form, and sends them in order on open', async () => {
+    const { element, name } = await mount('<form data-send="text"><input name="text"></form>');
+    const closed = nextEvent(element, 'close');
+    element.close();
+    await closed;
+    expect(element.state).to.equal('closed');
     const form = $<HTMLFormElement>(element, 'form');
     for (const text of ['one', 'two']) {
       $<HTMLInputElement>(form, 'input').value = text;
@@ -351,7 +353,7 @@ describe('data-send on forms', () => {
       expect($<HTMLInputElement>(form, 'input').value).to.equal('');
     }
     expect(element.queued).to.equal(2);
-    element.wsUrl = wsUrl(name);
+    element.connect();
     expect(await received(name, 2)).to.deep.equal([frame('text', 'one'), frame('text', 'two')]);
   });
 
