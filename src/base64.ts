@@ -78,3 +78,15 @@ export async function blobToBase64(blob: Blob): Promise<Base64> {
 export function toBase64(input: BinaryInput): Promise<Base64> {
   return isBlob(input) ? blobToBase64(input) : bytesToBase64(input);
 }
+
+type NativeFromBase64 = (text: string) => Uint8Array<ArrayBuffer>;
+const nativeFromBase64 = (Uint8Array as { fromBase64?: NativeFromBase64 }).fromBase64;
+
+/** The bytes of a base64 string (padding optional, whitespace ignored); throws when it is not base64. */
+export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
+  if (nativeFromBase64) return nativeFromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

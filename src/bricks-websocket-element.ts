@@ -2,6 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } from './codec.js';
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
+import { Declarative } from './declarative.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
 import { describePayload, isBinary, isBlob, sendProblem, type Payload } from './payload.js';
@@ -45,7 +46,8 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * server becomes a `CustomEvent` named `T` with `detail` D; frames are sent with `send()`,
  * `sendText()`, `sendBase64Audio()`, `sendBase64Video()` and `sendRaw()`, and wait in an
  * ordered queue while the socket is not open. The element reconnects with backoff and
- * jitter, and can watch the connection with a heartbeat.
+ * jitter, and can watch the connection with a heartbeat. Descendants can send and show frames
+ * with `data-*` attributes and no script (README, "Without a script").
  *
  * @summary A WebSocket as a custom element: JSON frames in, DOM events out.
  * @tagname bricks-websocket
@@ -73,6 +75,19 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @fires {BricksWebSocketFrameEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
  * @fires {BricksWebSocketFrameEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
  * @fires {BricksWebSocketFrameEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
+ *
+ * @descendantattr data-send - On a form or button: submitting the form (it does not navigate) or clicking the button sends a frame of this type; the form is reset once the frame is sent or queued.
+ * @descendantattr data-request - On a form or button: sends a request of this type with `request()`; `aria-busy="true"` until it settles.
+ * @descendantattr data-send-when - `open`: the form's controls or the button are disabled unless the connection is open.
+ * @descendantattr data-receive - On any element: each frame of this type sets its text, appends a clone of its `<template>`, or plays in an `<audio>`/`<video>`.
+ * @descendantattr data-reply - Shows the reply to a `data-request` of this type, as `data-receive` shows frames.
+ * @descendantattr data-reply-error - Shows the failure of a `data-request` of this type: `{message, code, data}`, the message when shown as text.
+ * @descendantattr data-field - A property path in the frame's data, such as `from` or `meta.at`; in a template, the part shown by this node.
+ * @descendantattr data-field-attr - In a template: `attr:path` pairs, space-separated; never `on*` attributes; URLs only http:, https:, mailto:, relative or data: of media.
+ * @descendantattr data-insert - `prepend`: new clones go first instead of last.
+ * @descendantattr data-limit - Keeps only the last N clones.
+ * @descendantattr data-type - On an `<audio>` or `<video>` receiver: the clip's MIME type (default `audio/webm` or `video/webm`).
+ * @descendantattr data-state - Its text is the element's connection state, kept current.
  *
  * @slot - Children, stacked vertically.
  * @cssprop [--bricks-websocket-gap=0] - Space between the stacked children.
@@ -217,6 +232,8 @@ export class BricksWebSocketElement extends LitElement {
   #shownState: ConnectionState | undefined;
   #connection = new Connection(this.#hostFor());
   #unhandled = new UnhandledErrors();
+  /** The data-* bindings of the descendants, while the element is in a document. */
+  #declarative: Declarative | null = null;
 
   constructor() {
     super();
@@ -241,6 +258,7 @@ export class BricksWebSocketElement extends LitElement {
     super.connectedCallback();
     if (this.#attached) return; // re-inserted in the task that removed it: a move
     this.#attached = true;
+    this.#declarative = new Declarative(this, (kind, message, error) => this.#fail(kind, message, error));
     if (this.#wsUrl) this.#connection.open();
   }
 
@@ -251,6 +269,8 @@ export class BricksWebSocketElement extends LitElement {
       if (this.isConnected || !this.#attached) return;
       this.#attached = false;
       this.#requests.abortAll();
+      this.#declarative?.dispose();
+      this.#declarative = null;
       this.#connection.close(1000, '');
     });
   }
@@ -416,6 +436,7 @@ export class BricksWebSocketElement extends LitElement {
   #setState(state: ConnectionState): ConnectionState | undefined {
     const previous = this.#shownState;
     this.#shownState = state;
+    this.#declarative?.stateChanged(state);
     const states = this.#internals?.states;
     if (!states) return previous;
     try {
@@ -496,7 +517,10 @@ export class BricksWebSocketElement extends LitElement {
         this.#fire('message', { data });
         if (typeof data !== 'string') return; // binary frames are data, not envelopes
         const frame = decodeFrame(data);
-        if (frame.type !== undefined) this.dispatchEvent(frameEventOf(frame.type, frame.data, frame.id, this.#replySender));
+        if (frame.type !== undefined) {
+          this.dispatchEvent(frameEventOf(frame.type, frame.data, frame.id, this.#replySender));
+          this.#declarative?.receive(frame.type, frame.data);
+        }
         else if (frame.reply) this.#requests.settle(frame.reply);
         else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. ${frame.problem.startsWith('is a reply') ? REPLY_ADVICE : 'Send {"type", "data"} objects.'}`);
       },

@@ -287,3 +287,111 @@ describe('the demo (npm start)', () => {
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
   });
 });
+
+/** A one-second 440 Hz tone as a 16-bit mono WAV file. */
+function toneWav(rate = 8000) {
+  const bytes = rate * 2;
+  const wav = Buffer.alloc(44 + bytes);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + bytes, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(bytes, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(bytes, 40);
+  for (let i = 0; i < rate; i++) wav.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  return wav;
+}
+
+// demo/no-script.html: the chat written with data-* attributes only. It cannot read the
+// query string, so its pages meet in the room "lobby" of this test's own server.
+describe('the no-script demo (demo/no-script.html)', () => {
+  let noScriptServer;
+  let noScriptBrowser;
+  let noScriptOrigin;
+  let dave;
+  let erin;
+  const errors = [];
+
+  async function openNoScript(name) {
+    const page = await noScriptBrowser.newPage({ type: 'window' });
+    await page.setViewport(DESKTOP);
+    page.on('pageerror', (error) => errors.push(`${name}: ${error.message}`));
+    await page.goto(`${noScriptOrigin}/demo/no-script.html`);
+    await page.waitForFunction(() => document.getElementById('state').textContent === 'open', { timeout: TIMEOUT });
+    return page;
+  }
+
+  const text = (page, selector) => page.$eval(selector, (node) => node.textContent);
+
+  before(async () => {
+    noScriptServer = await startServer({ port: 0 });
+    noScriptOrigin = `http://127.0.0.1:${noScriptServer.port}`;
+    noScriptBrowser = await puppeteer.launch({ executablePath: findBrowser('chrome'), headless: true, args: CHROME_ARGS, protocolTimeout: 30_000 });
+    dave = await openNoScript('dave');
+    erin = await openNoScript('erin');
+  });
+
+  after(async () => {
+    await noScriptBrowser?.close();
+    await noScriptServer?.close();
+  });
+
+  test('has no script but the classic build, and shows the state with data-state and :state()', async () => {
+    const scripts = await dave.$$eval('script', (nodes) => nodes.map((node) => node.getAttribute('src')));
+    assert.deepEqual(scripts, ['../dist/cdn/bricks-websocket.iife.js']);
+    assert.equal(await dave.$$eval('*', (nodes) => nodes.filter((node) => [...node.attributes].some((a) => a.name.startsWith('on'))).length), 0, 'no inline handlers');
+    assert.equal(await text(dave, '#state'), 'open');
+    assert.equal(await badgeText(dave), 'online');
+  });
+
+  test('shows the presence count and the server clock', async () => {
+    await erin.waitForFunction(() => document.getElementById('count').textContent === '2', { timeout: TIMEOUT });
+    await erin.waitForFunction(() => /^\d{13}$/.test(document.getElementById('clock').textContent), { timeout: TIMEOUT });
+    const first = await text(erin, '#clock');
+    await erin.waitForFunction((t) => document.getElementById('clock').textContent !== t, { timeout: TIMEOUT }, first);
+  });
+
+  test('a message typed in one page appears in both with its sender and time', async () => {
+    await dave.type('#say', 'hi from dave');
+    await dave.keyboard.press('Enter');
+    const shown = (page) =>
+      page.waitForFunction(
+        () => [...document.querySelectorAll('#messages .msg')].find((msg) => msg.querySelector('.body').textContent === 'hi from dave'),
+        { timeout: TIMEOUT },
+      );
+    await Promise.all([shown(dave), shown(erin)]);
+    const message = await erin.$eval('#messages .msg', (msg) => ({ from: msg.querySelector('.who').textContent, at: msg.querySelector('time').textContent }));
+    assert.match(message.from, /\S/);
+    assert.match(message.at, /^\d{13}$/);
+    assert.equal(await dave.$eval('#say', (input) => input.value), '', 'the form was reset');
+
+    await erin.click('#wave');
+    await dave.waitForFunction(() => document.querySelector('#messages .msg .body').textContent === 'Hello, everyone!', { timeout: TIMEOUT });
+  });
+
+  test('a voice clip plays in the <audio data-receive="base64audio"> player', async () => {
+    const frames = [
+      JSON.stringify({ type: 'clip', data: { from: 'tester', at: Date.now(), kind: 'base64audio' } }),
+      JSON.stringify({ type: 'base64audio', data: toneWav().toString('base64') }),
+    ];
+    const response = await fetch(`${noScriptOrigin}/control/lobby/send`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ frames }) });
+    assert.equal(response.status, 200);
+    const handle = await erin.waitForFunction(
+      () => {
+        const audio = document.getElementById('voice');
+        return audio.src.startsWith('blob:') && audio.readyState >= HTMLMediaElement.HAVE_METADATA && audio.duration;
+      },
+      { timeout: TIMEOUT },
+    );
+    assert.ok(Math.abs((await handle.jsonValue()) - 1) < 0.02);
+    assert.equal(await text(erin, '#clip-from'), 'tester');
+    await screenshot(erin, 'demo-no-script');
+    assert.deepEqual(errors, [], 'no uncaught errors in the pages');
+  });
+});

@@ -32,3 +32,13 @@ test('the manifest names every attribute, event and state of the contract', () =
   assert.deepEqual(element.events.map((e) => e.name).sort(), ['base64audio', 'base64video', 'close', 'error', 'message', 'open', 'reconnecting', 'text']);
   assert.deepEqual(element.cssStates.map((s) => s.name).sort(), ['closed', 'closing', 'connecting', 'idle', 'open', 'reconnecting']);
 });
+
+test('the manifest lists the attributes the declarative layer reads on descendants', () => {
+  const manifest = JSON.parse(readFileSync(join(root, 'custom-elements.json'), 'utf8'));
+  const element = manifest.modules.flatMap((m) => m.declarations ?? []).find((d) => d.tagName === 'bricks-websocket');
+  assert.deepEqual(element.descendantAttributes.map((a) => a.name).sort(), [
+    'data-field', 'data-field-attr', 'data-insert', 'data-limit', 'data-receive', 'data-reply', 'data-reply-error',
+    'data-request', 'data-send', 'data-send-when', 'data-state', 'data-type',
+  ]);
+  for (const attribute of element.descendantAttributes) assert.ok(attribute.description.length > 20, `${attribute.name} is described`);
+});

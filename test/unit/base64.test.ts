@@ -133,3 +133,32 @@ function describeEncoding(title: string, load: () => Promise<Base64Module>) {
 
 describeEncoding('base64: encoding bytes', async () => base64);
 describeEncoding('base64: encoding bytes without a native toBase64', withoutNativeToBase64);
+
+describe('base64: decoding clips (base64ToBytes)', () => {
+  it('gives back the bytes btoa encoded, with or without padding', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const text = btoa(String.fromCharCode(...bytes));
+        expect([...base64.base64ToBytes(text)]).to.deep.equal([...bytes]);
+        expect([...base64.base64ToBytes(text.replace(/=+$/, ''))]).to.deep.equal([...bytes]);
+      }),
+    );
+  });
+
+  it('throws on text that is not base64', () => {
+    for (const bad of ['%%', 'a', 'ab$d', 'data:audio/webm;base64,AAAA']) expect(() => base64.base64ToBytes(bad), bad).to.throw();
+  });
+
+  it('decodes the same without a native Uint8Array.fromBase64', async () => {
+    const native = Object.getOwnPropertyDescriptor(Uint8Array, 'fromBase64');
+    delete (Uint8Array as { fromBase64?: unknown }).fromBase64;
+    let copy: Base64Module;
+    try {
+      copy = (await import(new URL('../../src/base64.ts?without-native-fromBase64', import.meta.url).href)) as Base64Module;
+    } finally {
+      if (native) Object.defineProperty(Uint8Array, 'fromBase64', native);
+    }
+    expect([...copy.base64ToBytes('AAEC/w==')]).to.deep.equal([0, 1, 2, 255]);
+    expect(() => copy.base64ToBytes('%%')).to.throw();
+  });
+});
