@@ -791,6 +791,25 @@ describe('element: connecting and closing', () => {
     expect(network.dialed).to.have.length(2);
   });
 
+  it('opens no socket when inserted into a document without a window, and connect() still opens one there', async () => {
+    const url = mockUrl();
+    network.serve(url);
+    // Rendered in this document first: Lit cannot adopt this document's styles into another's.
+    const el = mount({});
+    await el.updateComplete;
+    el.remove();
+    await settles(() => el.state === 'closed', 'the removal to take effect');
+    el.wsUrl = url;
+    const inert = document.implementation.createHTMLDocument('');
+    inert.body.append(el);
+    expect(el.isConnected).to.equal(true);
+    expect(network.dialed).to.have.length(0);
+    el.connect();
+    await until(el, 'open');
+    el.close();
+    await until(el, 'close');
+  });
+
   it('never fires two opens without a close between them, whatever the page does in whatever order', async () => {
     type Step = 'remove' | 'append' | 'microtask' | 'task' | 'close' | 'connect' | 'drop' | 'wait';
     const steps: Step[] = ['remove', 'append', 'microtask', 'task', 'close', 'connect', 'drop', 'wait'];
