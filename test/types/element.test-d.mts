@@ -20,6 +20,7 @@ socket.addEventListener('text', (event) => event.detail.toFixed());
 
 socket.wsUrl = 'wss://example.com/ws';
 socket.session = async () => 'token';
+socket.connectTimeout = 5000;
 const sent: boolean = socket.send('cursor', { x: 1 });
 const encoded: Promise<boolean> = socket.sendBase64Audio(new Uint8Array(3));
 // @ts-expect-error queueLimit is a number
