@@ -126,56 +126,36 @@ export class BricksWebSocketElement extends LitElement {
    * Most frames held while the socket is not open.
    * @default 1000
    */
-  get queueLimit(): number {
-    return this.#numbers.queueLimit ?? DEFAULT_QUEUE_LIMIT;
-  }
-  set queueLimit(value: number) {
-    this.#numbers.queueLimit = numberSetting(value);
-  }
+  get queueLimit(): number { return this.#numbers.queueLimit ?? DEFAULT_QUEUE_LIMIT; }
+  set queueLimit(value: number) { this.#numbers.queueLimit = numberSetting(value); }
 
   /**
    * Base reconnection delay in ms.
    * @default 1000
    */
-  get reconnectDelay(): number {
-    return this.#numbers.reconnectDelay ?? DEFAULT_RECONNECT_DELAY;
-  }
-  set reconnectDelay(value: number) {
-    this.#numbers.reconnectDelay = numberSetting(value);
-  }
+  get reconnectDelay(): number { return this.#numbers.reconnectDelay ?? DEFAULT_RECONNECT_DELAY; }
+  set reconnectDelay(value: number) { this.#numbers.reconnectDelay = numberSetting(value); }
 
   /**
    * Cap of the reconnection delay in ms.
    * @default 30000
    */
-  get reconnectMaxDelay(): number {
-    return this.#numbers.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY;
-  }
-  set reconnectMaxDelay(value: number) {
-    this.#numbers.reconnectMaxDelay = numberSetting(value);
-  }
+  get reconnectMaxDelay(): number { return this.#numbers.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY; }
+  set reconnectMaxDelay(value: number) { this.#numbers.reconnectMaxDelay = numberSetting(value); }
 
   /**
    * Reconnection attempts in a row before giving up; 0 turns reconnecting off.
    * @default Infinity
    */
-  get maxRetries(): number {
-    return this.#numbers.maxRetries ?? Infinity;
-  }
-  set maxRetries(value: number) {
-    this.#numbers.maxRetries = numberSetting(value);
-  }
+  get maxRetries(): number { return this.#numbers.maxRetries ?? Infinity; }
+  set maxRetries(value: number) { this.#numbers.maxRetries = numberSetting(value); }
 
   /**
    * Most ms a connection attempt, session included, may take to open before it is abandoned; 0 is no limit.
    * @default 10000
    */
-  get connectTimeout(): number {
-    return this.#numbers.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT;
-  }
-  set connectTimeout(value: number) {
-    this.#numbers.connectTimeout = numberSetting(value);
-  }
+  get connectTimeout(): number { return this.#numbers.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT; }
+  set connectTimeout(value: number) { this.#numbers.connectTimeout = numberSetting(value); }
 
   /** Space-separated close codes after which the element does not reconnect. */
   stopCodes = '1000 1008';
@@ -184,20 +164,12 @@ export class BricksWebSocketElement extends LitElement {
    * Milliseconds between pings while open; 0 is off.
    * @default 0
    */
-  get heartbeat(): number {
-    return this.#numbers.heartbeat ?? 0;
-  }
-  set heartbeat(value: number) {
-    this.#numbers.heartbeat = numberSetting(value);
-  }
+  get heartbeat(): number { return this.#numbers.heartbeat ?? 0; }
+  set heartbeat(value: number) { this.#numbers.heartbeat = numberSetting(value); }
 
   /** How long after a ping without any inbound frame the connection counts as dead; equal to `heartbeat` unless set. */
-  get heartbeatTimeout(): number {
-    return this.#numbers.heartbeatTimeout ?? this.heartbeat;
-  }
-  set heartbeatTimeout(value: number | null) {
-    this.#numbers.heartbeatTimeout = numberSetting(value);
-  }
+  get heartbeatTimeout(): number { return this.#numbers.heartbeatTimeout ?? this.heartbeat; }
+  set heartbeatTimeout(value: number | null) { this.#numbers.heartbeatTimeout = numberSetting(value); }
 
   /** The `type` of the ping frame `{"type": heartbeatType, "data": Date.now()}`. */
   heartbeatType = 'ping';
