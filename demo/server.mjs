@@ -7,8 +7,8 @@
 //   - a WebSocket endpoint at `/ws/<room>` (`?mode=room`, the default, is a
 //     room; `?mode=echo` sends every frame back to its sender only);
 //   - HTTP control endpoints at `/control/<room>/<action>` that let a test make
-//     the server misbehave (drop, refuse, close, go silent) and inspect what it
-//     received. See `controlActions` below for the list.
+//     the server misbehave (drop, refuse, stall, close, go silent) and inspect
+//     what it received. See `controlActions` below for the list.
 //
 // Room frames (`?name=<display name>` names the client; without one its id,
 // "c1", "c2", ..., stands for it):
@@ -116,6 +116,9 @@ function createRoom(name) {
     ...freshRecords(),
     refuseUntil: 0,
     refuseStatus: 503,
+    stalling: false,
+    // Raw sockets whose handshake is being held unanswered by `stall`.
+    stalled: new Set(),
     silent: false,
   };
 }
@@ -142,6 +145,14 @@ function deliver(room, ws, data, binary = false) {
   if (room.silent || ws.readyState !== WebSocket.OPEN) return false;
   ws.send(data, { binary });
   return true;
+}
+
+/** While on, handshakes get no answer at all; turning it off hangs up on those held. */
+function setStall(room, on) {
+  room.stalling = on;
+  if (on) return;
+  for (const socket of room.stalled) socket.destroy();
+  room.stalled.clear();
 }
 
 function setSilence(room, on) {
@@ -239,8 +250,21 @@ function handleUpgrade(state, req, socket, head) {
   if (!MODES.has(mode)) return rejectUpgrade(socket, 400, `Unknown mode "${mode}"; use room or echo`);
 
   const room = roomFor(state.rooms, match[1]);
-  const attempt = { t: Date.now(), protocols: offeredProtocols(req), protocol: null, url: requestUrl(req, 'ws'), refused: false };
+  const attempt = { t: Date.now(), protocols: offeredProtocols(req), protocol: null, url: requestUrl(req, 'ws'), refused: false, stalled: false };
   room.attempts.push(attempt);
+
+  if (room.stalling) {
+    // Like a hung server or proxy: the TCP connection is accepted and the request read, and
+    // nothing is ever written back. The client gives up, or `stall` off hangs up.
+    attempt.stalled = true;
+    room.stalled.add(socket);
+    socket.on('close', () => room.stalled.delete(socket));
+    // Read (and drop) whatever comes, or the client's hang-up goes unnoticed; the HTTP
+    // server allows half-open sockets, so hang up in turn.
+    socket.on('end', () => socket.destroy());
+    socket.resume();
+    return;
+  }
 
   if (isRefusing(room)) {
     attempt.refused = true;
@@ -445,6 +469,16 @@ const controlActions = {
     },
   },
 
+  /** Handshakes get no answer until `{"on": false}`, which hangs up on the ones held. */
+  stall: {
+    method: 'POST',
+    run: (room, body) => {
+      if (typeof body.on !== 'boolean') throw new HttpError(400, 'body must be {"on": true|false}');
+      setStall(room, body.on);
+      return { stalling: room.stalling, held: room.stalled.size };
+    },
+  },
+
   close: {
     method: 'POST',
     run: (room, body) => {
@@ -498,6 +532,7 @@ const controlActions = {
       connections: room.connections,
       open: [...room.clients].filter((ws) => ws.readyState === WebSocket.OPEN).length,
       refused: room.refused,
+      held: room.stalled.size,
       attempts: room.attempts,
       received: room.received,
     }),
@@ -509,6 +544,7 @@ const controlActions = {
       Object.assign(room, freshRecords());
       room.refuseUntil = 0;
       room.refuseStatus = 503;
+      setStall(room, false);
       setSilence(room, false);
       return { reset: true };
     },
@@ -706,6 +742,8 @@ export async function startServer({ port = 0, host = '127.0.0.1', root = REPO_RO
     async close() {
       clearInterval(clockTimer);
       for (const ws of state.wss.clients) ws.terminate();
+      // Held handshakes are no longer the HTTP server's, so it would wait for them forever.
+      for (const room of state.rooms.values()) setStall(room, false);
       const closed = new Promise((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       await closed;

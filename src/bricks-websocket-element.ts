@@ -5,7 +5,9 @@ import { Connection, type ConnectionHost, type ConnectionPolicy, type Connection
 import { Declarative } from './declarative.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
+import { numberSetting } from './number-setting.js';
 import { describePayload, isBinary, isBlob, sendProblem, type Payload } from './payload.js';
+import { Presence } from './presence.js';
 import { Requests } from './requests.js';
 import { SendQueue, type Outlet } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
@@ -15,6 +17,9 @@ export type { ConnectionState as BricksWebSocketState } from './connection.js';
 export type { SessionSource as BricksWebSocketSession } from './target.js';
 
 const DEFAULT_QUEUE_LIMIT = 1000;
+const DEFAULT_RECONNECT_DELAY = 1000;
+const DEFAULT_RECONNECT_MAX_DELAY = 30000;
+const DEFAULT_CONNECT_TIMEOUT = 10000;
 const DEFAULT_REQUEST_TIMEOUT = 10000;
 const REPLY_ADVICE = 'A reply is {"type": "reply", "id": <the request\'s id>} with exactly one of "data" or "error": {"message": ...}.';
 
@@ -38,8 +43,7 @@ const eventOf = (type: string, detail: unknown, cancelable = false) => new Custo
 const frameEventOf = (type: string, detail: unknown, id: string | undefined, reply: ReplySender) =>
   new BricksWebSocketFrameEvent(type, detail, id, reply);
 
-const numberOr = (value: number | null | undefined, fallback: number) =>
-  typeof value === 'number' && value >= 0 ? value : fallback;
+type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'maxRetries' | 'connectTimeout' | 'heartbeat' | 'heartbeatTimeout' | 'requestTimeout';
 
 /**
  * A vertical box that owns a WebSocket. Every JSON frame `{"type": T, "data": D}` from the
@@ -61,11 +65,15 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @attr reconnect-delay - Base reconnection delay in ms.
  * @attr reconnect-max-delay - Cap of the reconnection delay in ms.
  * @attr max-retries - Reconnection attempts in a row before giving up; 0 turns reconnecting off.
+ * @attr connect-timeout - Most ms a connection attempt may take to open before it is abandoned; 0 is no limit.
  * @attr stop-codes - Space-separated close codes after which the element does not reconnect.
  * @attr heartbeat - Milliseconds between pings; 0 is off.
  * @attr heartbeat-timeout - How long a ping may go unanswered before the connection counts as dead.
  * @attr heartbeat-type - The `type` of the ping frame.
  * @attr request-timeout - Default ms a `request()` waits for its reply; 0 is no timeout.
+ *
+ * Numeric attributes and properties take a number or a string holding one; an empty,
+ * unparsable or negative value means the default, as if absent.
  *
  * @fires {CustomEvent<{url: string, protocol: string}>} open - The socket opened. Does not bubble.
  * @fires {CustomEvent<{data: string | ArrayBuffer | Blob}>} message - Every frame, raw, before parsing. Does not bubble.
@@ -103,22 +111,24 @@ export class BricksWebSocketElement extends LitElement {
   static override styles = css`:host{display:flex;flex-direction:column;gap:var(--bricks-websocket-gap,0)}:host([hidden]){display:none}`;
 
   // Plain `static properties` rather than decorators: no decorator helper in the output,
-  // and Lit wraps the hand-written wsUrl accessor below just the same.
+  // and Lit wraps the hand-written accessors below just the same. The numeric ones have no
+  // `type: Number`, which reads an empty attribute as 0: their setters read the string.
   static override properties = {
     wsUrl: { attribute: 'ws-url' },
     withSession: { type: Boolean, attribute: 'with-session' },
     sessionOrigins: { attribute: 'session-origins' },
     protocols: {},
     binaryType: { attribute: 'binary-type' },
-    queueLimit: { type: Number, attribute: 'queue-limit' },
-    reconnectDelay: { type: Number, attribute: 'reconnect-delay' },
-    reconnectMaxDelay: { type: Number, attribute: 'reconnect-max-delay' },
-    maxRetries: { type: Number, attribute: 'max-retries' },
+    queueLimit: { attribute: 'queue-limit' },
+    reconnectDelay: { attribute: 'reconnect-delay' },
+    reconnectMaxDelay: { attribute: 'reconnect-max-delay' },
+    maxRetries: { attribute: 'max-retries' },
+    connectTimeout: { attribute: 'connect-timeout' },
     stopCodes: { attribute: 'stop-codes' },
-    heartbeat: { type: Number },
-    heartbeatTimeout: { type: Number, attribute: 'heartbeat-timeout' },
+    heartbeat: {},
+    heartbeatTimeout: { attribute: 'heartbeat-timeout' },
     heartbeatType: { attribute: 'heartbeat-type' },
-    requestTimeout: { type: Number, attribute: 'request-timeout' },
+    requestTimeout: { attribute: 'request-timeout' },
     session: { attribute: false },
   };
 
@@ -130,7 +140,8 @@ export class BricksWebSocketElement extends LitElement {
     const next = value == null ? '' : String(value);
     if (next === this.#wsUrl) return;
     this.#wsUrl = next;
-    if (!this.#attached) return;
+    // Followed in the document, and outside it once connect() asked for a connection.
+    if (!this.#presence.present && !this.#connection.wanted) return;
     if (next) this.#connection.restart();
     else this.#connection.close(1000, '');
   }
@@ -147,37 +158,61 @@ export class BricksWebSocketElement extends LitElement {
   /** How binary frames arrive: `arraybuffer` or `blob`. */
   binaryType: BinaryType = 'arraybuffer';
 
-  /** Most frames that may wait for the connection; a send while open is never refused. */
-  queueLimit = DEFAULT_QUEUE_LIMIT;
+  /**
+   * Most frames that may wait for the connection; a send while open is never refused.
+   * @default 1000
+   */
+  get queueLimit(): number { return this.#numbers.queueLimit ?? DEFAULT_QUEUE_LIMIT; }
+  set queueLimit(value: number) { this.#numbers.queueLimit = numberSetting(value); }
 
-  /** Base reconnection delay in ms. */
-  reconnectDelay = 1000;
+  /**
+   * Base reconnection delay in ms.
+   * @default 1000
+   */
+  get reconnectDelay(): number { return this.#numbers.reconnectDelay ?? DEFAULT_RECONNECT_DELAY; }
+  set reconnectDelay(value: number) { this.#numbers.reconnectDelay = numberSetting(value); }
 
-  /** Cap of the reconnection delay in ms. */
-  reconnectMaxDelay = 30000;
+  /**
+   * Cap of the reconnection delay in ms.
+   * @default 30000
+   */
+  get reconnectMaxDelay(): number { return this.#numbers.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY; }
+  set reconnectMaxDelay(value: number) { this.#numbers.reconnectMaxDelay = numberSetting(value); }
 
-  /** Reconnection attempts in a row before giving up; 0 turns reconnecting off. */
-  maxRetries = Infinity;
+  /**
+   * Reconnection attempts in a row before giving up; 0 turns reconnecting off.
+   * @default Infinity
+   */
+  get maxRetries(): number { return this.#numbers.maxRetries ?? Infinity; }
+  set maxRetries(value: number) { this.#numbers.maxRetries = numberSetting(value); }
+
+  /**
+   * Most ms a connection attempt, session included, may take to open before it is abandoned; 0 is no limit.
+   * @default 10000
+   */
+  get connectTimeout(): number { return this.#numbers.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT; }
+  set connectTimeout(value: number) { this.#numbers.connectTimeout = numberSetting(value); }
 
   /** Space-separated close codes after which the element does not reconnect. */
   stopCodes = '1000 1008';
 
-  /** Milliseconds between pings while open; 0 is off. */
-  heartbeat = 0;
+  /**
+   * Milliseconds between pings while open; 0 is off.
+   * @default 0
+   */
+  get heartbeat(): number { return this.#numbers.heartbeat ?? 0; }
+  set heartbeat(value: number) { this.#numbers.heartbeat = numberSetting(value); }
 
   /** How long after a ping without any inbound frame the connection counts as dead; equal to `heartbeat` unless set. */
-  get heartbeatTimeout(): number {
-    return this.#heartbeatTimeout ?? this.heartbeat;
-  }
-  set heartbeatTimeout(value: number | null) {
-    this.#heartbeatTimeout = value ?? null;
-  }
+  get heartbeatTimeout(): number { return this.#numbers.heartbeatTimeout ?? this.heartbeat; }
+  set heartbeatTimeout(value: number | null) { this.#numbers.heartbeatTimeout = numberSetting(value); }
 
   /** The `type` of the ping frame `{"type": heartbeatType, "data": Date.now()}`. */
   heartbeatType = 'ping';
 
   /** Default milliseconds a `request()` waits for its reply; 0 is no timeout. */
-  requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+  get requestTimeout(): number { return this.#numbers.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT; }
+  set requestTimeout(value: number) { this.#numbers.requestTimeout = numberSetting(value); }
 
   /**
    * The session token, or a function returning it (or a promise of it), read anew for every
@@ -221,9 +256,8 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #wsUrl = '';
-  #heartbeatTimeout: number | null = null;
-  /** Set from connectedCallback until the end of the task that removed the element. */
-  #attached = false;
+  /** What numberSetting() made of each numeric setting given; null or absent is the default. */
+  #numbers: Partial<Record<NumericSetting, number | null>> = {};
   #queue = new SendQueue(this.#outletFor());
   #requests = new Requests((slot) => this.#queue.release(slot));
   /** How `BricksWebSocketFrameEvent.reply()` answers requests that arrive on the live socket. */
@@ -234,6 +268,22 @@ export class BricksWebSocketElement extends LitElement {
   #unhandled = new UnhandledErrors();
   /** The data-* bindings of the descendants, while the element is in a document. */
   #declarative: Declarative | null = null;
+  // In a live document: connect on arrival, close like close() on leaving.
+  #presence = new Presence(this, {
+    arrived: () => {
+      this.#declarative = new Declarative(this, (kind, message, error) => this.#fail(kind, message, error));
+      if (this.#wsUrl) this.#connection.open();
+    },
+    left: () => {
+      this.#leave();
+      this.#connection.close(1000, '');
+    },
+    // Events on an element in a document that has gone reach no listener (Chromium): report the close while they still do.
+    documentGone: () => {
+      this.#leave();
+      this.#connection.closeNow(1000, '');
+    },
+  });
 
   constructor() {
     super();
@@ -256,23 +306,13 @@ export class BricksWebSocketElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.#attached) return; // re-inserted in the task that removed it: a move
-    this.#attached = true;
-    this.#declarative = new Declarative(this, (kind, message, error) => this.#fail(kind, message, error));
-    if (this.#wsUrl) this.#connection.open();
+    this.#presence.connected();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    // Wait for the end of the task: remove-then-insert is a move and keeps the socket.
-    queueMicrotask(() => {
-      if (this.isConnected || !this.#attached) return;
-      this.#attached = false;
-      this.#requests.abortAll();
-      this.#declarative?.dispose();
-      this.#declarative = null;
-      this.#connection.close(1000, '');
-    });
+    // Takes effect at the end of the task: remove-then-insert is a move and keeps the socket.
+    this.#presence.disconnected();
   }
 
   /** `moveBefore()` keeps the element, and so its socket, as it is. */
@@ -346,7 +386,7 @@ export class BricksWebSocketElement extends LitElement {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError('request(type, data, options): options must be an object.');
     }
-    const { timeout = numberOr(this.requestTimeout, DEFAULT_REQUEST_TIMEOUT), signal } = options ?? {};
+    const { timeout = this.requestTimeout, signal } = options ?? {};
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       throw new TypeError('request(type, data, options): timeout must be a number of milliseconds, 0 or more.');
     }
@@ -378,7 +418,7 @@ export class BricksWebSocketElement extends LitElement {
   // ── sending ─────────────────────────────────────────────────────────────
 
   #queueLimit(): number {
-    return numberOr(this.queueLimit, DEFAULT_QUEUE_LIMIT);
+    return this.queueLimit;
   }
 
   #sendBase64(type: string, input: string | BinaryInput, call: string): Promise<boolean> {
@@ -424,6 +464,13 @@ export class BricksWebSocketElement extends LitElement {
     this.dispatchEvent(eventOf(type, detail));
   }
 
+  /** Removed from the document (not moved): nothing waits for an answer any more, and the bindings let go. */
+  #leave(): void {
+    this.#requests.abortAll();
+    this.#declarative?.dispose();
+    this.#declarative = null;
+  }
+
   #fail(kind: BricksWebSocketErrorKind, message: string, error?: unknown): void {
     const detail = error === undefined ? { kind, message } : { kind, message, error };
     const event = eventOf('error', detail, true);
@@ -453,14 +500,14 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #policy(): ConnectionPolicy {
-    const heartbeat = numberOr(this.heartbeat, 0);
     return {
-      reconnectDelay: numberOr(this.reconnectDelay, 1000),
-      reconnectMaxDelay: numberOr(this.reconnectMaxDelay, 30000),
-      maxRetries: numberOr(this.maxRetries, Infinity),
+      connectTimeout: this.connectTimeout,
+      reconnectDelay: this.reconnectDelay,
+      reconnectMaxDelay: this.reconnectMaxDelay,
+      maxRetries: this.maxRetries,
       stopCodes: new Set(splitList(String(this.stopCodes ?? '')).map(Number)),
-      heartbeat,
-      heartbeatTimeout: numberOr(this.heartbeatTimeout, heartbeat),
+      heartbeat: this.heartbeat,
+      heartbeatTimeout: this.heartbeatTimeout,
       heartbeatType: this.heartbeatType || 'ping',
       binaryType: this.#binaryType(),
     };
@@ -544,6 +591,7 @@ export type BricksWebSocketProperties = Partial<
     | 'reconnectDelay'
     | 'reconnectMaxDelay'
     | 'maxRetries'
+    | 'connectTimeout'
     | 'stopCodes'
     | 'heartbeat'
     | 'heartbeatTimeout'

@@ -2,7 +2,7 @@
 // WebSocket: if these fail, the element's tests cannot be trusted.
 
 import { expect } from '@open-wc/testing';
-import { control, nextEvent, nextEvents, port, room, wsUrl } from './helpers/server.js';
+import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from './helpers/server.js';
 
 const sockets: WebSocket[] = [];
 
@@ -214,6 +214,23 @@ describe('test server: control endpoints', () => {
     expect((await control(name).stats()).refused).to.equal(1);
 
     await control(name).refuse(0);
+    const socket = await connect(wsUrl(name));
+    expect(socket.readyState).to.equal(WebSocket.OPEN);
+  });
+
+  it('stall holds handshakes unanswered until turned off, then hangs up on them', async () => {
+    const name = room();
+    expect((await control(name).stall()).stalling).to.equal(true);
+    const held = new WebSocket(wsUrl(name));
+    sockets.push(held);
+    const closed = nextEvent<CloseEvent>(held, 'close');
+    const stats = await serverUntil(name, (s) => s.attempts.length === 1, 'the held handshake');
+    expect(stats.attempts[0].stalled).to.equal(true);
+    expect(stats.connections).to.equal(0);
+    expect(held.readyState).to.equal(WebSocket.CONNECTING);
+
+    expect(await control(name).stall(false)).to.deep.equal({ stalling: false, held: 0 });
+    expect((await closed).code).to.equal(1006);
     const socket = await connect(wsUrl(name));
     expect(socket.readyState).to.equal(WebSocket.OPEN);
   });

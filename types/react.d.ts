@@ -24,6 +24,7 @@ export interface BricksWebSocketReactAttributes {
   'reconnect-delay'?: number;
   'reconnect-max-delay'?: number;
   'max-retries'?: number;
+  'connect-timeout'?: number;
   'stop-codes'?: string;
   heartbeat?: number;
   'heartbeat-timeout'?: number;

@@ -32,6 +32,8 @@ export interface Attempt {
   url: string;
   /** True when /control/refuse turned it away. */
   refused: boolean;
+  /** True when /control/stall held it unanswered. */
+  stalled: boolean;
 }
 
 export interface Stats {
@@ -41,6 +43,8 @@ export interface Stats {
   open: number;
   /** Handshakes refused by `refuse()`. */
   refused: number;
+  /** Handshakes held unanswered by `stall()` now (the client has not given up on them). */
+  held: number;
   attempts: Attempt[];
   /** Every frame received from clients, in order. */
   received: Frame[];
@@ -63,6 +67,11 @@ export function control(roomName: string) {
     drop: () => call<{ dropped: number }>('drop', {}),
     /** Refuses new handshakes with HTTP `status` for `ms` milliseconds; `refuse(0)` stops refusing. */
     refuse: (ms: number, status = 503) => call<{ refusing: boolean; until: number; status: number }>('refuse', { ms, status }),
+    /**
+     * While on, new handshakes are accepted at the TCP level and never answered, like a hung
+     * server or proxy; `stall(false)` hangs up on the ones held. Resolves with how many are held.
+     */
+    stall: (on = true) => call<{ stalling: boolean; held: number }>('stall', { on }),
     /** Closes every connection cleanly with `code` and `reason`. */
     close: (code = 1000, reason = '') => call<{ closed: number }>('close', { code, reason }),
     /** While on, the server stays connected but reads and sends nothing (no echoes, pongs or clock). */
@@ -72,7 +81,7 @@ export function control(roomName: string) {
     /** Sends `frame` `count` times to every client, as fast as the socket drains. */
     flood: (count: number, frame: string) => call<{ clients: number; sent: number[]; ms: number }>('flood', { count, frame }),
     stats: () => call<Stats>('stats'),
-    /** Forgets the room's records and stops refusing and silence. */
+    /** Forgets the room's records and stops refusing, stalling and silence. */
     reset: () => call<{ reset: true }>('reset', {}),
   };
 }

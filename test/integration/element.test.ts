@@ -145,7 +145,6 @@ describe('connecting', () => {
     document.body.append(other);
     other.append(element); // removed and re-inserted synchronously
     await element.updateComplete;
-    await Promise.resolve();
     expect(element.socket).to.equal(socket);
     expect(element.state).to.equal('open');
     const echoed = nextEvent<CustomEvent>(element, 'text');
@@ -163,7 +162,10 @@ describe('connecting', () => {
     const moveBefore = (parent as unknown as { moveBefore?: (node: Node, child: Node | null) => void }).moveBefore;
     if (moveBefore) moveBefore.call(parent, element, null);
     else parent.append(element); // without moveBefore, a same-task move is the fallback
-    await Promise.resolve();
+    // An echo comes back tasks later, after a removal would have taken effect.
+    const echoed = nextEvent<CustomEvent>(element, 'text');
+    element.sendText('moved');
+    expect((await echoed).detail).to.equal('moved');
     expect(element.parentNode).to.equal(parent);
     expect(element.socket).to.equal(socket);
     expect(element.state).to.equal('open');
@@ -216,12 +218,13 @@ describe('connecting', () => {
   }
 
   it('reopens on re-insertion after close()', async () => {
-    const { element } = await openElement();
+    const { element, name } = await openElement();
     const closed = nextEvent(element, 'close');
     element.close();
     await closed;
     element.remove();
-    await Promise.resolve();
+    // A removal takes effect at the end of its task; a request to the server ends many tasks later.
+    await control(name).stats();
     const reopened = nextEvent(element, 'open');
     document.body.append(element);
     await reopened;

@@ -24,6 +24,7 @@ socket.addEventListener('text', (event) => event.detail.toFixed());
 
 socket.wsUrl = 'wss://example.com/ws';
 socket.session = async () => 'token';
+socket.connectTimeout = 5000;
 const sent: boolean = socket.send('cursor', { x: 1 });
 const encoded: Promise<boolean> = socket.sendBase64Audio(new Uint8Array(3));
 const options: BricksWebSocketRequestOptions = { timeout: 100, signal: AbortSignal.timeout(50) };

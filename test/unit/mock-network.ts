@@ -175,6 +175,15 @@ export function until<T = unknown>(
   });
 }
 
+/** Resolves once `condition` holds, checked after each task; for changes that fire no event. */
+export async function settles(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
 /** The client end of the element's newest connection, as the mock server sees it. */
 export function clientOf(server: Server): Client {
   const clients = server.clients();
