@@ -3,7 +3,9 @@ import { isBinary, isBlob, toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview, type ReplyErrorBody } from './codec.js';
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
+import { DEFAULT_BUFFER_LIMIT, FlowControl } from './flow-control.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
+import { PageLifecycle } from './page-lifecycle.js';
 import { Requests } from './requests.js';
 import { SendQueue, type Payload } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
@@ -38,8 +40,9 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * A vertical box that owns a WebSocket. Every JSON frame `{"type": T, "data": D}` from the
  * server becomes a `CustomEvent` named `T` with `detail` D; frames are sent with `send()`,
  * `sendText()`, `sendBase64Audio()`, `sendBase64Video()` and `sendRaw()`, and wait in an
- * ordered queue while the socket is not open. The element reconnects with backoff and
- * jitter, and can watch the connection with a heartbeat.
+ * ordered queue while the socket is not open or its buffer is over `buffer-limit`. The element
+ * reconnects with backoff and jitter, can watch the connection with a heartbeat, and lets go of
+ * its socket while the page is in the back/forward cache.
  *
  * @summary A WebSocket as a custom element: JSON frames in, DOM events out.
  * @tagname bricks-websocket
@@ -58,12 +61,14 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @attr heartbeat-timeout - How long a ping may go unanswered before the connection counts as dead.
  * @attr heartbeat-type - The `type` of the ping frame.
  * @attr request-timeout - Default ms a `request()` waits for its reply; 0 is no timeout.
+ * @attr buffer-limit - Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off.
  *
  * @fires {CustomEvent<{url: string, protocol: string}>} open - The socket opened. Does not bubble.
  * @fires {CustomEvent<{data: string | ArrayBuffer | Blob}>} message - Every frame, raw, before parsing. Does not bubble.
  * @fires {CustomEvent<{kind: string, message: string, error?: unknown}>} error - Something went wrong; `kind` is `connection`, `frame`, `url`, `session`, `queue-full` or `send`. Does not bubble.
  * @fires {CustomEvent<{code: number, reason: string, wasClean: boolean}>} close - The socket closed. Does not bubble.
  * @fires {CustomEvent<{attempt: number, delay: number, code: number}>} reconnecting - A retry is scheduled after `delay` ms. Does not bubble.
+ * @fires {CustomEvent<{bufferedAmount: number}>} drain - Frames had to wait behind `buffer-limit`; now all have left and the buffer is at or below half the limit. Does not bubble.
  * @fires {CustomEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
  * @fires {CustomEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
  * @fires {CustomEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
@@ -76,6 +81,7 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @cssstate closing - `close()` was called; waiting for the socket to close.
  * @cssstate closed - Closed, and not reconnecting.
  * @cssstate reconnecting - Waiting to try again.
+ * @cssstate backpressure - Frames wait behind `buffer-limit`; matches beside the connection state.
  */
 export class BricksWebSocketElement extends LitElement {
   // The VBox. Written compact: the CDN bundle carries this string as it is.
@@ -98,6 +104,7 @@ export class BricksWebSocketElement extends LitElement {
     heartbeatTimeout: { type: Number, attribute: 'heartbeat-timeout' },
     heartbeatType: { attribute: 'heartbeat-type' },
     requestTimeout: { type: Number, attribute: 'request-timeout' },
+    bufferLimit: { type: Number, attribute: 'buffer-limit' },
     session: { attribute: false },
   };
 
@@ -158,6 +165,14 @@ export class BricksWebSocketElement extends LitElement {
   /** Default milliseconds a `request()` waits for its reply; 0 is no timeout. */
   requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
+  /** Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off. */
+  get bufferLimit(): number {
+    return this.#flow.limit;
+  }
+  set bufferLimit(value: number | null) {
+    this.#flow.limit = numberOr(value, DEFAULT_BUFFER_LIMIT);
+  }
+
   /**
    * The session token, or a function returning it (or a promise of it), read anew for every
    * connection attempt. When null, `bricks.app.get_session()` is asked, if the page has it.
@@ -199,6 +214,11 @@ export class BricksWebSocketElement extends LitElement {
     return this.#requests.size;
   }
 
+  /** Frames wait in the queue because the socket's buffer is over `bufferLimit`; also `:state(backpressure)`. */
+  get backpressure(): boolean {
+    return this.#flow.backpressure;
+  }
+
   #wsUrl = '';
   #heartbeatTimeout: number | null = null;
   /** Set from connectedCallback until the end of the task that removed the element. */
@@ -219,6 +239,20 @@ export class BricksWebSocketElement extends LitElement {
   #internals: ElementInternals | undefined;
   #shownState: ConnectionState | undefined;
   #connection = new Connection(this.#hostFor());
+  #flow = new FlowControl({
+    socket: () => this.#connection.socket,
+    waiting: () => this.#queue.size,
+    resume: () => this.#flush(),
+    changed: (on) => this.#toggleState('backpressure', on),
+    drained: (bufferedAmount) => this.#fire('drain', { bufferedAmount }),
+  });
+  #lifecycle = new PageLifecycle({
+    hidden: () => this.#connection.suspend(1000, 'pagehide'),
+    shown: () => this.#connection.restore(),
+    resumed: () => this.#connection.wake(),
+  });
+  /** Hands one frame to the socket if it is open and flow control lets it; false when it must wait. */
+  #handOver = (payload: Payload): boolean => this.#flow.admits(this.#connection.socket) && this.#connection.send(payload);
 
   constructor() {
     super();
@@ -239,6 +273,7 @@ export class BricksWebSocketElement extends LitElement {
     if (this.#attached) return; // re-inserted in the task that removed it: a move
     this.#settle();
     this.#attached = true;
+    this.#lifecycle.attach(this.ownerDocument);
     if (this.#wsUrl) this.#connection.open();
   }
 
@@ -248,6 +283,7 @@ export class BricksWebSocketElement extends LitElement {
     queueMicrotask(() => {
       if (this.isConnected || !this.#attached) return;
       this.#attached = false;
+      this.#lifecycle.detach();
       this.#requests.abortAll();
       this.#connection.close(1000, '');
     });
@@ -342,7 +378,7 @@ export class BricksWebSocketElement extends LitElement {
       return Promise.reject(error);
     }
     const reply = this.#requests.add<T>(id, timeout, signal);
-    if (this.#queue.size === 0 && this.#connection.send(frame)) return reply;
+    if (this.#queue.size === 0 && this.#handOver(frame)) return reply;
     const slot = this.#queue.reserve(this.#queueLimit(), frame);
     if (slot) {
       slot.sent = () => this.#requests.sent(id);
@@ -362,8 +398,8 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #enqueue(payload: Payload): boolean {
-    // The hot path: open and nothing waiting, so straight to the socket.
-    if (this.#queue.size === 0 && this.#connection.send(payload)) return true;
+    // The hot path: open, under the buffer limit and nothing waiting, so straight to the socket.
+    if (this.#queue.size === 0 && this.#handOver(payload)) return true;
     if (this.#queue.reserve(this.#queueLimit(), payload)) return true;
     this.#queueFull();
     return false;
@@ -396,7 +432,7 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #flush(): void {
-    this.#queue.drain((payload) => this.#connection.send(payload));
+    this.#queue.drain(this.#handOver);
   }
 
   #queueFull(): void {
@@ -423,19 +459,25 @@ export class BricksWebSocketElement extends LitElement {
     this.#fire('error', error === undefined ? { kind, message } : { kind, message, error });
   }
 
-  /** Shows `state` in `:state(...)`; returns the state it replaces. */
+  /** Shows `state` in `:state(...)` in place of the previous connection state; returns that one. */
   #setState(state: ConnectionState): ConnectionState | undefined {
     const previous = this.#shownState;
     this.#shownState = state;
+    if (previous) this.#toggleState(previous, false);
+    this.#toggleState(state, true);
+    return previous;
+  }
+
+  /** Adds or removes one custom state: `backpressure` sits beside the connection state. */
+  #toggleState(name: string, on: boolean): void {
     const states = this.#internals?.states;
-    if (!states) return previous;
+    if (!states) return;
     try {
-      states.clear();
-      states.add(state);
+      if (on) states.add(name);
+      else states.delete(name);
     } catch {
       // Engines with the older dashed-ident syntax only: state styling is unavailable.
     }
-    return previous;
   }
 
   #binaryType(): BinaryType {
@@ -476,11 +518,15 @@ export class BricksWebSocketElement extends LitElement {
       target: () => this.#target(),
       policy: () => this.#policy(),
       stateChanged: (state) => {
-        // The socket that carried sent requests is gone, whatever replaces it.
-        if (this.#setState(state) === 'open') this.#requests.disconnected();
+        if (this.#setState(state) !== 'open') return;
+        // The socket that carried sent requests is gone, whatever replaces it; frames that
+        // waited behind its buffer now wait for the next one.
+        this.#requests.disconnected();
+        this.#flow.stop();
       },
       opened: (socket) => {
         this.#flush();
+        this.#flow.opened();
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
       },
       received: (data) => {
@@ -516,6 +562,7 @@ export type BricksWebSocketProperties = Partial<
     | 'heartbeatTimeout'
     | 'heartbeatType'
     | 'requestTimeout'
+    | 'bufferLimit'
     | 'session'
   >
 >;

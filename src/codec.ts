@@ -10,6 +10,7 @@ export const RESERVED_TYPES: ReadonlySet<string> = new Set([
   'error',
   'close',
   'reconnecting',
+  'drain',
   'reply',
 ]);
 
