@@ -114,7 +114,9 @@ function browserLaunchers() {
           browserName: 'MiniBrowser',
           // WebKitWebDriver speaks WebDriver classic only; without this webdriverio tries BiDi first.
           'wdio:enforceWebDriverClassic': true,
-          'webkitgtk:browserOptions': { binary: required(paths.miniBrowser, 'WEBKIT_BROWSER_PATH'), args: ['--automation'] },
+          // Windows opened by script: the back/forward cache test navigates a page of its own
+          // (test/integration/page-lifecycle.test.ts), as Chromium and Firefox allow under automation.
+          'webkitgtk:browserOptions': { binary: required(paths.miniBrowser, 'WEBKIT_BROWSER_PATH'), args: ['--automation', '--javascript-can-open-windows-automatically=true'] },
         },
       }),
   };
