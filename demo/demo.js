@@ -361,6 +361,10 @@ socket.addEventListener('reconnecting', (event) => {
   updateQueued();
 });
 socket.addEventListener('error', (event) => log(`error (${event.detail.kind}): ${event.detail.message}`, 'error'));
+socket.addEventListener('drain', () => {
+  log('drain: everything that waited behind the send buffer has left', 'good');
+  updateQueued();
+});
 
 socket.addEventListener('presence', (event) => {
   const { event: what, name, people = [] } = event.detail;

@@ -14,6 +14,7 @@ socket.addEventListener('error', (event) => {
   return kind;
 });
 socket.addEventListener('reconnecting', (event) => event.detail.delay * event.detail.attempt);
+socket.addEventListener('drain', (event) => event.detail.bufferedAmount.toFixed());
 socket.addEventListener('presence', (event) => event); // any other frame type: an Event
 // @ts-expect-error text's detail is a string
 socket.addEventListener('text', (event) => event.detail.toFixed());
@@ -24,5 +25,9 @@ const sent: boolean = socket.send('cursor', { x: 1 });
 const encoded: Promise<boolean> = socket.sendBase64Audio(new Uint8Array(3));
 // @ts-expect-error queueLimit is a number
 socket.queueLimit = '10';
+socket.bufferLimit = 64 * 1024;
+const waiting: boolean = socket.backpressure;
+// @ts-expect-error backpressure is read-only
+socket.backpressure = false;
 
-export { same, created, sent, encoded };
+export { same, created, sent, encoded, waiting };

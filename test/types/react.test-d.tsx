@@ -15,6 +15,8 @@ export function Ok() {
       binary-type="blob"
       queue-limit={10}
       queueLimit={10}
+      buffer-limit={65536}
+      bufferLimit={65536}
       session={() => 'token'}
       className="socket"
       ontext={(event) => event.detail.toUpperCase()}
@@ -22,6 +24,7 @@ export function Ok() {
       onclose={(event) => event.detail.wasClean}
       onerror={(event) => event.detail.kind}
       onreconnecting={(event) => event.detail.attempt}
+      ondrain={(event) => event.detail.bufferedAmount}
       onmessage={(event) => event.detail.data}
     >
       <p>child</p>

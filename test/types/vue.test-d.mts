@@ -7,11 +7,13 @@ type Props = InstanceType<GlobalComponents['bricks-websocket']>['$props'];
 export const ok: Props = {
   wsUrl: '/ws',
   queueLimit: 10,
+  bufferLimit: 65536,
   binaryType: 'blob',
   session: () => 'token',
   onText: (event) => event.detail.toUpperCase(),
   onOpen: (event) => event.detail.url,
   onReconnecting: (event) => event.detail.delay,
+  onDrain: (event) => event.detail.bufferedAmount,
 };
 
 // @ts-expect-error text's detail is a string
