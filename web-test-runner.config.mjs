@@ -116,8 +116,12 @@ function browserLaunchers() {
           browserName: 'MiniBrowser',
           // WebKitWebDriver speaks WebDriver classic only; without this webdriverio tries BiDi first.
           'wdio:enforceWebDriverClassic': true,
-          // Mock camera and microphone (a WebKitSettings option), for the MediaRecorder tests.
-          'webkitgtk:browserOptions': { binary: required(paths.miniBrowser, 'WEBKIT_BROWSER_PATH'), args: ['--automation', '--enable-mock-capture-devices=true'] },
+          // Mock camera and microphone (a WebKitSettings option), for the MediaRecorder tests; windows
+          // opened by script, for the back/forward cache test (test/integration/page-lifecycle.test.ts).
+          'webkitgtk:browserOptions': {
+            binary: required(paths.miniBrowser, 'WEBKIT_BROWSER_PATH'),
+            args: ['--automation', '--enable-mock-capture-devices=true', '--javascript-can-open-windows-automatically=true'],
+          },
         },
       }),
   };

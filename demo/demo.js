@@ -433,6 +433,10 @@ socket.addEventListener('error', (event) => {
   event.preventDefault();
   log(`error (${event.detail.kind}): ${event.detail.message}`, 'error');
 });
+socket.addEventListener('drain', () => {
+  log('drain: everything that waited behind the send buffer has left', 'good');
+  updateQueued();
+});
 
 socket.addEventListener('presence', (event) => {
   const { event: what, name, people = [] } = event.detail;

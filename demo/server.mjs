@@ -7,8 +7,8 @@
 //   - a WebSocket endpoint at `/ws/<room>` (`?mode=room`, the default, is a
 //     room; `?mode=echo` sends every frame back to its sender only);
 //   - HTTP control endpoints at `/control/<room>/<action>` that let a test make
-//     the server misbehave (drop, refuse, stall, close, go silent) and inspect
-//     what it received. See `controlActions` below for the list.
+//     the server misbehave (drop, refuse, stall, close, go silent, stop reading)
+//     and inspect what it received. See `controlActions` below for the list.
 //
 // Room frames (`?name=<display name>` names the client; without one its id,
 // "c1", "c2", ..., stands for it):
@@ -57,6 +57,8 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 // Flood keeps at most this much queued per client before waiting for the
 // socket to flush, so it measures the client and not our memory.
 const FLOOD_HIGH_WATER_BYTES = 1024 * 1024;
+// `digest` keeps this much of each frame: enough for a test's sequence number.
+const DIGEST_HEAD_CHARS = 48;
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -120,6 +122,7 @@ function createRoom(name) {
     // Raw sockets whose handshake is being held unanswered by `stall`.
     stalled: new Set(),
     silent: false,
+    paused: false,
   };
 }
 
@@ -157,7 +160,17 @@ function setStall(room, on) {
 
 function setSilence(room, on) {
   room.silent = on;
-  for (const ws of room.clients) pauseReading(ws, on);
+  for (const ws of room.clients) pauseReading(ws, isDeaf(room));
+}
+
+function setPaused(room, on) {
+  room.paused = on;
+  for (const ws of room.clients) pauseReading(ws, isDeaf(room));
+}
+
+/** Silence and pause both stop reading; reading resumes when neither is on. */
+function isDeaf(room) {
+  return room.silent || room.paused;
 }
 
 // Pausing the TCP socket (rather than ignoring messages) means the server
@@ -284,7 +297,7 @@ function onConnection(state, room, ws, mode) {
   ws.mode = mode;
   room.connections += 1;
   room.clients.add(ws);
-  if (room.silent) pauseReading(ws, true);
+  if (isDeaf(room)) pauseReading(ws, true);
 
   ws.on('error', () => {}); // errors are followed by 'close', which cleans up
   ws.on('message', (data, isBinary) => onMessage(room, ws, data, isBinary));
@@ -499,6 +512,16 @@ const controlActions = {
     },
   },
 
+  /** Stops reading (the client's send buffer fills) while still sending: a slow or stuck reader. */
+  pause: {
+    method: 'POST',
+    run: (room, body) => {
+      if (typeof body.on !== 'boolean') throw new HttpError(400, 'body must be {"on": true|false}');
+      setPaused(room, body.on);
+      return { paused: room.paused, clients: room.clients.size };
+    },
+  },
+
   send: {
     method: 'POST',
     run: (room, body) => {
@@ -538,6 +561,17 @@ const controlActions = {
     }),
   },
 
+  /** `stats.received` cut short: each frame's first characters and its length, for tests that send megabytes. */
+  digest: {
+    method: 'GET',
+    run: (room) => ({
+      open: [...room.clients].filter((ws) => ws.readyState === WebSocket.OPEN).length,
+      received: room.received.map((frame) =>
+        typeof frame === 'string' ? { head: frame.slice(0, DIGEST_HEAD_CHARS), length: frame.length } : { head: '', length: Buffer.byteLength(frame.binary, 'base64'), binary: true },
+      ),
+    }),
+  },
+
   reset: {
     method: 'POST',
     run: (room) => {
@@ -545,6 +579,7 @@ const controlActions = {
       room.refuseUntil = 0;
       room.refuseStatus = 503;
       setStall(room, false);
+      room.paused = false;
       setSilence(room, false);
       return { reset: true };
     },

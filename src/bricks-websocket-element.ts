@@ -4,10 +4,12 @@ import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } fro
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import { Declarative } from './declarative.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
+import { DEFAULT_BUFFER_LIMIT, FlowControl } from './flow-control.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
 import { numberSetting } from './number-setting.js';
 import { describePayload, isBinary, isBlob, sendProblem, type Payload } from './payload.js';
 import { Presence } from './presence.js';
+import { PageLifecycle } from './page-lifecycle.js';
 import { Requests } from './requests.js';
 import { SendQueue, type Outlet } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
@@ -49,8 +51,9 @@ type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'm
  * A vertical box that owns a WebSocket. Every JSON frame `{"type": T, "data": D}` from the
  * server becomes a `CustomEvent` named `T` with `detail` D; frames are sent with `send()`,
  * `sendText()`, `sendBase64Audio()`, `sendBase64Video()` and `sendRaw()`, and wait in an
- * ordered queue while the socket is not open. The element reconnects with backoff and
- * jitter, and can watch the connection with a heartbeat. Descendants can send and show frames
+ * ordered queue while the socket is not open or its buffer is over `buffer-limit`. The element
+ * reconnects with backoff and jitter, can watch the connection with a heartbeat, and lets go of
+ * its socket while the page is in the back/forward cache. Descendants can send and show frames
  * with `data-*` attributes and no script (README, "Without a script").
  *
  * @summary A WebSocket as a custom element: JSON frames in, DOM events out.
@@ -71,6 +74,7 @@ type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'm
  * @attr heartbeat-timeout - How long a ping may go unanswered before the connection counts as dead.
  * @attr heartbeat-type - The `type` of the ping frame.
  * @attr request-timeout - Default ms a `request()` waits for its reply; 0 is no timeout.
+ * @attr buffer-limit - Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off.
  *
  * Numeric attributes and properties take a number or a string holding one; an empty,
  * unparsable or negative value means the default, as if absent.
@@ -83,6 +87,7 @@ type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'm
  * @fires {BricksWebSocketFrameEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
  * @fires {BricksWebSocketFrameEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
  * @fires {BricksWebSocketFrameEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
+ * @fires {CustomEvent<{bufferedAmount: number}>} drain - Frames had to wait behind `buffer-limit`; now all have left and the buffer is at or below half the limit. Does not bubble.
  *
  * @descendantattr data-send - On a form or button: submitting the form (it does not navigate) or clicking the button sends a frame of this type; the form is reset once the frame is sent or queued.
  * @descendantattr data-request - On a form or button: sends a request of this type with `request()`; `aria-busy="true"` until it settles.
@@ -105,6 +110,7 @@ type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'm
  * @cssstate closing - `close()` was called; waiting for the socket to close.
  * @cssstate closed - Closed, and not reconnecting.
  * @cssstate reconnecting - Waiting to try again.
+ * @cssstate backpressure - Frames wait behind `buffer-limit`; matches beside the connection state.
  */
 export class BricksWebSocketElement extends LitElement {
   // The VBox. Written compact: the CDN bundle carries this string as it is.
@@ -129,6 +135,7 @@ export class BricksWebSocketElement extends LitElement {
     heartbeatTimeout: { attribute: 'heartbeat-timeout' },
     heartbeatType: { attribute: 'heartbeat-type' },
     requestTimeout: { attribute: 'request-timeout' },
+    bufferLimit: { attribute: 'buffer-limit' },
     session: { attribute: false },
   };
 
@@ -214,6 +221,14 @@ export class BricksWebSocketElement extends LitElement {
   get requestTimeout(): number { return this.#numbers.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT; }
   set requestTimeout(value: number) { this.#numbers.requestTimeout = numberSetting(value); }
 
+  /** Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off. */
+  get bufferLimit(): number {
+    return this.#flow.limit;
+  }
+  set bufferLimit(value: number | null) {
+    this.#flow.limit = numberSetting(value) ?? DEFAULT_BUFFER_LIMIT;
+  }
+
   /**
    * The session token, or a function returning it (or a promise of it), read anew for every
    * connection attempt. When null, `bricks.app.get_session()` is asked, if the page has it.
@@ -255,6 +270,11 @@ export class BricksWebSocketElement extends LitElement {
     return this.#requests.size;
   }
 
+  /** Frames wait in the queue because the socket's buffer is over `bufferLimit`; also `:state(backpressure)`. */
+  get backpressure(): boolean {
+    return this.#flow.backpressure;
+  }
+
   #wsUrl = '';
   /** What numberSetting() made of each numeric setting given; null or absent is the default. */
   #numbers: Partial<Record<NumericSetting, number | null>> = {};
@@ -272,6 +292,7 @@ export class BricksWebSocketElement extends LitElement {
   #presence = new Presence(this, {
     arrived: () => {
       this.#declarative = new Declarative(this, (kind, message, error) => this.#fail(kind, message, error));
+      this.#lifecycle.attach(this.ownerDocument);
       if (this.#wsUrl) this.#connection.open();
     },
     left: () => {
@@ -283,6 +304,18 @@ export class BricksWebSocketElement extends LitElement {
       this.#leave();
       this.#connection.closeNow(1000, '');
     },
+  });
+  #flow = new FlowControl({
+    socket: () => this.#connection.socket,
+    waiting: () => this.#queue.size,
+    resume: () => this.#queue.flush(),
+    changed: (on) => this.#toggleState('backpressure', on),
+    drained: (bufferedAmount) => this.#fire('drain', { bufferedAmount }),
+  });
+  #lifecycle = new PageLifecycle({
+    hidden: () => this.#connection.suspend(1000, 'pagehide'),
+    shown: () => this.#connection.restore(),
+    resumed: () => this.#connection.wake(),
   });
 
   constructor() {
@@ -445,7 +478,8 @@ export class BricksWebSocketElement extends LitElement {
 
   #outletFor(): Outlet {
     return {
-      ready: () => this.#connection.state === 'open' && this.#connection.socket?.readyState === WebSocket.OPEN,
+      // Open, and flow control lets frames through (bufferedAmount under buffer-limit).
+      ready: () => this.#connection.state === 'open' && this.#connection.socket?.readyState === WebSocket.OPEN && this.#flow.admits(this.#connection.socket),
       limit: () => this.#queueLimit(),
       send: (payload) => {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.
@@ -466,6 +500,7 @@ export class BricksWebSocketElement extends LitElement {
 
   /** Removed from the document (not moved): nothing waits for an answer any more, and the bindings let go. */
   #leave(): void {
+    this.#lifecycle.detach();
     this.#requests.abortAll();
     this.#declarative?.dispose();
     this.#declarative = null;
@@ -479,20 +514,26 @@ export class BricksWebSocketElement extends LitElement {
     if (!event.defaultPrevented) this.#unhandled.report(this, detail);
   }
 
-  /** Shows `state` in `:state(...)`; returns the state it replaces. */
+  /** Shows `state` in `:state(...)` in place of the previous connection state; returns that one. */
   #setState(state: ConnectionState): ConnectionState | undefined {
     const previous = this.#shownState;
     this.#shownState = state;
     this.#declarative?.stateChanged(state);
+    if (previous) this.#toggleState(previous, false);
+    this.#toggleState(state, true);
+    return previous;
+  }
+
+  /** Adds or removes one custom state: `backpressure` sits beside the connection state. */
+  #toggleState(name: string, on: boolean): void {
     const states = this.#internals?.states;
-    if (!states) return previous;
+    if (!states) return;
     try {
-      states.clear();
-      states.add(state);
+      if (on) states.add(name);
+      else states.delete(name);
     } catch {
       // Engines with the older dashed-ident syntax only: state styling is unavailable.
     }
-    return previous;
   }
 
   #binaryType(): BinaryType {
@@ -552,12 +593,16 @@ export class BricksWebSocketElement extends LitElement {
       target: () => this.#target(),
       policy: () => this.#policy(),
       stateChanged: (state) => {
-        // The socket that carried sent requests is gone, whatever replaces it.
-        if (this.#setState(state) === 'open') this.#requests.disconnected();
+        if (this.#setState(state) !== 'open') return;
+        // The socket that carried sent requests is gone, whatever replaces it; frames that
+        // waited behind its buffer now wait for the next one.
+        this.#requests.disconnected();
+        this.#flow.stop();
       },
       opened: (socket) => {
         this.#replySender = this.#repliesOn(socket);
         this.#queue.flush();
+        this.#flow.opened();
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
       },
       received: (data) => {
@@ -597,6 +642,7 @@ export type BricksWebSocketProperties = Partial<
     | 'heartbeatTimeout'
     | 'heartbeatType'
     | 'requestTimeout'
+    | 'bufferLimit'
     | 'session'
   >
 >;

@@ -11,6 +11,7 @@ export const RESERVED_TYPES: ReadonlySet<string> = new Set([
   'error',
   'close',
   'reconnecting',
+  'drain',
   'reply',
 ]);
 

@@ -15,6 +15,8 @@
  * `closed` and the setting errors (`url`, `session`) are reported once the state has moved
  * on: a listener sees the state that follows, and whatever it calls (open, close, restart)
  * wins over what was under way.
+ * The page lifecycle adds `suspend()` (into the back/forward cache: connecting, open or
+ * reconnecting → closed, remembered) and `restore()` (back from it: → connecting).
  */
 import { retryDelay } from './backoff.js';
 import { encodeFrame } from './codec.js';
@@ -74,6 +76,10 @@ export class Connection {
   /** The code and reason close() asked for, reported if the socket is let go before its close event. */
   #requestedClose = { code: 1000, reason: '' };
   #wanted = false;
+  /** performance.now() when the pending retry is due. */
+  #retryAt = 0;
+  /** `suspend()` let go of a connection that `restore()` brings back. */
+  #suspended = false;
   #beatTimer: ReturnType<typeof setTimeout> | undefined;
   #lastPing = 0;
   #pingAt = 0;
@@ -120,6 +126,7 @@ export class Connection {
   /** Closes on request: no reconnection follows until `open()` or `restart()`. */
   close(code: number, reason: string): void {
     this.#wanted = false;
+    this.#suspended = false;
     this.#cancelTimers();
     if (this.#state === 'closing') return; // the close under way ends with its own event
     this.#generation++;
@@ -162,6 +169,46 @@ export class Connection {
     return true;
   }
 
+  /**
+   * The page is going into the back/forward cache: lets go of the socket (a cached page must
+   * not hold one) and of any pending retry. The close is reported now, because the page runs
+   * nothing more until it is restored, and the socket's own close event, whenever the browser
+   * delivers it, is ignored. `restore()` reconnects.
+   */
+  suspend(code: number, reason: string): void {
+    if (this.#state !== 'connecting' && this.#state !== 'open' && this.#state !== 'reconnecting') return;
+    this.#cancelTimers();
+    const hadSocket = this.#socket !== null;
+    this.#discard(code, reason);
+    this.#suspended = true;
+    this.#enter('closed');
+    if (hadSocket) this.#host.closed(code, reason, true);
+  }
+
+  /** The page is back from the back/forward cache: reconnects at once, backoff reset, if `suspend()` let go. */
+  restore(): void {
+    if (!this.#suspended) return;
+    this.#retries = 0;
+    this.#attempt();
+  }
+
+  /**
+   * The page was frozen, so no timer ran: an open connection is checked now (a ping, when the
+   * heartbeat is on, whose timeout counts from now), and a retry that fell due runs now.
+   */
+  wake(): void {
+    if (this.#state === 'open') {
+      if (!(this.#host.policy().heartbeat > 0)) return;
+      clearTimeout(this.#beatTimer);
+      // Silence while frozen is nobody's fault: the verdict waits for this new ping.
+      this.#answered = true;
+      this.#lastPing = -Infinity;
+      this.#beat();
+    } else if (this.#state === 'reconnecting' && this.#retryTimer !== undefined && performance.now() >= this.#retryAt) {
+      this.#attempt();
+    }
+  }
+
   /** Heartbeat settings changed: start, stop or re-time the heartbeat. */
   heartbeatChanged(): void {
     if (this.#state !== 'open') return;
@@ -184,6 +231,7 @@ export class Connection {
   }
 
   #attempt(): void {
+    this.#suspended = false;
     this.#cancelTimers();
     // A socket still closing after close() is let go, so there is never more than one live
     // socket; its close event will not come, so the close that was asked for is reported here.
@@ -301,6 +349,7 @@ export class Connection {
     if (this.#state !== 'reconnecting') return;
     this.#host.reconnecting(attempt, delay, code);
     if (this.#state !== 'reconnecting') return;
+    this.#retryAt = performance.now() + delay;
     this.#retryTimer = later(() => this.#attempt(), delay);
   }
 

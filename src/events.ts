@@ -43,6 +43,12 @@ export interface BricksWebSocketReconnectingDetail {
   code: number;
 }
 
+/** `drain`: what waited behind `buffer-limit` has left, and the buffer is at or below half the limit. */
+export interface BricksWebSocketDrainDetail {
+  /** The socket's `bufferedAmount` at that moment. */
+  bufferedAmount: number;
+}
+
 /** Every event the element fires by name; any other frame `type` arrives as `BricksWebSocketFrameEvent<unknown>`. */
 export interface BricksWebSocketEventMap {
   open: CustomEvent<BricksWebSocketOpenDetail>;
@@ -50,6 +56,7 @@ export interface BricksWebSocketEventMap {
   error: CustomEvent<BricksWebSocketErrorDetail>;
   close: CustomEvent<BricksWebSocketCloseDetail>;
   reconnecting: CustomEvent<BricksWebSocketReconnectingDetail>;
+  drain: CustomEvent<BricksWebSocketDrainDetail>;
   text: BricksWebSocketFrameEvent<string>;
   base64audio: BricksWebSocketFrameEvent<string>;
   base64video: BricksWebSocketFrameEvent<string>;

@@ -257,6 +257,31 @@ describe('test server: control endpoints', () => {
     expect((await echoed).data).to.equal('held back');
   });
 
+  it('pause stops the server reading while it goes on sending, until it is lifted', async () => {
+    const name = room();
+    const socket = await connect(wsUrl(name));
+    await control(name).pause(true);
+    socket.send('held back');
+    const sent = nextMessage(socket);
+    await control(name).send('still talking');
+    expect((await sent).data).to.equal('still talking');
+    expect((await control(name).stats()).received).to.deep.equal([]);
+
+    const echoed = nextMessage(socket);
+    await control(name).pause(false);
+    expect((await echoed).data).to.equal('held back');
+  });
+
+  it('digest lists each received frame by its start and length', async () => {
+    const name = room();
+    const socket = await connect(wsUrl(name));
+    const long = `7:${'x'.repeat(100)}`;
+    socket.send(long);
+    await nextMessage(socket);
+    const { received } = await control(name).digest();
+    expect(received).to.deep.equal([{ head: long.slice(0, 48), length: 102 }]);
+  });
+
   it('flood sends a frame the requested number of times', async () => {
     const name = room();
     const socket = await connect(wsUrl(name));

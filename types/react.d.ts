@@ -30,6 +30,7 @@ export interface BricksWebSocketReactAttributes {
   'heartbeat-timeout'?: number;
   'heartbeat-type'?: string;
   'request-timeout'?: number;
+  'buffer-limit'?: number;
 }
 
 /** Properties, set as properties by React 19 (`session` has no attribute). */

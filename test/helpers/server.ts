@@ -50,6 +50,15 @@ export interface Stats {
   received: Frame[];
 }
 
+/** One received frame, cut short by `digest()`. */
+export interface DigestFrame {
+  /** The first 48 characters of a text frame; `''` for a binary one. */
+  head: string;
+  /** Characters of a text frame, bytes of a binary one. */
+  length: number;
+  binary?: true;
+}
+
 /** A fresh room name, so tests (and the two browsers running at once) never share a room. */
 export function room(prefix = 't'): string {
   return `${prefix}-${crypto.randomUUID()}`;
@@ -76,12 +85,16 @@ export function control(roomName: string) {
     close: (code = 1000, reason = '') => call<{ closed: number }>('close', { code, reason }),
     /** While on, the server stays connected but reads and sends nothing (no echoes, pongs or clock). */
     silence: (on = true) => call<{ silent: boolean; clients: number }>('silence', { on }),
+    /** While on, the server stays connected and keeps sending but reads nothing, so the client's send buffer fills. */
+    pause: (on = true) => call<{ paused: boolean; clients: number }>('pause', { on }),
     /** Sends the frames, in order, to every client of the room. */
     send: (...frames: Frame[]) => call<{ clients: number }>('send', { frames }),
     /** Sends `frame` `count` times to every client, as fast as the socket drains. */
     flood: (count: number, frame: string) => call<{ clients: number; sent: number[]; ms: number }>('flood', { count, frame }),
     stats: () => call<Stats>('stats'),
-    /** Forgets the room's records and stops refusing, stalling and silence. */
+    /** What `stats` says was received, each frame cut to its start and its length: for tests that send megabytes. */
+    digest: () => call<{ open: number; received: DigestFrame[] }>('digest'),
+    /** Forgets the room's records and stops refusing, stalling, pausing and silence. */
     reset: () => call<{ reset: true }>('reset', {}),
   };
 }

@@ -15,6 +15,7 @@ socket.addEventListener('error', (event) => {
   return kind;
 });
 socket.addEventListener('reconnecting', (event) => event.detail.delay * event.detail.attempt);
+socket.addEventListener('drain', (event) => event.detail.bufferedAmount.toFixed());
 socket.addEventListener('presence', (event) => event); // any other frame type: an Event
 // Every frame type is a BricksWebSocketFrameEvent that can answer the server's request.
 socket.addEventListener('text', (event) => event.reply(event.detail.length) && event.id?.length);
@@ -36,5 +37,9 @@ const code: string | undefined = failed.code;
 socket.pending = 1;
 // @ts-expect-error queueLimit is a number
 socket.queueLimit = '10';
+socket.bufferLimit = 64 * 1024;
+const waiting: boolean = socket.backpressure;
+// @ts-expect-error backpressure is read-only
+socket.backpressure = false;
 
-export { same, created, sent, encoded, answer, pending, code };
+export { same, created, sent, encoded, answer, pending, code, waiting };

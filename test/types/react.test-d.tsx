@@ -17,6 +17,8 @@ export function Ok() {
       queueLimit={10}
       connect-timeout={5000}
       connectTimeout={5000}
+      buffer-limit={65536}
+      bufferLimit={65536}
       session={() => 'token'}
       className="socket"
       ontext={(event) => event.detail.toUpperCase()}
@@ -24,6 +26,7 @@ export function Ok() {
       onclose={(event) => event.detail.wasClean}
       onerror={(event) => event.detail.kind}
       onreconnecting={(event) => event.detail.attempt}
+      ondrain={(event) => event.detail.bufferedAmount}
       onmessage={(event) => event.detail.data}
     >
       <p>child</p>

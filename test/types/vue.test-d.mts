@@ -8,11 +8,13 @@ export const ok: Props = {
   wsUrl: '/ws',
   queueLimit: 10,
   connectTimeout: 5000,
+  bufferLimit: 65536,
   binaryType: 'blob',
   session: () => 'token',
   onText: (event) => event.detail.toUpperCase(),
   onOpen: (event) => event.detail.url,
   onReconnecting: (event) => event.detail.delay,
+  onDrain: (event) => event.detail.bufferedAmount,
 };
 
 // @ts-expect-error text's detail is a string
