@@ -66,13 +66,13 @@ describe('test server: room mode', () => {
   /** A room socket, under `?name=` when one is given. */
   const join = (name: string, who?: string) => connect(who === undefined ? wsUrl(name, 'room') : `${wsUrl(name, 'room')}&name=${encodeURIComponent(who)}`);
 
-  /** Every frame `socket` receives from now on, except presence and clock; `until(n)` waits for n of them. */
+  /** Every frame `socket` receives from now on, except presence, clock and the server's whoami; `until(n)` waits for n of them. */
   function frames(socket: WebSocket) {
     const seen: string[] = [];
     let wake = () => {};
     socket.addEventListener('message', ({ data }) => {
       const { type } = JSON.parse(data as string);
-      if (type === 'presence' || type === 'clock') return;
+      if (type === 'presence' || type === 'clock' || type === 'whoami') return;
       seen.push(data as string);
       wake();
     });
@@ -84,6 +84,39 @@ describe('test server: room mode', () => {
       },
     };
   }
+
+  it('asks each new member whoami, and takes the name and colour of the reply', async () => {
+    const name = room();
+    const ana = await join(name, 'ana');
+    const asked = (await nextOfType(ana, 'whoami')) as { id?: string };
+    expect(asked.id).to.match(/^srv-\d+$/);
+    const updated = nextOfType(ana, 'presence');
+    ana.send(JSON.stringify({ type: 'reply', id: asked.id, data: { name: 'anna', colour: '#123abc' } }));
+    const { data } = (await updated) as { data: { event: string; people: { id: string; name: string; colour: string }[] } };
+    expect(data.event).to.equal('update');
+    expect(data.people.map(({ name, colour }) => ({ name, colour }))).to.deep.equal([{ name: 'anna', colour: '#123abc' }]);
+  });
+
+  it('answers history with the last messages, and rename with the name or an error when it is taken', async () => {
+    const name = room();
+    const ana = await join(name, 'ana');
+    const bo = await join(name, 'bo');
+    const answer = async (socket: WebSocket, request: object): Promise<any> => {
+      const reply = nextOfType(socket, 'reply');
+      socket.send(JSON.stringify(request));
+      return reply;
+    };
+    ana.send('{"type":"text","data":"first"}');
+    await nextOfType(bo, 'text');
+    const history = (await answer(bo, { type: 'history', id: 'h1' })) as { id: string; data: { from: string; text: string }[] };
+    expect(history.id).to.equal('h1');
+    expect(history.data.map(({ from, text }) => [from, text])).to.deep.equal([['ana', 'first']]);
+    const taken = (await answer(bo, { type: 'rename', data: 'ANA', id: 'r1' })) as { error: { code: string; message: string } };
+    expect(taken.error.code).to.equal('taken');
+    expect(taken.error.message).to.include('taken');
+    expect(await answer(bo, { type: 'rename', data: ' bob ', id: 'r2' })).to.deep.equal({ type: 'reply', id: 'r2', data: { name: 'bob' } });
+    expect(((await answer(bo, { type: 'nope', id: 'n1' })) as { error: { code: string } }).error.code).to.equal('unknown');
+  });
 
   it('announces presence to everyone on a join', async () => {
     const name = room();
