@@ -11,7 +11,7 @@ import { describePayload, isBinary, isBlob, sendProblem, type Payload } from './
 import { Presence } from './presence.js';
 import { PageLifecycle } from './page-lifecycle.js';
 import { Requests } from './requests.js';
-import { SendQueue, type Outlet } from './send-queue.js';
+import { SendQueue, type Outlet, type Slot } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
 import { UnhandledErrors } from './unhandled-errors.js';
 
@@ -280,6 +280,8 @@ export class BricksWebSocketElement extends LitElement {
   #numbers: Partial<Record<NumericSetting, number | null>> = {};
   #queue = new SendQueue(this.#outletFor());
   #requests = new Requests((slot) => this.#queue.release(slot));
+  /** Replies to the server's requests that wait in the queue, tied to the connection that asked. */
+  #replies = new Set<Slot>();
   /** How `BricksWebSocketFrameEvent.reply()` answers requests that arrive on the live socket. */
   #replySender: ReplySender = () => false;
   #internals: ElementInternals | undefined;
@@ -485,7 +487,10 @@ export class BricksWebSocketElement extends LitElement {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.
         if (!this.#connection.send(payload)) throw new Error('The socket was not open.');
       },
-      full: (limit) => this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
+      full: (limit) =>
+        this.#fail('queue-full', this.#connection.state === 'open'
+          ? `Queue full (${limit} frames waiting behind buffer-limit), so this one was not queued: raise queue-limit or buffer-limit, or wait for drain.`
+          : `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
       refused: (payload, error) =>
         this.#fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),
     };
@@ -576,7 +581,7 @@ export class BricksWebSocketElement extends LitElement {
    */
   #repliesOn(socket: WebSocket): ReplySender {
     return (id, answer) => {
-      if (this.#connection.socket !== socket) return false;
+      if (this.#connection.socket !== socket || socket.readyState !== WebSocket.OPEN) return false;
       let frame: string;
       try {
         frame = encodeReply(id, answer);
@@ -584,7 +589,14 @@ export class BricksWebSocketElement extends LitElement {
         this.#fail('send', `reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
         return false;
       }
-      return this.#queue.push(frame);
+      const slot = this.#queue.reserve();
+      if (!slot) return false;
+      // Waiting (behind a clip being encoded, or the buffer limit): followed until it leaves,
+      // and dropped with its connection, so it never reaches another.
+      this.#replies.add(slot);
+      slot.sent = () => this.#replies.delete(slot);
+      this.#queue.fill(slot, frame);
+      return true;
     };
   }
 
@@ -597,6 +609,11 @@ export class BricksWebSocketElement extends LitElement {
         // The socket that carried sent requests is gone, whatever replaces it; frames that
         // waited behind its buffer now wait for the next one.
         this.#requests.disconnected();
+        for (const slot of this.#replies) {
+          this.#queue.release(slot);
+          this.#fail('send', 'A reply to a server request was still waiting when its connection closed, so it was dropped: only that connection could take it.');
+        }
+        this.#replies.clear();
         this.#flow.stop();
       },
       opened: (socket) => {

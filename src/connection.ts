@@ -125,10 +125,19 @@ export class Connection {
 
   /** Closes on request: no reconnection follows until `open()` or `restart()`. */
   close(code: number, reason: string): void {
+    // Checked here, not left to socket.close(): there may be no socket to refuse it.
+    const refused = !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999)) || new TextEncoder().encode(reason).length > 123;
+    const asked = code;
+    if (refused) [code, reason] = [1000, ''];
     this.#wanted = false;
     this.#suspended = false;
     this.#cancelTimers();
-    if (this.#state === 'closing') return; // the close under way ends with its own event
+    if (this.#state !== 'closing') this.#closeSocket(code, reason);
+    // Reported once the state has moved on, like the other setting errors.
+    if (refused) this.#host.failed('connection', `close(${asked}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`);
+  }
+
+  #closeSocket(code: number, reason: string): void {
     this.#generation++;
     const socket = this.#socket;
     if (!socket) {
@@ -139,14 +148,7 @@ export class Connection {
     this.#requestedClose = { code, reason };
     this.#enter('closing');
     // Already closing from the server's side: its close event ends this, as asked.
-    if (socket.readyState >= WebSocket.CLOSING) return;
-    try {
-      socket.close(code, reason);
-    } catch (error) {
-      this.#requestedClose = { code: 1000, reason: '' };
-      socket.close(1000);
-      this.#host.failed('connection', `close(${code}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, error);
-    }
+    if (socket.readyState < WebSocket.CLOSING) socket.close(code, reason);
   }
 
   /**

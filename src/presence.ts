@@ -71,7 +71,10 @@ export class Presence {
     this.#watched = next;
   }
 
-  #onPageHide = (): void => {
+  #onPageHide = (event: PageTransitionEvent): void => {
+    // Persisted: the frame goes into the back/forward cache with its page, which the page
+    // lifecycle handles; it has not gone away.
+    if (event.persisted) return;
     if (this.#present) this.#leave(true);
     else this.#watch(null);
   };
