@@ -297,6 +297,11 @@ export class BricksWebSocketElement extends LitElement {
       this.#lifecycle.attach(this.ownerDocument);
       if (this.#wsUrl) this.#connection.open();
     },
+    // A move keeps the socket. One that close() closed opens again, as on any re-insertion:
+    // whether the removal's task had ended is a race the page cannot see.
+    moved: () => {
+      if (this.#wsUrl && this.#connection.state === 'closed' && !this.#connection.wanted) this.#connection.open();
+    },
     left: () => {
       this.#leave();
       this.#connection.close(1000, '');

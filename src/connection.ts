@@ -126,7 +126,12 @@ export class Connection {
   /** Closes on request: no reconnection follows until `open()` or `restart()`. */
   close(code: number, reason: string): void {
     // Checked here, not left to socket.close(): there may be no socket to refuse it.
-    const refused = !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999)) || new TextEncoder().encode(reason).length > 123;
+    // The same exceptions WebSocket.close() throws, named as the standard names them.
+    const refused = !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))
+      ? new DOMException(`The close code must be 1000 or 3000-4999, not ${code}.`, 'InvalidAccessError')
+      : new TextEncoder().encode(reason).length > 123
+        ? new DOMException('The close reason must be 123 bytes of UTF-8 or fewer.', 'SyntaxError')
+        : null;
     const asked = code;
     if (refused) [code, reason] = [1000, ''];
     this.#wanted = false;
@@ -134,7 +139,7 @@ export class Connection {
     this.#cancelTimers();
     if (this.#state !== 'closing') this.#closeSocket(code, reason);
     // Reported once the state has moved on, like the other setting errors.
-    if (refused) this.#host.failed('connection', `close(${asked}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`);
+    if (refused) this.#host.failed('connection', `close(${asked}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, refused);
   }
 
   #closeSocket(code: number, reason: string): void {

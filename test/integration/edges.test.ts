@@ -176,3 +176,20 @@ describe('edge cases: close() with a code the browser refuses', function () {
     }
   });
 });
+
+describe('edge cases: re-insertion after close()', function () {
+  this.timeout(20_000);
+
+  it('opens again when moved within a task after close(), as on any re-insertion', async () => {
+    const name = room('atk-move-closed');
+    const { el, log } = await mount({ 'ws-url': wsUrl(name) });
+    await log.nth('open', 1);
+    el.close();
+    await log.nth('close', 1);
+    const parent = el.parentElement!;
+    el.remove();
+    parent.append(el); // the same task: a move
+    await log.nth('open', 2);
+    expect(el.state).to.equal('open');
+  });
+});
