@@ -1,9 +1,10 @@
 import { LitElement, css, html } from 'lit';
 import { isBinary, isBlob, toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview, type ReplyErrorBody } from './codec.js';
-import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
+import type { ConnectionHost, ConnectionPolicy, ConnectionState } from './connection.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
+import { createLink, type Link } from './hub.js';
 import { Requests } from './requests.js';
 import { SendQueue, type Payload } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
@@ -58,6 +59,7 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @attr heartbeat-timeout - How long a ping may go unanswered before the connection counts as dead.
  * @attr heartbeat-type - The `type` of the ping frame.
  * @attr request-timeout - Default ms a `request()` waits for its reply; 0 is no timeout.
+ * @attr share - `page`: elements of this page with the same URL, subprotocols and session use one socket; `tabs`: one socket for every same-origin tab.
  *
  * @fires {CustomEvent<{url: string, protocol: string}>} open - The socket opened. Does not bubble.
  * @fires {CustomEvent<{data: string | ArrayBuffer | Blob}>} message - Every frame, raw, before parsing. Does not bubble.
@@ -98,6 +100,7 @@ export class BricksWebSocketElement extends LitElement {
     heartbeatTimeout: { type: Number, attribute: 'heartbeat-timeout' },
     heartbeatType: { attribute: 'heartbeat-type' },
     requestTimeout: { type: Number, attribute: 'request-timeout' },
+    share: {},
     session: { attribute: false },
   };
 
@@ -112,6 +115,26 @@ export class BricksWebSocketElement extends LitElement {
     if (!this.#attached) return;
     if (next) this.#connection.restart();
     else this.#connection.close(1000, '');
+  }
+
+  /**
+   * `page`: share one socket with the elements of this page that have the same URL, subprotocols
+   * and session; `tabs`: with those of every same-origin tab too. Empty: this element's own socket.
+   * Changing it while connected leaves (or closes) the current connection and connects anew.
+   */
+  get share(): string {
+    return this.#share;
+  }
+  set share(value: string) {
+    const next = value == null ? '' : String(value);
+    if (next === this.#share) return;
+    this.#share = next;
+    const previous = this.#connection;
+    this.#connection = createLink(next, this.#hostFor());
+    // Its late callbacks are ignored: stateChanged shows only the current link's state.
+    if (previous.state !== 'idle' && previous.state !== 'closed') previous.close(1000, '');
+    if (this.#attached && this.#wsUrl) this.#connection.open();
+    else this.#showState(this.#connection.state);
   }
 
   /** Pass the session as the first subprotocol of each connection. */
@@ -166,7 +189,7 @@ export class BricksWebSocketElement extends LitElement {
 
   /** The socket's ready state, 0 to 3 as `WebSocket`; 3 when there is no socket. */
   get readyState(): number {
-    return this.#connection.socket?.readyState ?? 3;
+    return this.#connection.readyState;
   }
 
   /** The connection state, also matched by `:state(...)`. */
@@ -174,14 +197,14 @@ export class BricksWebSocketElement extends LitElement {
     return this.#connection.state;
   }
 
-  /** The live `WebSocket`, or null. */
+  /** The live `WebSocket`, or null; with `share="tabs"`, null in the tabs that do not hold the socket. */
   get socket(): WebSocket | null {
     return this.#connection.socket;
   }
 
   /** The subprotocol the server chose, or `''`. */
   get protocol(): string {
-    return this.#connection.socket?.protocol ?? '';
+    return this.#connection.protocol;
   }
 
   /** Bytes handed to the socket and not yet sent. */
@@ -200,6 +223,7 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #wsUrl = '';
+  #share = '';
   #heartbeatTimeout: number | null = null;
   /** Set from connectedCallback until the end of the task that removed the element. */
   #attached = false;
@@ -218,7 +242,8 @@ export class BricksWebSocketElement extends LitElement {
   };
   #internals: ElementInternals | undefined;
   #shownState: ConnectionState | undefined;
-  #connection = new Connection(this.#hostFor());
+  /** Its own `Connection`, or a membership in a shared one (src/hub.ts). */
+  #connection: Link = createLink('', this.#hostFor());
 
   constructor() {
     super();
@@ -438,6 +463,11 @@ export class BricksWebSocketElement extends LitElement {
     return previous;
   }
 
+  #showState(state: ConnectionState): void {
+    // The socket that carried sent requests is gone, whatever replaces it.
+    if (this.#setState(state) === 'open' && state !== 'open') this.#requests.disconnected();
+  }
+
   #binaryType(): BinaryType {
     return this.binaryType === 'blob' ? 'blob' : 'arraybuffer';
   }
@@ -476,8 +506,8 @@ export class BricksWebSocketElement extends LitElement {
       target: () => this.#target(),
       policy: () => this.#policy(),
       stateChanged: (state) => {
-        // The socket that carried sent requests is gone, whatever replaces it.
-        if (this.#setState(state) === 'open') this.#requests.disconnected();
+        // A link replaced by a new `share` may still report; only the current one is shown.
+        if (state === this.#connection.state) this.#showState(state);
       },
       opened: (socket) => {
         this.#flush();
@@ -516,6 +546,7 @@ export type BricksWebSocketProperties = Partial<
     | 'heartbeatTimeout'
     | 'heartbeatType'
     | 'requestTimeout'
+    | 'share'
     | 'session'
   >
 >;

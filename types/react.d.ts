@@ -27,6 +27,7 @@ export interface BricksWebSocketReactAttributes {
   'heartbeat-timeout'?: number;
   'heartbeat-type'?: string;
   'request-timeout'?: number;
+  share?: string;
 }
 
 /** Properties, set as properties by React 19 (`session` has no attribute). */
