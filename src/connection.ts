@@ -41,7 +41,8 @@ export interface ConnectionHost {
   opened(socket: { url: string; protocol: string }): void;
   received(data: unknown): void;
   closed(code: number, reason: string, wasClean: boolean): void;
-  failed(kind: 'connection' | 'url' | 'session', message: string, error?: unknown): void;
+  /** `frame`: only from a shared connection's channel between tabs. */
+  failed(kind: 'connection' | 'url' | 'session' | 'frame', message: string, error?: unknown): void;
   reconnecting(attempt: number, delay: number, code: number): void;
 }
 

@@ -12,6 +12,7 @@
  */
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import type { Payload } from './send-queue.js';
+import { TabLink, tabsSupported } from './tab-share.js';
 import type { Target, TargetProblem } from './target.js';
 
 /** What the element drives: its own connection, or its membership in a shared one. */
@@ -67,7 +68,7 @@ class SharedConnection {
     this.#id = `${mode} ${key}`;
     this.#target = target;
     const host = this.#fanOut();
-    this.link = new Connection(host);
+    this.link = mode === 'tabs' && tabsSupported() ? new TabLink(key, host) : new Connection(host);
     registry.set(this.#id, this);
   }
 
