@@ -94,6 +94,11 @@ export function formatTable(results) {
     if (c['element-try']) row('', '`<bricks-websocket>`, proposed change (`--try`)', cell('element-try'), '', '', '');
     row('', 'raw `WebSocket` (reference)', cell('raw'), '', '', '');
   }
+  if (m.sharing) {
+    const { page, tabs } = m.sharing;
+    row('Connections the server holds', '10 elements on one page', `${page.none} without \`share\`, **${page.shared}** with \`share="page"\``, '', '1 with `share`', mark(page.shared === 1));
+    row('', 'one element in each of 4 tabs', `${tabs.none} without \`share\`, **${tabs.shared}** with \`share="tabs"\``, '', '1 with `share`', mark(tabs.shared === 1));
+  }
 
   const { machine } = results;
   const header = [
