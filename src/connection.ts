@@ -49,10 +49,12 @@ export interface ConnectionHost {
   target(): Target | TargetProblem | Promise<Target | TargetProblem>;
   policy(): ConnectionPolicy;
   stateChanged(state: ConnectionState): void;
-  opened(socket: WebSocket): void;
+  /** The socket opened; across tabs only its `url` and `protocol` are known. */
+  opened(socket: { url: string; protocol: string }): void;
   received(data: unknown): void;
   closed(code: number, reason: string, wasClean: boolean): void;
-  failed(kind: 'connection' | 'url' | 'session', message: string, error?: unknown): void;
+  /** `frame`: only from a shared connection's channel between tabs. */
+  failed(kind: 'connection' | 'url' | 'session' | 'frame', message: string, error?: unknown): void;
   reconnecting(attempt: number, delay: number, code: number): void;
 }
 
@@ -106,6 +108,16 @@ export class Connection {
    */
   get wanted(): boolean {
     return this.#wanted;
+  }
+
+  /** The socket's ready state, 0 to 3 as `WebSocket`; 3 when there is no socket. */
+  get readyState(): number {
+    return this.#socket?.readyState ?? 3;
+  }
+
+  /** The subprotocol the server chose, or `''`. */
+  get protocol(): string {
+    return this.#socket?.protocol ?? '';
   }
 
   /** Opens the connection unless it is open or opening; during a reconnect wait, tries at once. */
