@@ -80,7 +80,7 @@ export class Declarative {
     this.#tag = host.localName;
     hosts.add(host);
     this.#observer = new MutationObserver((records) => this.#sync(records));
-    this.#observer.observe(host, { childList: true, subtree: true, attributes: true, attributeFilter: WATCHED });
+    this.#observer.observe(host, { childList: true, subtree: true, attributes: true, attributeOldValue: true, attributeFilter: WATCHED });
     host.addEventListener('submit', this.#onSubmit);
     host.addEventListener('click', this.#onClick);
     this.#scan(host);
@@ -127,6 +127,8 @@ export class Declarative {
     let removed = false;
     for (const record of records) {
       if (record.type === 'attributes') {
+        // Set again to the same value: the binding, and a clip it plays, stay as they are.
+        if (record.oldValue === (record.target as Element).getAttribute(record.attributeName!)) continue;
         this.#forget(record.target as Element);
         this.#add(record.target as Element);
         continue;

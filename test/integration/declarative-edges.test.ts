@@ -174,6 +174,18 @@ describe('declarative edge cases: nesting under another tag', () => {
   });
 });
 
+describe('declarative edge cases: setting a binding again', () => {
+  it('setting data-receive again on a playing <audio> keeps its clip', async () => {
+    const { element, name } = await mount('<audio data-receive="base64audio"></audio>');
+    await push(element, name, frame('base64audio', btoa('clip')));
+    const audio = $<HTMLAudioElement>(element, 'audio');
+    const src = audio.getAttribute('src');
+    audio.setAttribute('data-receive', 'base64audio');
+    await settle();
+    expect(audio.getAttribute('src')).to.equal(src);
+  });
+});
+
 describe('declarative edge cases: xlink:href', () => {
   // setAttribute('xlink:href') makes an attribute of that name in no namespace, which SVG ignores.
   it('data-field-attr="xlink:href:PATH" sets the XLink href of an SVG link', async () => {

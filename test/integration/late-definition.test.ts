@@ -93,7 +93,9 @@ describe('properties set before the element is defined', () => {
     Object.assign(element, {
       protocols: 'p.one p.two',
       binaryType: 'blob',
-      heartbeat: 50,
+      // Pings often enough to see one soon, with room for a busy machine to answer them.
+      heartbeat: 200,
+      heartbeatTimeout: 10_000,
       heartbeatType: 'beat',
       maxRetries: 0,
       wsUrl: wsUrl(name),
