@@ -102,6 +102,8 @@ function browserLaunchers() {
           browser: 'firefox',
           executablePath: required(paths.firefox, 'FIREFOX_PATH'),
           headless: true,
+          // Fake camera and microphone without a prompt, as Chromium's flags above: MediaRecorder tests.
+          extraPrefsFirefox: { 'media.navigator.streams.fake': true, 'media.navigator.permission.disabled': true },
         },
       }),
     webkit: () =>
@@ -114,9 +116,12 @@ function browserLaunchers() {
           browserName: 'MiniBrowser',
           // WebKitWebDriver speaks WebDriver classic only; without this webdriverio tries BiDi first.
           'wdio:enforceWebDriverClassic': true,
-          // Windows opened by script: the back/forward cache test navigates a page of its own
-          // (test/integration/page-lifecycle.test.ts), as Chromium and Firefox allow under automation.
-          'webkitgtk:browserOptions': { binary: required(paths.miniBrowser, 'WEBKIT_BROWSER_PATH'), args: ['--automation', '--javascript-can-open-windows-automatically=true'] },
+          // Mock camera and microphone (a WebKitSettings option), for the MediaRecorder tests; windows
+          // opened by script, for the back/forward cache test (test/integration/page-lifecycle.test.ts).
+          'webkitgtk:browserOptions': {
+            binary: required(paths.miniBrowser, 'WEBKIT_BROWSER_PATH'),
+            args: ['--automation', '--enable-mock-capture-devices=true', '--javascript-can-open-windows-automatically=true'],
+          },
         },
       }),
   };
@@ -139,8 +144,9 @@ function required(path, envName) {
 export default {
   rootDir: fileURLToPath(new URL('.', import.meta.url)),
   files: ['test/**/*.test.ts', 'test/frameworks/*.test.tsx', 'test/frameworks/*.test.html'],
-  // `browser` first, as browser bundlers do: Svelte's `svelte` entry is its server build otherwise.
-  nodeResolve: { exportConditions: ['browser', 'development'] },
+  // `browser`, as browser bundlers use: Svelte's `svelte` entry is its server build otherwise.
+  // No `development`: Lit's production build, as users ship it, and without its dev-mode banner.
+  nodeResolve: { exportConditions: ['browser'] },
   browsers: browserLaunchers(),
   concurrentBrowsers: 2,
   concurrency: PAGES_PER_BROWSER,

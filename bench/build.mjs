@@ -9,9 +9,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { rollup } from 'rollup';
+import { LIT, minified, sizes } from '../scripts/size.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const OUT = path.join(REPO, 'bench/out');
@@ -55,38 +55,11 @@ async function buildCdn(repo, out) {
   }
 }
 
-/** Bundled and minified by esbuild, the same way for every package. */
-async function minified(entry, external = []) {
-  const result = await esbuild.build({
-    entryPoints: [entry],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: 'es2022',
-    external,
-    write: false,
-    absWorkingDir: REPO,
-    tsconfig: path.join(REPO, 'tsconfig.json'),
-    logLevel: 'error',
-  });
-  return result.outputFiles[0].contents;
-}
-
-function sizes(bytes) {
-  return {
-    min: bytes.length,
-    gzip: gzipSync(bytes, { level: 9 }).length,
-    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length,
-  };
-}
-
-const LIT = ['lit', 'lit/*', '@lit/*', 'lit-html', 'lit-html/*', 'lit-element', 'lit-element/*'];
-
 /** Sizes of the element, its CDN bundles and the alternatives; call after buildElement(). */
 export async function measureSizes(tryRepo = null) {
   const tried = tryRepo
     ? [
-        { id: 'element-try', label: 'the same, with the proposed src/ change (--try)', ...sizes(await minified(path.join(path.resolve(tryRepo), 'src/index.ts'), LIT)) },
+        { id: 'element-try', label: 'the same, with the proposed src/ change (--try)', ...sizes(await minified(path.join(path.resolve(tryRepo), 'src/index.ts'), LIT, path.resolve(tryRepo))) },
         { id: 'cdn-esm-try', label: 'the ES module CDN bundle, with the proposed change (--try)', ...sizes(readFileSync(path.join(OUT, 'try/cdn/bricks-websocket.js'))) },
       ]
     : [];

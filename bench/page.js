@@ -348,7 +348,45 @@ async function cycles(contender, url, count) {
   return { count };
 }
 
+// ── 7. requests ───────────────────────────────────────────────────────────
+
+/**
+ * `count` requests on one open element, a quarter each answered, refused with an error reply,
+ * timed out and aborted, in batches; returns what is left pending.
+ */
+async function requests(url, count) {
+  const el = element(url);
+  const open = opened(el);
+  document.body.append(el);
+  await open;
+  const t0 = now();
+  const outcomes = { resolved: 0, rejected: 0 };
+  for (let i = 0; i < count; i += 500) {
+    const batch = [];
+    for (let j = i; j < Math.min(count, i + 500); j++) {
+      const kind = j % 4;
+      if (kind === 0) batch.push(el.request('ok', j));
+      else if (kind === 1) batch.push(el.request('no', j));
+      else if (kind === 2) batch.push(el.request('silent', j, { timeout: 1 }));
+      else {
+        const controller = new AbortController();
+        batch.push(el.request('silent', j, { timeout: 0, signal: controller.signal }));
+        queueMicrotask(() => controller.abort());
+      }
+    }
+    for (const result of await Promise.allSettled(batch)) outcomes[result.status === 'fulfilled' ? 'resolved' : 'rejected']++;
+  }
+  const ms = now() - t0;
+  const pending = el.pending;
+  const left = closed(el);
+  el.remove();
+  await left;
+  await nextTask();
+  return { count, ms, pending, ...outcomes };
+}
+
 window.bench = {
+  requests,
   receive,
   dispatch,
   send,

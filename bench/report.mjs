@@ -35,6 +35,10 @@ export function judge(results) {
     const e = m.memory.contenders.element;
     v.memory = { ok: e.socketsLeft === 0 && e.maxHeapGrowth < KB * KB, detail: `${e.socketsLeft} sockets left, heap ${signedKB(e.heapGrowth)} median, ${signedKB(e.maxHeapGrowth)} worst (target < 1 MB)` };
   }
+  if (m.requests) {
+    const e = m.requests.contenders.element;
+    v.requests = { ok: e.pending === 0 && e.maxHeapGrowth < KB * KB, detail: `${e.pending} pending after, heap ${signedKB(e.heapGrowth)} median, ${signedKB(e.maxHeapGrowth)} worst (target 0 pending, < 1 MB)` };
+  }
   return v;
 }
 
@@ -85,7 +89,7 @@ export function formatTable(results) {
     const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
     const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
     const cell = (id) => `peak \`bufferedAmount\` ${mb(c[id].peakBuffered)}, queue ${fmtInt(c[id].peakQueued)} frames; peak JS heap +${mb(c[id].peakHeapGrowth)}; last call → server has all ${s(c[id].lastCallToServerMs)} (first call → all ${s(c[id].totalMs)})`;
-    const title = `Send ${fmtInt(settings.clips)} clips of ${settings.clipBytes / 1024} KiB with \`sendBase64Audio\` to a server reading ${settings.slowReadBytesPerSecond / 2 ** 20} MiB/s (${settings.backpressureRounds} rounds)`;
+    const title = `Send ${fmtInt(settings.clips)} clips of ${settings.clipBytes / 1024} KiB with \`sendBase64Audio\` to a server reading ${settings.slowReadBytesPerSecond / 2 ** 20} MiB/s (${settings.backpressureRounds} round${settings.backpressureRounds === 1 ? '' : 's'})`;
     row(title, '`buffer-limit` 1 MiB (default), all calls at once', cell('limit-1MiB'), '', '', '');
     row('', '`buffer-limit="0"`, all calls at once', cell('limit-0'), '', '', '');
     row('', '`buffer-limit` 1 MiB, each call awaited, `drain` awaited while `backpressure`', cell('limit-1MiB-drain'), '', '', '');
@@ -104,11 +108,27 @@ export function formatTable(results) {
     if (c['element-try']) row('', '`<bricks-websocket>`, proposed change (`--try`)', cell('element-try'), '', '', '');
     row('', 'raw `WebSocket` (reference)', cell('raw'), '', '', '');
   }
+  if (m.requests) {
+    const e = m.requests.contenders.element;
+    row(`Requests: ${fmtInt(settings.requests)} with mixed outcomes (reply, error reply, timeout, abort)`, '`request()`', `${e.pending} pending after, heap ${signedKB(e.heapGrowth)} (worst ${signedKB(e.maxHeapGrowth)}), ${fmtMs(e.ms)}`, '', '0 pending, heap < 1 MB', mark(v.requests.ok));
+  }
 
   const { machine } = results;
+  // Describes what ran and nothing else: a size-only run had no browser and no rounds.
+  const where = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${results.node}.`;
+  const rounds = Object.keys(m).some((name) => name !== 'size');
+  const how = [
+    rounds ? `Medians of ${settings.rounds} interleaved rounds after a warm-up` : 'Sizes by esbuild, minified, then gzip -9 and brotli -11; no browser',
+    `load average ${results.loadBefore[0]} before, ${results.loadAfter[0]} after`,
+    results.date.slice(0, 10),
+  ];
+  const partial = results.partial?.length
+    ? [`Partial run (${results.partial.join(' ')}): ${Object.keys(m).join(', ')} only; not comparable with a full run.`]
+    : [];
   const header = [
-    `${results.browserPath.split('/').pop()} ${results.browser.replace(/^(Headless)?Chrome\//, '')}, headless; ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${results.node}.`,
-    `Medians of ${settings.rounds} interleaved rounds after a warm-up; load average ${results.loadBefore[0]} before, ${results.loadAfter[0]} after; ${results.date.slice(0, 10)}.`,
+    ...partial,
+    results.browser ? `${results.browserPath.split('/').pop()} ${results.browser.replace(/^(Headless)?Chrome\//, '')}, headless; ${where}` : where,
+    `${how.join('; ')}.`,
     '',
     '| Measurement | Contender | Median | vs. reference | Target | |',
     '|---|---|---|---|---|---|',

@@ -3,12 +3,16 @@
 //
 // One Chromium (the system's, headless), one bench server (bench/server.mjs), one page
 // (bench/page.html). Every comparison runs its contenders interleaved, A B A B, for five
-// rounds after one unmeasured warm-up, and reports medians.
+// rounds after one unmeasured warm-up, and reports medians. Method and analysis: docs/performance.md.
 //
 //   npm run bench                         everything; table on stdout, bench/results.json
-//   npm run bench -- --readme             also writes the table into README.md's Performance section
-//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory)
+//   npm run bench -- --docs               also writes the table into docs/performance.md
+//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests)
 //   npm run bench -- --rounds=3 --n=50000 quicker, for development (not comparable)
+//
+// Only a full run with the default settings writes the committed bench/results.json (and may
+// write docs/performance.md). Any other run (--only, --rounds, --n, --cycles, --try, --profile)
+// writes bench/out/results.json instead, and its table says what ran and how.
 //   npm run bench -- --try=/tmp/bench-try also measures a scratch copy of this repository (a
 //                                         proposed src/ change) as an extra contender `element-try`
 //   npm run bench -- --profile=receive    CPU profile of the element's part of round 1, written to
@@ -26,7 +30,7 @@ import { startBenchServer } from './server.mjs';
 import { formatTable, judge } from './report.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory'];
+const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests'];
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [key, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -42,7 +46,10 @@ const CLIP_BYTES = 256 * 1024;
 const SLOW_READ_BYTES_PER_SECOND = 1024 * 1024;
 const BACKPRESSURE_ROUNDS = Math.min(ROUNDS, Number(args['backpressure-rounds'] ?? 3));
 const CYCLES = Number(args.cycles ?? 1000);
+const REQUESTS = Number(args.requests ?? 10_000);
 const only = args.only ? args.only.split(',') : ALL;
+const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'memory', 'requests'];
+const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000, clips: 200, 'backpressure-rounds': 3 };
 const [profile = null, profiled = 'element'] = (args.profile ?? '').split(':').map((x) => x || null);
 const TRY = args.try ?? null;
 const withTry = (list) => (TRY ? list.flatMap((c) => (c === 'element' ? ['element', 'element-try'] : [c])) : list);
@@ -57,13 +64,62 @@ const median = (values) => {
 const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 
+/** What makes this run differ from a full one with the default settings, as the flags that did it. */
+function deviations() {
+  const list = [];
+  if (args.only) list.push(`--only=${args.only}`);
+  for (const [key, value] of Object.entries(DEFAULTS)) if (args[key] !== undefined && Number(args[key]) !== value) list.push(`--${key}=${args[key]}`);
+  if (TRY) list.push(`--try=${TRY}`);
+  if (profile) list.push(`--profile=${args.profile}`);
+  return list;
+}
+
 async function main() {
+  const unknown = only.filter((name) => !ALL.includes(name));
+  if (unknown.length) throw new Error(`--only: unknown measurement ${unknown.join(', ')}; use ${ALL.join(', ')}.`);
+  const partial = deviations();
+  // Refused before ten minutes of measuring, not after: the docs show a full run only.
+  if (args.docs && partial.length) throw new Error(`--docs writes docs/performance.md from a full run only; this one has ${partial.join(' ')}.`);
   const started = Date.now();
   const loadBefore = load();
   log(`load average ${loadBefore.join(' ')} on ${os.cpus().length} cores`);
   log('building bench/out (tsc, rollup, esbuild)…');
   await buildElement(TRY);
 
+  const results = {
+    date: new Date().toISOString(),
+    browser: null,
+    browserPath: null,
+    machine: machine(),
+    node: process.version,
+    loadBefore,
+    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, requests: REQUESTS, try: TRY, clips: CLIPS, clipBytes: CLIP_BYTES, slowReadBytesPerSecond: SLOW_READ_BYTES_PER_SECOND, backpressureRounds: BACKPRESSURE_ROUNDS },
+    ran: only,
+    partial,
+    measurements: {},
+  };
+  const inBrowser = only.filter((name) => BROWSER_MEASUREMENTS.includes(name));
+  if (inBrowser.length) await measureInBrowser(inBrowser, results);
+  for (const name of only.filter((n) => !BROWSER_MEASUREMENTS.includes(n))) {
+    log(`── ${name}`);
+    results.measurements[name] = await MEASUREMENTS[name]();
+  }
+  results.loadAfter = load();
+  results.seconds = Math.round((Date.now() - started) / 1000);
+  results.verdicts = judge(results);
+
+  const table = formatTable(results);
+  process.stdout.write(`${table}\n`);
+  const file = partial.length ? 'bench/out/results.json' : 'bench/results.json';
+  mkdirSync(path.dirname(path.join(REPO, file)), { recursive: true });
+  writeFileSync(path.join(REPO, file), `${JSON.stringify(results, null, 2)}\n`);
+  log(`${file} written; ${results.seconds} s; load average after ${results.loadAfter.join(' ')}`);
+  if (partial.length) log(`A partial run (${partial.join(' ')}): the committed bench/results.json is left as it was.`);
+  if (args.docs) writeDocs(table);
+}
+
+/** The measurements that run in Chromium, in the order asked, on one page. */
+async function measureInBrowser(names, results) {
   const server = await startBenchServer();
   const chrome = findBrowser('chrome');
   if (!chrome) throw new Error('No Chromium or Chrome found; install chromium or set CHROME_PATH (see scripts/browsers.mjs).');
@@ -82,16 +138,8 @@ async function main() {
       ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
     ],
   });
-  const results = {
-    date: new Date().toISOString(),
-    browser: await browser.version(),
-    browserPath: chrome,
-    machine: machine(),
-    node: process.version,
-    loadBefore,
-    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, try: TRY, clips: CLIPS, clipBytes: CLIP_BYTES, slowReadBytesPerSecond: SLOW_READ_BYTES_PER_SECOND, backpressureRounds: BACKPRESSURE_ROUNDS },
-    measurements: {},
-  };
+  results.browser = await browser.version();
+  results.browserPath = chrome;
   try {
     const page = await browser.newPage();
     page.on('pageerror', (error) => log('page error:', error.message));
@@ -101,7 +149,7 @@ async function main() {
     const cdp = await page.createCDPSession();
     const ctx = { page, cdp, server, results };
 
-    for (const name of only) {
+    for (const name of names) {
       const t0 = Date.now();
       log(`── ${name}`);
       results.measurements[name] = await MEASUREMENTS[name](ctx);
@@ -111,16 +159,6 @@ async function main() {
     await browser.close();
     await server.close();
   }
-  results.loadAfter = load();
-  results.seconds = Math.round((Date.now() - started) / 1000);
-  results.verdicts = judge(results);
-
-  const table = formatTable(results);
-  process.stdout.write(`${table}\n`);
-  mkdirSync(path.join(REPO, 'bench'), { recursive: true });
-  writeFileSync(path.join(REPO, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  log(`bench/results.json written; ${results.seconds} s; load average after ${results.loadAfter.join(' ')}`);
-  if (args.readme) writeReadme(table);
 }
 
 function machine() {
@@ -366,6 +404,31 @@ const MEASUREMENTS = {
     }
     return out;
   },
+
+  async requests(ctx) {
+    const url = `${ctx.server.wsBase}/answer`;
+    const heap = async () => {
+      await gcNow(ctx);
+      return (await ctx.cdp.send('Runtime.getHeapUsage')).usedSize;
+    };
+    const runs = await interleaved(['element'], async () => {
+      const before = await heap();
+      const result = await evaluate(ctx, 'requests', (url, k) => window.bench.requests(url, k), url, REQUESTS);
+      return { ...result, heapGrowth: (await heap()) - before };
+    }, { warmup: async () => evaluate(ctx, 'requests warm-up', (url) => window.bench.requests(url, 1000), url) });
+    const e = runs.element;
+    return {
+      runs,
+      contenders: {
+        element: {
+          heapGrowth: median(e.map((r) => r.heapGrowth)),
+          maxHeapGrowth: Math.max(...e.map((r) => r.heapGrowth)),
+          pending: Math.max(...e.map((r) => r.pending)),
+          ms: median(e.map((r) => r.ms)),
+        },
+      },
+    };
+  },
 };
 
 /** Medians per contender of `key` (and ms), with ratios to `reference` when there is one. */
@@ -380,24 +443,17 @@ function summarize(runs, key, reference) {
   return out;
 }
 
-const README_START = '<!-- bench:start (written by `npm run bench -- --readme`) -->';
-const README_END = '<!-- bench:end -->';
+const DOCS_START = '<!-- bench:start (written by `npm run bench -- --docs`) -->';
+const DOCS_END = '<!-- bench:end -->';
 
-/** Puts the table under `## Performance`: replaces the placeholder or the previous table. */
-function writeReadme(table) {
-  const file = path.join(REPO, 'README.md');
-  const readme = readFileSync(file, 'utf8');
-  const block = `${README_START}\n${table}\n${README_END}`;
-  let next;
-  if (readme.includes(README_START)) {
-    next = readme.replace(new RegExp(`${escape(README_START)}[\\s\\S]*?${escape(README_END)}`), () => block);
-  } else if (readme.includes('<!-- issue 5: the table from `npm run bench` -->')) {
-    next = readme.replace('<!-- issue 5: the table from `npm run bench` -->', () => block);
-  } else {
-    throw new Error('README.md has neither the issue 5 placeholder nor a bench block under ## Performance.');
-  }
-  writeFileSync(file, next);
-  log('README.md: Performance table updated');
+/** Replaces the previous table in docs/performance.md. */
+function writeDocs(table) {
+  const file = path.join(REPO, 'docs/performance.md');
+  const docs = readFileSync(file, 'utf8');
+  if (!docs.includes(DOCS_START)) throw new Error(`docs/performance.md has no ${DOCS_START} block.`);
+  const block = `${DOCS_START}\n${table}\n${DOCS_END}`;
+  writeFileSync(file, docs.replace(new RegExp(`${escape(DOCS_START)}[\\s\\S]*?${escape(DOCS_END)}`), () => block));
+  log('docs/performance.md: table updated');
 }
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

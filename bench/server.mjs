@@ -102,6 +102,13 @@ function onConnection(ws, url) {
       bytes += data.length;
       if (++count === expect) ws.send(JSON.stringify({ type: 'done', data: { count, bytes } }));
     });
+  } else if (route === '/ws/answer') {
+    // Requests: `ok` is answered with its data, `no` with an error reply, anything else never.
+    ws.on('message', (data) => {
+      const { type, id, data: value } = JSON.parse(data.toString());
+      if (type === 'ok') ws.send(JSON.stringify({ type: 'reply', id, data: value }));
+      else if (type === 'no') ws.send(JSON.stringify({ type: 'reply', id, error: { message: 'no', code: 'no' } }));
+    });
   } else if (route === '/ws/hello') {
     ws.send('{"type":"hello","data":1}');
   } else {

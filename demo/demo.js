@@ -5,11 +5,14 @@
 //   we send      {"type":"text","data":"hi"}            sendText()
 //                {"type":"base64audio","data":"<b64>"}  sendBase64Audio(blob)
 //                {"type":"base64video","data":"<b64>"}  sendBase64Video(blob)
-//   we receive   the same types, which the server re-envelopes with the
-//                sender's name (we connect with ?name=):
-//                {"type":"text","data":{"from":"ana","at":1700000000000,"data":"hi"}}
+//   we receive   the same frames from everyone in the room, ours included, each
+//                right after one that says who sent it and when (we connect with ?name=):
+//                {"type":"chat","data":{"from":"ana","at":1700000000000,"text":"hi"}}
+//                {"type":"clip","data":{"from":"ana","at":1700000000000,"kind":"base64audio"}}
 //                plus {"type":"presence","data":{event,id,name,count,people}}
 //                and  {"type":"clock","data":1700000000000}
+// The conversation is drawn from `chat` and `clip`; the `text` events that follow carry
+// the same words and are not needed here.
 
 const socket = document.querySelector('bricks-websocket');
 const $ = (id) => document.getElementById(id);
@@ -45,10 +48,35 @@ function connect() {
   socket.setAttribute('ws-url', `/ws/${room}?name=${encodeURIComponent(myName())}`);
 }
 
-// A new name means a new URL: the element closes the old socket and opens one.
-nameInput.addEventListener('change', () => {
-  log(`name is now ${myName()}; reconnecting under the new name`);
-  connect();
+// A new name is a request the server may refuse (the name is taken): no reconnect, and the
+// answer shows next to the field. The URL's ?name= is only the first name; on every
+// connection the server asks `whoami` and gets the current one.
+let confirmedName = myName();
+const nameStatus = $('name-status');
+nameInput.addEventListener('change', async () => {
+  const wanted = myName();
+  nameStatus.textContent = `Asking for “${wanted}”…`;
+  nameInput.setAttribute('aria-busy', 'true');
+  try {
+    const { name } = await socket.request('rename', wanted, { timeout: 5000 });
+    confirmedName = name;
+    nameInput.value = name;
+    sessionStorage.setItem('bricks-demo-name', name);
+    nameStatus.textContent = `You are ${name}.`;
+    log(`name is now ${name}`);
+  } catch (error) {
+    nameInput.value = confirmedName;
+    nameStatus.textContent = error.name === 'ReplyError' ? error.message : `Not renamed: ${error.message}`;
+    log(`rename refused: ${error.message}`, 'error');
+  } finally {
+    nameInput.removeAttribute('aria-busy');
+  }
+});
+
+// The server's own request: who is this? Answered from the page, as often as it asks.
+const myColour = `#${Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0')}`;
+socket.addEventListener('whoami', (event) => {
+  event.reply({ name: confirmedName, colour: myColour });
 });
 
 // ---------------------------------------------------------------------------
@@ -81,10 +109,14 @@ function log(text, kind = 'info') {
   appendTo($('log'), el('li', { className: kind }, [timeEl(Date.now()), ' ', text]));
 }
 
-/** A relayed frame's data: `{from, at, data}` from a named sender, the bare value otherwise. */
-function unwrap(detail) {
-  if (detail && typeof detail === 'object' && typeof detail.from === 'string' && typeof detail.at === 'number') return detail;
-  return { from: 'someone', at: Date.now(), data: detail };
+/**
+ * Our own message or clip coming back from the server, which sends them to the whole room,
+ * us included: the oldest of ours in `list` not yet confirmed that `matches`. It is already
+ * on the page (shown when sent, as queued while offline), so the echo only confirms it.
+ */
+function ownEcho(list, from, matches) {
+  if (from !== myName()) return null;
+  return [...list.querySelectorAll(':scope > [data-origin="local"]:not([data-confirmed])')].find(matches) ?? null;
 }
 
 function updateQueued() {
@@ -102,6 +134,7 @@ function addMessage({ from, at, text, origin, pending = false }) {
   item.dataset.origin = origin;
   if (pending) item.dataset.pending = '';
   appendTo($('messages'), item);
+  return item;
 }
 
 $('chat-form').addEventListener('submit', (event) => {
@@ -117,9 +150,31 @@ $('chat-form').addEventListener('submit', (event) => {
   updateQueued();
 });
 
-socket.addEventListener('text', (event) => {
-  const { from, at, data } = unwrap(event.detail);
-  addMessage({ from, at, text: String(data), origin: 'remote' });
+// A page that joins late asks for the conversation so far, once.
+let historyLoaded = false;
+async function loadHistory() {
+  if (historyLoaded) return;
+  const status = $('history-status');
+  status.textContent = 'Loading earlier messages…';
+  try {
+    const earlier = await socket.request('history', null, { timeout: 5000 });
+    historyLoaded = true;
+    const shown = $('messages').firstChild;
+    for (const { from, at, text } of earlier) {
+      const item = addMessage({ from, at, text: String(text), origin: 'history' });
+      $('messages').insertBefore(item, shown);
+    }
+    status.textContent = earlier.length ? `${earlier.length} earlier message${earlier.length === 1 ? '' : 's'}` : 'No earlier messages';
+  } catch (error) {
+    status.textContent = `Could not load earlier messages: ${error.message}`;
+  }
+}
+
+socket.addEventListener('chat', (event) => {
+  const { from, at, text } = event.detail;
+  const mine = ownEcho($('messages'), from, (item) => item.querySelector('.body').textContent === String(text));
+  if (mine) mine.dataset.confirmed = '';
+  else addMessage({ from, at, text: String(text), origin: 'remote' });
 });
 
 // ---------------------------------------------------------------------------
@@ -153,11 +208,23 @@ function addClip({ kind, blob, from, at, label, origin }) {
   appendTo($('clips'), item, MAX_CLIPS);
 }
 
+// The `clip` frame comes right before the base64audio or base64video frame it describes.
+let announced = null;
+socket.addEventListener('clip', (event) => {
+  announced = event.detail;
+});
+
 function receiveClip(kind, label) {
   return (event) => {
-    const { from, at, data } = unwrap(event.detail);
+    const { from, at } = announced?.kind === event.type ? announced : { from: 'someone', at: Date.now() };
+    announced = null;
+    const mine = ownEcho($('clips'), from, (item) => item.classList.contains(kind));
+    if (mine) {
+      mine.dataset.confirmed = '';
+      return;
+    }
     try {
-      addClip({ kind, blob: base64ToBlob(String(data), kind), from, at, label, origin: 'remote' });
+      addClip({ kind, blob: base64ToBlob(String(event.detail), kind), from, at, label, origin: 'remote' });
     } catch {
       log(`a ${label} from ${from} was not valid base64; ignored`, 'error');
     }
@@ -348,6 +415,7 @@ socket.addEventListener('open', (event) => {
   // The queue has just been flushed, in order.
   document.querySelectorAll('.msg[data-pending]').forEach((item) => delete item.dataset.pending);
   updateQueued();
+  loadHistory();
 });
 socket.addEventListener('close', (event) => {
   const { code, reason, wasClean } = event.detail;
@@ -360,7 +428,11 @@ socket.addEventListener('reconnecting', (event) => {
   log(`reconnecting: attempt ${attempt} in ${Math.round(wait)} ms`, 'warn');
   updateQueued();
 });
-socket.addEventListener('error', (event) => log(`error (${event.detail.kind}): ${event.detail.message}`, 'error'));
+socket.addEventListener('error', (event) => {
+  // Shown in the log, so handled: the element need not print it on the console as well.
+  event.preventDefault();
+  log(`error (${event.detail.kind}): ${event.detail.message}`, 'error');
+});
 socket.addEventListener('drain', () => {
   log('drain: everything that waited behind the send buffer has left', 'good');
   updateQueued();
@@ -369,7 +441,11 @@ socket.addEventListener('drain', () => {
 socket.addEventListener('presence', (event) => {
   const { event: what, name, people = [] } = event.detail;
   if (what === 'join' || what === 'leave') log(`${name ?? 'someone'} ${what === 'join' ? 'joined' : 'left'}`);
-  $('people').replaceChildren(...people.map((person) => el('li', { textContent: person.name ?? person.id })));
+  $('people').replaceChildren(...people.map((person) => {
+    const item = el('li', { textContent: person.name ?? person.id });
+    if (person.colour) item.style.borderInlineStart = `0.4em solid ${person.colour}`;
+    return item;
+  }));
 });
 
 socket.addEventListener('clock', (event) => {

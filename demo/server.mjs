@@ -1,27 +1,37 @@
 // The development and test server for <bricks-websocket>.
 //
 // One module serves both `npm start` (the demo) and the browser tests:
-//   - static files from `root` (the repo root by default), `/` redirects to `/demo/`;
-//   - a WebSocket endpoint at `/ws/<room>` (`?mode=room`, the default, relays
-//     frames to the other clients of the room; `?mode=echo` sends them back);
+//   - static files from the `demo/` and `dist/` folders of `root` (the repo root
+//     by default) and nothing else: no dotfiles, nothing outside those folders;
+//     `/` redirects to `/demo/`;
+//   - a WebSocket endpoint at `/ws/<room>` (`?mode=room`, the default, is a
+//     room; `?mode=echo` sends every frame back to its sender only);
 //   - HTTP control endpoints at `/control/<room>/<action>` that let a test make
-//     the server misbehave (drop, refuse, close, go silent, stop reading) and
-//     inspect what it received. See `controlActions` below for the list.
+//     the server misbehave (drop, refuse, stall, close, go silent, stop reading)
+//     and inspect what it received. See `controlActions` below for the list.
 //
-// Sender identity in room mode (used by the demo, opt-in per connection): a
-// client that connects with `?name=<display name>` has its `text`,
-// `base64audio` and `base64video` frames relayed as
-//   {"type": T, "data": {"from": name, "at": <server Date.now()>, "data": D}}
-// (D is what it sent). Its other frames, and every frame of a client without
-// a name, are relayed byte for byte as before. `presence` frames also carry
-// the joining or leaving client's `name` and `people: [{id, name}]`.
+// Room frames (`?name=<display name>` names the client; without one its id,
+// "c1", "c2", ..., stands for it):
+//   - `text`, `base64audio` and `base64video` go to everyone in the room, the
+//     sender included, byte for byte, so a `text` frame's data stays the string
+//     the page sent and a single tab sees its own messages;
+//   - immediately before a relayed `text`, everyone gets
+//       {"type":"chat","data":{"from":name,"at":<server Date.now()>,"text":data}}
+//     and before a relayed clip
+//       {"type":"clip","data":{"from":name,"at":<server Date.now()>,"kind":"base64audio"}}
+//     for pages that show who said what;
+//   - any other frame goes to the other clients only, byte for byte;
+//   - `presence` frames on every join and leave, and {"type":"clock","data":ms}
+//     every second.
 //
-// Run `node demo/server.mjs` (PORT env, default 8080), or import `startServer`.
+// Run `node demo/server.mjs` (PORT and HOST env, default 8080 on 127.0.0.1),
+// or import `startServer`.
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { once } from 'node:events';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -32,9 +42,13 @@ const ROOM_NAME = '[A-Za-z0-9_-]+';
 const WS_PATH = new RegExp(`^/ws/(${ROOM_NAME})$`);
 const CONTROL_PATH = new RegExp(`^/control/(${ROOM_NAME})/([a-z]+)$`);
 const MODES = new Set(['room', 'echo']);
-// A named client's frames of these types are relayed with its name (see the top).
-const SIGNED_TYPES = new Set(['text', 'base64audio', 'base64video']);
+// Frames of these types go to the whole room, the sender included (see the top).
+const SEED_TYPES = new Set(['text', 'base64audio', 'base64video']);
+// The only folders of `root` served over HTTP: the demo pages and the build they load.
+const SERVED_FOLDERS = new Set(['demo', 'dist']);
 const MAX_NAME_LENGTH = 40;
+/** How many `chat` messages a room keeps for the `history` request. */
+const HISTORY_LENGTH = 50;
 
 const CLOCK_INTERVAL_MS = 1000;
 // Large enough for a `flood` frame or a batch of base64 frames, small enough
@@ -99,9 +113,14 @@ function createRoom(name) {
     name,
     clients: new Set(),
     nextClientId: 1,
+    nextRequestId: 1,
+    history: [],
     ...freshRecords(),
     refuseUntil: 0,
     refuseStatus: 503,
+    stalling: false,
+    // Raw sockets whose handshake is being held unanswered by `stall`.
+    stalled: new Set(),
     silent: false,
     paused: false,
   };
@@ -129,6 +148,14 @@ function deliver(room, ws, data, binary = false) {
   if (room.silent || ws.readyState !== WebSocket.OPEN) return false;
   ws.send(data, { binary });
   return true;
+}
+
+/** While on, handshakes get no answer at all; turning it off hangs up on those held. */
+function setStall(room, on) {
+  room.stalling = on;
+  if (on) return;
+  for (const socket of room.stalled) socket.destroy();
+  room.stalled.clear();
 }
 
 function setSilence(room, on) {
@@ -159,7 +186,7 @@ function pauseReading(ws, paused) {
 function presenceFrame(room, event, id, departedName) {
   const members = [...room.clients].filter((ws) => ws.mode === 'room');
   const clients = members.map((ws) => ws.id);
-  const people = members.map((ws) => ({ id: ws.id, name: ws.name }));
+  const people = members.map((ws) => ({ id: ws.id, name: ws.name, colour: ws.colour ?? null }));
   const name = people.find((person) => person.id === id)?.name ?? departedName;
   return JSON.stringify({ type: 'presence', data: { event, id, name, clients, count: clients.length, people } });
 }
@@ -184,6 +211,19 @@ function offeredProtocols(req) {
   const header = req.headers['sec-websocket-protocol'];
   if (!header) return [];
   return header.split(',').map((p) => p.trim()).filter(Boolean);
+}
+
+/**
+ * The request's URL, or null when it cannot be parsed. A path is taken as a path even when it
+ * starts with `//`, which `new URL(path, base)` would read as a host.
+ */
+function parseRequestUrl(req) {
+  const raw = req.url ?? '/';
+  try {
+    return raw.startsWith('/') ? new URL(`http://localhost${raw}`) : new URL(raw);
+  } catch {
+    return null;
+  }
 }
 
 function requestUrl(req, scheme) {
@@ -215,15 +255,29 @@ function httpStatusText(status) {
 
 function handleUpgrade(state, req, socket, head) {
   socket.on('error', () => {}); // a reset during the handshake must not crash us
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = parseRequestUrl(req);
+  if (!url) return rejectUpgrade(socket, 400, 'Malformed URL');
   const match = WS_PATH.exec(url.pathname);
   if (!match) return rejectUpgrade(socket, 404, 'WebSocket endpoint is /ws/<room>');
   const mode = url.searchParams.get('mode') ?? 'room';
   if (!MODES.has(mode)) return rejectUpgrade(socket, 400, `Unknown mode "${mode}"; use room or echo`);
 
   const room = roomFor(state.rooms, match[1]);
-  const attempt = { t: Date.now(), protocols: offeredProtocols(req), protocol: null, url: requestUrl(req, 'ws'), refused: false };
+  const attempt = { t: Date.now(), protocols: offeredProtocols(req), protocol: null, url: requestUrl(req, 'ws'), refused: false, stalled: false };
   room.attempts.push(attempt);
+
+  if (room.stalling) {
+    // Like a hung server or proxy: the TCP connection is accepted and the request read, and
+    // nothing is ever written back. The client gives up, or `stall` off hangs up.
+    attempt.stalled = true;
+    room.stalled.add(socket);
+    socket.on('close', () => room.stalled.delete(socket));
+    // Read (and drop) whatever comes, or the client's hang-up goes unnoticed; the HTTP
+    // server allows half-open sockets, so hang up in turn.
+    socket.on('end', () => socket.destroy());
+    socket.resume();
+    return;
+  }
 
   if (isRefusing(room)) {
     attempt.refused = true;
@@ -252,7 +306,10 @@ function onConnection(state, room, ws, mode) {
     if (mode === 'room') announcePresence(room, 'leave', ws.id, ws.name);
   });
 
-  if (mode === 'room') announcePresence(room, 'join', ws.id);
+  if (mode === 'room') {
+    announcePresence(room, 'join', ws.id);
+    askWhoami(room, ws);
+  }
 }
 
 function onMessage(room, ws, data, isBinary) {
@@ -266,16 +323,81 @@ function onMessage(room, ws, data, isBinary) {
     if (!answerTestRequest(room, ws, envelope)) deliver(room, ws, data, isBinary);
     return;
   }
-  const relayed = isBinary ? data : signed(ws, envelope) ?? data;
-  for (const other of room.clients) {
-    if (other !== ws && other.mode === 'room') deliver(room, other, relayed, isBinary);
+  if (answerRoomRequest(room, ws, envelope)) return;
+  const seed = isEnvelope(envelope) && SEED_TYPES.has(envelope.type);
+  const announcement = seed ? announce(room, ws, envelope) : null;
+  for (const member of room.clients) {
+    if (member.mode !== 'room' || (member === ws && !seed)) continue;
+    if (announcement) deliver(room, member, announcement);
+    deliver(room, member, data, isBinary);
   }
 }
 
-/** A named sender's `text`/`base64audio`/`base64video` envelope, re-enveloped with its name; otherwise undefined. */
-function signed(ws, envelope) {
-  if (ws.name === null || !isEnvelope(envelope) || !SIGNED_TYPES.has(envelope.type)) return undefined;
-  return JSON.stringify({ type: envelope.type, data: { from: ws.name, at: Date.now(), data: envelope.data } });
+/** The `chat` or `clip` frame that goes before a relayed seed frame: who sent it, and when. */
+function announce(room, ws, envelope) {
+  const from = ws.name ?? ws.id;
+  const at = Date.now();
+  if (envelope.type !== 'text') return JSON.stringify({ type: 'clip', data: { from, at, kind: envelope.type } });
+  const chat = { from, at, text: envelope.data };
+  room.history.push(chat);
+  if (room.history.length > HISTORY_LENGTH) room.history.shift();
+  return JSON.stringify({ type: 'chat', data: chat });
+}
+
+// ── Conversations in room mode: requests with an `id`, answered with `reply` frames ──
+
+/**
+ * The page's requests: `history` (the room's last messages) and `rename` (refused when the name
+ * is taken). Any other request gets an error reply; a `reply` frame answers our `whoami`.
+ * Neither is relayed to the room.
+ */
+function answerRoomRequest(room, ws, envelope) {
+  if (!isEnvelope(envelope)) return false;
+  if (envelope.type === 'reply') {
+    takeWhoami(room, ws, envelope);
+    return true;
+  }
+  if (typeof envelope.id !== 'string') return false;
+  const answer = (body) => deliver(room, ws, JSON.stringify({ type: 'reply', id: envelope.id, ...body }));
+  if (envelope.type === 'history') {
+    answer({ data: room.history });
+  } else if (envelope.type === 'rename') {
+    const error = rename(room, ws, envelope.data);
+    answer(error ? { error } : { data: { name: ws.name } });
+  } else {
+    answer({ error: { message: `This server answers "history" and "rename", not "${envelope.type}".`, code: 'unknown' } });
+  }
+  return true;
+}
+
+/** Renames `ws`; returns the error body when the name is empty or another member of the room has it. */
+function rename(room, ws, wanted, tell = true) {
+  const name = typeof wanted === 'string' ? displayName(wanted) : null;
+  if (name === null) return { message: 'A name needs at least one visible character.', code: 'invalid' };
+  const key = name.toLowerCase();
+  const taken = [...room.clients].some((other) => other !== ws && other.mode === 'room' && other.name?.toLowerCase() === key);
+  if (taken) return { message: `"${name}" is taken in this room; pick another.`, code: 'taken', data: { name } };
+  if (ws.name !== name) {
+    ws.name = name;
+    if (tell) announcePresence(room, 'rename', ws.id);
+  }
+  return null;
+}
+
+/** The server's own request to each new member: who are you? Answered with `{name, colour}`. */
+function askWhoami(room, ws) {
+  ws.whoami = `srv-${room.nextRequestId++}`;
+  deliver(room, ws, JSON.stringify({ type: 'whoami', id: ws.whoami, data: null }));
+}
+
+function takeWhoami(room, ws, reply) {
+  if (reply.id !== ws.whoami || !reply.data || typeof reply.data !== 'object') return;
+  ws.whoami = null;
+  const { name, colour } = reply.data;
+  if (typeof colour === 'string' && /^#[0-9a-f]{6}$/i.test(colour)) ws.colour = colour;
+  // A name someone else took meanwhile keeps the one from the URL.
+  rename(room, ws, name, false);
+  announcePresence(room, 'update', ws.id);
 }
 
 /** `?name=` trimmed and capped; null when absent or blank. */
@@ -360,6 +482,16 @@ const controlActions = {
     },
   },
 
+  /** Handshakes get no answer until `{"on": false}`, which hangs up on the ones held. */
+  stall: {
+    method: 'POST',
+    run: (room, body) => {
+      if (typeof body.on !== 'boolean') throw new HttpError(400, 'body must be {"on": true|false}');
+      setStall(room, body.on);
+      return { stalling: room.stalling, held: room.stalled.size };
+    },
+  },
+
   close: {
     method: 'POST',
     run: (room, body) => {
@@ -423,6 +555,7 @@ const controlActions = {
       connections: room.connections,
       open: [...room.clients].filter((ws) => ws.readyState === WebSocket.OPEN).length,
       refused: room.refused,
+      held: room.stalled.size,
       attempts: room.attempts,
       received: room.received,
     }),
@@ -445,6 +578,7 @@ const controlActions = {
       Object.assign(room, freshRecords());
       room.refuseUntil = 0;
       room.refuseStatus = 503;
+      setStall(room, false);
       room.paused = false;
       setSilence(room, false);
       return { reset: true };
@@ -536,8 +670,8 @@ async function serveStatic(root, req, res, pathname) {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'static files accept GET and HEAD');
   if (pathname === '/') return redirect(res, '/demo/');
 
-  const filePath = await resolveInsideRoot(root, pathname);
-  const info = await stat(filePath).catch(() => null);
+  const filePath = await resolveServed(root, pathname);
+  const info = filePath && (await stat(filePath).catch(() => null));
   if (!info) throw new HttpError(404, `Not found: ${pathname}`);
   if (info.isDirectory()) {
     if (!pathname.endsWith('/')) return redirect(res, `${pathname}/`);
@@ -553,8 +687,13 @@ async function serveStatic(root, req, res, pathname) {
   createReadStream(filePath).on('error', () => res.destroy()).pipe(res);
 }
 
-/** Maps a URL path to a file under root; symlinks may not lead outside it either. */
-async function resolveInsideRoot(root, pathname) {
+/**
+ * Maps a URL path to a file in one of the served folders, or null: the rest of the
+ * repository (sources, `.git`, `node_modules`) is never served, whoever asks. Judged on the
+ * decoded path, so `..%2f` is a `..` like any other; a dot segment or a dotfile anywhere,
+ * a backslash, or a symlink that leads out of its folder is not found either.
+ */
+async function resolveServed(root, pathname) {
   let decoded;
   try {
     decoded = decodeURIComponent(pathname);
@@ -562,12 +701,12 @@ async function resolveInsideRoot(root, pathname) {
     throw new HttpError(400, 'Malformed URL');
   }
   if (decoded.includes('\0')) throw new HttpError(400, 'Malformed URL');
-  const candidate = path.resolve(root, `.${decoded}`);
-  const real = await realpath(candidate).catch(() => candidate);
-  for (const p of [candidate, real]) {
-    if (p !== root && !p.startsWith(root + path.sep)) throw new HttpError(403, 'Path escapes the served root');
-  }
-  return candidate;
+  const [first, ...rest] = decoded.split('/').slice(1);
+  if (!SERVED_FOLDERS.has(first) || decoded.includes('\\') || rest.some((segment) => segment.startsWith('.'))) return null;
+  const folder = await realpath(path.join(root, first)).catch(() => null);
+  if (!folder) return null;
+  const real = await realpath(path.join(folder, ...rest)).catch(() => null);
+  return real && (real === folder || real.startsWith(folder + path.sep)) ? real : null;
 }
 
 function redirect(res, location) {
@@ -579,7 +718,8 @@ function redirect(res, location) {
 // HTTP entry point
 
 async function handleRequest(state, req, res) {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = parseRequestUrl(req);
+  if (!url) throw new HttpError(400, 'Malformed URL');
   const control = CONTROL_PATH.exec(url.pathname);
   if (url.pathname.startsWith('/control/')) {
     if (req.method === 'OPTIONS') {
@@ -637,6 +777,8 @@ export async function startServer({ port = 0, host = '127.0.0.1', root = REPO_RO
     async close() {
       clearInterval(clockTimer);
       for (const ws of state.wss.clients) ws.terminate();
+      // Held handshakes are no longer the HTTP server's, so it would wait for them forever.
+      for (const room of state.rooms.values()) setStall(room, false);
       const closed = new Promise((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       await closed;
@@ -646,9 +788,17 @@ export async function startServer({ port = 0, host = '127.0.0.1', root = REPO_RO
 }
 
 async function main() {
-  const server = await startServer({ port: Number(process.env.PORT || 8080), host: process.env.HOST || undefined });
+  const host = process.env.HOST || undefined;
+  const server = await startServer({ port: Number(process.env.PORT || 8080), host });
   console.log(`bricks-websocket demo: ${server.url}demo/`);
   console.log(`WebSocket rooms:       ws://localhost:${server.port}/ws/<room>`);
+  if (host && !isLoopback(host)) {
+    for (const address of networkAddresses()) console.log(`From another device:   http://${address}:${server.port}/demo/`);
+    console.log(
+      `Listening on ${host}: anyone who can reach this machine can open the demo, join any room, read /control/<room>/stats (every frame sent)\n` +
+        'and use the control endpoints (drop, refuse, close, silence, send, flood, reset), as the demo\'s own buttons do. Only demo/ and dist/ are served.',
+    );
+  }
   let stopping = false;
   const stop = async (signal) => {
     if (stopping) return;
@@ -659,6 +809,18 @@ async function main() {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function isLoopback(host) {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** This machine's IPv4 addresses other than loopback, to type on a phone. */
+function networkAddresses() {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((entry) => entry && entry.family === 'IPv4' && !entry.internal)
+    .map((entry) => entry.address);
 }
 
 const isMain = process.argv[1] && (await realpath(process.argv[1]).catch(() => '')) === fileURLToPath(import.meta.url);

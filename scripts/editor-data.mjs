@@ -3,6 +3,9 @@
 //   dist/web-types.json                 JetBrains web-types (package.json `web-types`)
 // Both list the tag, its attributes (with their values where they are a closed
 // set) and its events, with the descriptions written in the JSDoc of src/.
+// The attributes of the declarative layer, read on descendants (the manifest's
+// `descendantAttributes`), go in as global attributes: neither format can say
+// "only inside <bricks-websocket>", so each description says it.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +27,15 @@ function valuesOf(type = '') {
 const elements = manifest.modules.flatMap((module) => (module.declarations ?? []).filter((d) => d.customElement && d.tagName));
 if (elements.length === 0) throw new Error('custom-elements.json declares no custom element; run `npm run analyze`.');
 
+/** Closed value sets of the descendant attributes, which the JSDoc gives only in prose. */
+const DESCENDANT_VALUES = { 'data-send-when': ['open'], 'data-insert': ['prepend'] };
+/** Descendant attributes written without a value. */
+const VALUELESS = new Set(['data-state']);
+const descendantAttributes = [
+  ...new Map(elements.flatMap((element) => (element.descendantAttributes ?? []).map((a) => [a.name, { ...a, tag: element.tagName }]))).values(),
+];
+const descendantDescription = (attribute) => `Inside <${attribute.tag}>: ${attribute.description}`;
+
 const docsUrl = (pkg.homepage ?? '').trim();
 const description = (element) => [element.summary, element.description].filter(Boolean).join('\n\n');
 
@@ -43,6 +55,12 @@ const vscode = {
       };
     }),
     ...(docsUrl ? { references: [{ name: 'README', url: docsUrl }] } : {}),
+  })),
+  globalAttributes: descendantAttributes.map((attribute) => ({
+    name: attribute.name,
+    description: descendantDescription(attribute),
+    ...(DESCENDANT_VALUES[attribute.name] ? { values: DESCENDANT_VALUES[attribute.name].map((name) => ({ name })) } : {}),
+    ...(VALUELESS.has(attribute.name) ? { valueSet: 'v' } : {}),
   })),
 };
 
@@ -76,6 +94,13 @@ const webTypes = {
         css: {
           properties: (element.cssProperties ?? []).map((p) => ({ name: p.name, description: p.description ?? '' })),
         },
+      })),
+      attributes: descendantAttributes.map((attribute) => ({
+        name: attribute.name,
+        description: descendantDescription(attribute),
+        value: DESCENDANT_VALUES[attribute.name]
+          ? { type: DESCENDANT_VALUES[attribute.name].map((v) => `'${v}'`).join(' | '), kind: 'plain' }
+          : { type: 'string', kind: 'plain', ...(VALUELESS.has(attribute.name) ? { required: false } : {}) },
       })),
     },
   },

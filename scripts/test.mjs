@@ -1,5 +1,6 @@
 // `npm test`: every check, in order, stopping at the first failure with its
-// exit code. Extra arguments go to web-test-runner:
+// exit code and the list of the steps that did not run. Extra arguments go to
+// web-test-runner:
 //   npm test -- --files test/server.test.ts
 //   BROWSERS=firefox npm test                  (chromium, firefox, webkit; comma-separated)
 //
@@ -76,13 +77,13 @@ const steps = [
   ['type-check framework tests', bin('tsc'), ['-p', 'test/frameworks/tsconfig.json', '--noEmit']],
   ['build', npm, ['run', 'build']],
   ['typings (test/types)', bin('tsc'), ['-p', 'test/types/tsconfig.json']],
-  ['node tests: manifest freshness, import without a DOM (test/node)', process.execPath, ['--test', 'test/node/']],
+  ['node tests: manifest freshness, import without a DOM, what the demo server serves, size budget (test/node)', process.execPath, ['--test', '--test-reporter=spec', 'test/node/']],
   ['browser tests', browserTests, process.argv.slice(2), testEnv],
   // The demo's end-to-end test drives Chromium itself; a run narrowed with --files leaves it out.
-  ...(process.argv.length > 2 ? [] : [['demo end to end (test/demo)', process.execPath, ['--test', 'test/demo/'], testEnv]]),
+  ...(process.argv.length > 2 ? [] : [['demo end to end (test/demo)', process.execPath, ['--test', '--test-reporter=spec', 'test/demo/'], testEnv]]),
 ];
 
-for (const [name, command, args, env] of steps) {
+for (const [index, [name, command, args, env]] of steps.entries()) {
   let code;
   try {
     code = typeof command === 'function' ? await command(args, env) : await run(command, args, env);
@@ -91,7 +92,12 @@ for (const [name, command, args, env] of steps) {
     code = 1;
   }
   if (code !== 0) {
+    // Say what was skipped: a run that stops early must not read as a run that covered everything.
+    const skipped = steps.slice(index + 1).map(([later]) => `  - ${later}`);
     console.error(`\nnpm test: "${name}" failed (exit code ${code}).`);
+    if (skipped.length) console.error(`These steps did not run:\n${skipped.join('\n')}`);
     process.exit(code);
   }
 }
+console.log(`\nnpm test: all ${steps.length} steps passed.`);
+if (process.argv.length > 2) console.log('A narrowed run leaves out the demo\'s end-to-end test: `npm run build && npm run test:demo` runs it.');

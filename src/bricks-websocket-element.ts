@@ -1,20 +1,32 @@
 import { LitElement, css, html } from 'lit';
-import { isBinary, isBlob, toBase64, type BinaryInput } from './base64.js';
-import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview, type ReplyErrorBody } from './codec.js';
+import { toBase64, type BinaryInput } from './base64.js';
+import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } from './codec.js';
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
+import { Declarative } from './declarative.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { DEFAULT_BUFFER_LIMIT, FlowControl } from './flow-control.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
+import { numberSetting } from './number-setting.js';
+import { describePayload, isBinary, isBlob, sendProblem, type Payload } from './payload.js';
+import { Presence } from './presence.js';
 import { PageLifecycle } from './page-lifecycle.js';
 import { Requests } from './requests.js';
-import { SendQueue, type Payload } from './send-queue.js';
+import { SendQueue, type Outlet } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
+import { UnhandledErrors } from './unhandled-errors.js';
 
 export type { ConnectionState as BricksWebSocketState } from './connection.js';
 export type { SessionSource as BricksWebSocketSession } from './target.js';
 
 const DEFAULT_QUEUE_LIMIT = 1000;
+const DEFAULT_RECONNECT_DELAY = 1000;
+const DEFAULT_RECONNECT_MAX_DELAY = 30000;
+const DEFAULT_CONNECT_TIMEOUT = 10000;
 const DEFAULT_REQUEST_TIMEOUT = 10000;
+const REPLY_ADVICE = 'A reply is {"type": "reply", "id": <the request\'s id>} with exactly one of "data" or "error": {"message": ...}.';
+
+/** An AbortSignal from this window or another (an iframe's), where instanceof would say no. */
+const isAbortSignal = (value: unknown) => Object.prototype.toString.call(value) === '[object AbortSignal]';
 
 /** Options of `request()`. */
 export interface BricksWebSocketRequestOptions {
@@ -29,12 +41,11 @@ const bricksSession = (): string | null =>
   (globalThis as { bricks?: { app?: { get_session?: () => string | null } } }).bricks?.app?.get_session?.() ?? null;
 
 /** Events are made outside the class so the manifest analyzer lists only the documented names. */
-const eventOf = (type: string, detail: unknown) => new CustomEvent(type, { detail });
+const eventOf = (type: string, detail: unknown, cancelable = false) => new CustomEvent(type, { detail, cancelable });
 const frameEventOf = (type: string, detail: unknown, id: string | undefined, reply: ReplySender) =>
   new BricksWebSocketFrameEvent(type, detail, id, reply);
 
-const numberOr = (value: number | null | undefined, fallback: number) =>
-  typeof value === 'number' && value >= 0 ? value : fallback;
+type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'maxRetries' | 'connectTimeout' | 'heartbeat' | 'heartbeatTimeout' | 'requestTimeout';
 
 /**
  * A vertical box that owns a WebSocket. Every JSON frame `{"type": T, "data": D}` from the
@@ -42,7 +53,8 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * `sendText()`, `sendBase64Audio()`, `sendBase64Video()` and `sendRaw()`, and wait in an
  * ordered queue while the socket is not open or its buffer is over `buffer-limit`. The element
  * reconnects with backoff and jitter, can watch the connection with a heartbeat, and lets go of
- * its socket while the page is in the back/forward cache.
+ * its socket while the page is in the back/forward cache. Descendants can send and show frames
+ * with `data-*` attributes and no script (README, "Without a script").
  *
  * @summary A WebSocket as a custom element: JSON frames in, DOM events out.
  * @tagname bricks-websocket
@@ -52,10 +64,11 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @attr session-origins - Space-separated origins besides the page's own that may receive the session.
  * @attr protocols - More subprotocols, comma- or space-separated, after the session.
  * @attr binary-type - `arraybuffer` or `blob`, for binary frames.
- * @attr queue-limit - Most frames held while the socket is not open.
+ * @attr queue-limit - Most frames that may wait for the connection; a send while open is never refused.
  * @attr reconnect-delay - Base reconnection delay in ms.
  * @attr reconnect-max-delay - Cap of the reconnection delay in ms.
  * @attr max-retries - Reconnection attempts in a row before giving up; 0 turns reconnecting off.
+ * @attr connect-timeout - Most ms a connection attempt may take to open before it is abandoned; 0 is no limit.
  * @attr stop-codes - Space-separated close codes after which the element does not reconnect.
  * @attr heartbeat - Milliseconds between pings; 0 is off.
  * @attr heartbeat-timeout - How long a ping may go unanswered before the connection counts as dead.
@@ -63,15 +76,31 @@ const numberOr = (value: number | null | undefined, fallback: number) =>
  * @attr request-timeout - Default ms a `request()` waits for its reply; 0 is no timeout.
  * @attr buffer-limit - Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off.
  *
+ * Numeric attributes and properties take a number or a string holding one; an empty,
+ * unparsable or negative value means the default, as if absent.
+ *
  * @fires {CustomEvent<{url: string, protocol: string}>} open - The socket opened. Does not bubble.
  * @fires {CustomEvent<{data: string | ArrayBuffer | Blob}>} message - Every frame, raw, before parsing. Does not bubble.
- * @fires {CustomEvent<{kind: string, message: string, error?: unknown}>} error - Something went wrong; `kind` is `connection`, `frame`, `url`, `session`, `queue-full` or `send`. Does not bubble.
+ * @fires {CustomEvent<{kind: string, message: string, error?: unknown}>} error - Something went wrong; `kind` is `connection`, `frame`, `url`, `session`, `queue-full` or `send`. Cancelable: unless a listener calls `preventDefault()`, the element prints it with `console.error`, once per distinct cause. Does not bubble.
  * @fires {CustomEvent<{code: number, reason: string, wasClean: boolean}>} close - The socket closed. Does not bubble.
  * @fires {CustomEvent<{attempt: number, delay: number, code: number}>} reconnecting - A retry is scheduled after `delay` ms. Does not bubble.
+ * @fires {BricksWebSocketFrameEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
+ * @fires {BricksWebSocketFrameEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
+ * @fires {BricksWebSocketFrameEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
  * @fires {CustomEvent<{bufferedAmount: number}>} drain - Frames had to wait behind `buffer-limit`; now all have left and the buffer is at or below half the limit. Does not bubble.
- * @fires {CustomEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
- * @fires {CustomEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
- * @fires {CustomEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
+ *
+ * @descendantattr data-send - On a form or button: submitting the form (it does not navigate) or clicking the button sends a frame of this type; the form is reset once the frame is sent or queued.
+ * @descendantattr data-request - On a form or button: sends a request of this type with `request()`; `aria-busy="true"` until it settles.
+ * @descendantattr data-send-when - `open`: the form's controls or the button are disabled unless the connection is open.
+ * @descendantattr data-receive - On any element: each frame of this type sets its text, appends a clone of its `<template>`, or plays in an `<audio>`/`<video>`.
+ * @descendantattr data-reply - Shows the reply to a `data-request` of this type, as `data-receive` shows frames.
+ * @descendantattr data-reply-error - Shows the failure of a `data-request` of this type: `{message, code, data}`, the message when shown as text.
+ * @descendantattr data-field - A property path in the frame's data, such as `from` or `meta.at`; in a template, the part shown by this node.
+ * @descendantattr data-field-attr - In a template: `attr:path` pairs, space-separated; never `on*` attributes; URLs only http:, https:, mailto:, relative or data: of media.
+ * @descendantattr data-insert - `prepend`: new clones go first instead of last.
+ * @descendantattr data-limit - Keeps only the last N clones.
+ * @descendantattr data-type - On an `<audio>` or `<video>` receiver: the clip's MIME type (default `audio/webm` or `video/webm`).
+ * @descendantattr data-state - Its text is the element's connection state, kept current.
  *
  * @slot - Children, stacked vertically.
  * @cssprop [--bricks-websocket-gap=0] - Space between the stacked children.
@@ -88,23 +117,25 @@ export class BricksWebSocketElement extends LitElement {
   static override styles = css`:host{display:flex;flex-direction:column;gap:var(--bricks-websocket-gap,0)}:host([hidden]){display:none}`;
 
   // Plain `static properties` rather than decorators: no decorator helper in the output,
-  // and Lit wraps the hand-written wsUrl accessor below just the same.
+  // and Lit wraps the hand-written accessors below just the same. The numeric ones have no
+  // `type: Number`, which reads an empty attribute as 0: their setters read the string.
   static override properties = {
     wsUrl: { attribute: 'ws-url' },
     withSession: { type: Boolean, attribute: 'with-session' },
     sessionOrigins: { attribute: 'session-origins' },
     protocols: {},
     binaryType: { attribute: 'binary-type' },
-    queueLimit: { type: Number, attribute: 'queue-limit' },
-    reconnectDelay: { type: Number, attribute: 'reconnect-delay' },
-    reconnectMaxDelay: { type: Number, attribute: 'reconnect-max-delay' },
-    maxRetries: { type: Number, attribute: 'max-retries' },
+    queueLimit: { attribute: 'queue-limit' },
+    reconnectDelay: { attribute: 'reconnect-delay' },
+    reconnectMaxDelay: { attribute: 'reconnect-max-delay' },
+    maxRetries: { attribute: 'max-retries' },
+    connectTimeout: { attribute: 'connect-timeout' },
     stopCodes: { attribute: 'stop-codes' },
-    heartbeat: { type: Number },
-    heartbeatTimeout: { type: Number, attribute: 'heartbeat-timeout' },
+    heartbeat: {},
+    heartbeatTimeout: { attribute: 'heartbeat-timeout' },
     heartbeatType: { attribute: 'heartbeat-type' },
-    requestTimeout: { type: Number, attribute: 'request-timeout' },
-    bufferLimit: { type: Number, attribute: 'buffer-limit' },
+    requestTimeout: { attribute: 'request-timeout' },
+    bufferLimit: { attribute: 'buffer-limit' },
     session: { attribute: false },
   };
 
@@ -116,7 +147,8 @@ export class BricksWebSocketElement extends LitElement {
     const next = value == null ? '' : String(value);
     if (next === this.#wsUrl) return;
     this.#wsUrl = next;
-    if (!this.#attached) return;
+    // Followed in the document, and outside it once connect() asked for a connection.
+    if (!this.#presence.present && !this.#connection.wanted) return;
     if (next) this.#connection.restart();
     else this.#connection.close(1000, '');
   }
@@ -133,44 +165,68 @@ export class BricksWebSocketElement extends LitElement {
   /** How binary frames arrive: `arraybuffer` or `blob`. */
   binaryType: BinaryType = 'arraybuffer';
 
-  /** Most frames held while the socket is not open. */
-  queueLimit = DEFAULT_QUEUE_LIMIT;
+  /**
+   * Most frames that may wait for the connection; a send while open is never refused.
+   * @default 1000
+   */
+  get queueLimit(): number { return this.#numbers.queueLimit ?? DEFAULT_QUEUE_LIMIT; }
+  set queueLimit(value: number) { this.#numbers.queueLimit = numberSetting(value); }
 
-  /** Base reconnection delay in ms. */
-  reconnectDelay = 1000;
+  /**
+   * Base reconnection delay in ms.
+   * @default 1000
+   */
+  get reconnectDelay(): number { return this.#numbers.reconnectDelay ?? DEFAULT_RECONNECT_DELAY; }
+  set reconnectDelay(value: number) { this.#numbers.reconnectDelay = numberSetting(value); }
 
-  /** Cap of the reconnection delay in ms. */
-  reconnectMaxDelay = 30000;
+  /**
+   * Cap of the reconnection delay in ms.
+   * @default 30000
+   */
+  get reconnectMaxDelay(): number { return this.#numbers.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY; }
+  set reconnectMaxDelay(value: number) { this.#numbers.reconnectMaxDelay = numberSetting(value); }
 
-  /** Reconnection attempts in a row before giving up; 0 turns reconnecting off. */
-  maxRetries = Infinity;
+  /**
+   * Reconnection attempts in a row before giving up; 0 turns reconnecting off.
+   * @default Infinity
+   */
+  get maxRetries(): number { return this.#numbers.maxRetries ?? Infinity; }
+  set maxRetries(value: number) { this.#numbers.maxRetries = numberSetting(value); }
+
+  /**
+   * Most ms a connection attempt, session included, may take to open before it is abandoned; 0 is no limit.
+   * @default 10000
+   */
+  get connectTimeout(): number { return this.#numbers.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT; }
+  set connectTimeout(value: number) { this.#numbers.connectTimeout = numberSetting(value); }
 
   /** Space-separated close codes after which the element does not reconnect. */
   stopCodes = '1000 1008';
 
-  /** Milliseconds between pings while open; 0 is off. */
-  heartbeat = 0;
+  /**
+   * Milliseconds between pings while open; 0 is off.
+   * @default 0
+   */
+  get heartbeat(): number { return this.#numbers.heartbeat ?? 0; }
+  set heartbeat(value: number) { this.#numbers.heartbeat = numberSetting(value); }
 
   /** How long after a ping without any inbound frame the connection counts as dead; equal to `heartbeat` unless set. */
-  get heartbeatTimeout(): number {
-    return this.#heartbeatTimeout ?? this.heartbeat;
-  }
-  set heartbeatTimeout(value: number | null) {
-    this.#heartbeatTimeout = value ?? null;
-  }
+  get heartbeatTimeout(): number { return this.#numbers.heartbeatTimeout ?? this.heartbeat; }
+  set heartbeatTimeout(value: number | null) { this.#numbers.heartbeatTimeout = numberSetting(value); }
 
   /** The `type` of the ping frame `{"type": heartbeatType, "data": Date.now()}`. */
   heartbeatType = 'ping';
 
   /** Default milliseconds a `request()` waits for its reply; 0 is no timeout. */
-  requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+  get requestTimeout(): number { return this.#numbers.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT; }
+  set requestTimeout(value: number) { this.#numbers.requestTimeout = numberSetting(value); }
 
   /** Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off. */
   get bufferLimit(): number {
     return this.#flow.limit;
   }
   set bufferLimit(value: number | null) {
-    this.#flow.limit = numberOr(value, DEFAULT_BUFFER_LIMIT);
+    this.#flow.limit = numberSetting(value) ?? DEFAULT_BUFFER_LIMIT;
   }
 
   /**
@@ -220,29 +276,39 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #wsUrl = '';
-  #heartbeatTimeout: number | null = null;
-  /** Set from connectedCallback until the end of the task that removed the element. */
-  #attached = false;
-  #queue = new SendQueue();
+  /** What numberSetting() made of each numeric setting given; null or absent is the default. */
+  #numbers: Partial<Record<NumericSetting, number | null>> = {};
+  #queue = new SendQueue(this.#outletFor());
   #requests = new Requests((slot) => this.#queue.release(slot));
-  /** Answers a server's request through the send queue, for `BricksWebSocketFrameEvent.reply()`. */
-  #replySender = (id: string, answer: { data: unknown } | { error: ReplyErrorBody }): boolean => {
-    let frame: string;
-    try {
-      frame = encodeReply(id, answer);
-    } catch (error) {
-      this.#fail('send', `reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
-      return false;
-    }
-    return this.#enqueue(frame);
-  };
+  /** How `BricksWebSocketFrameEvent.reply()` answers requests that arrive on the live socket. */
+  #replySender: ReplySender = () => false;
   #internals: ElementInternals | undefined;
   #shownState: ConnectionState | undefined;
   #connection = new Connection(this.#hostFor());
+  #unhandled = new UnhandledErrors();
+  /** The data-* bindings of the descendants, while the element is in a document. */
+  #declarative: Declarative | null = null;
+  // In a live document: connect on arrival, close like close() on leaving.
+  #presence = new Presence(this, {
+    arrived: () => {
+      this.#declarative = new Declarative(this, (kind, message, error) => this.#fail(kind, message, error));
+      this.#lifecycle.attach(this.ownerDocument);
+      if (this.#wsUrl) this.#connection.open();
+    },
+    left: () => {
+      this.#leave();
+      this.#connection.close(1000, '');
+    },
+    // Events on an element in a document that has gone reach no listener (Chromium): report the close while they still do.
+    documentGone: () => {
+      this.#leave();
+      this.#connection.closeNow(1000, '');
+    },
+  });
   #flow = new FlowControl({
     socket: () => this.#connection.socket,
     waiting: () => this.#queue.size,
-    resume: () => this.#flush(),
+    resume: () => this.#queue.flush(),
     changed: (on) => this.#toggleState('backpressure', on),
     drained: (bufferedAmount) => this.#fire('drain', { bufferedAmount }),
   });
@@ -251,8 +317,6 @@ export class BricksWebSocketElement extends LitElement {
     shown: () => this.#connection.restore(),
     resumed: () => this.#connection.wake(),
   });
-  /** Hands one frame to the socket if it is open and flow control lets it; false when it must wait. */
-  #handOver = (payload: Payload): boolean => this.#flow.admits(this.#connection.socket) && this.#connection.send(payload);
 
   constructor() {
     super();
@@ -262,6 +326,11 @@ export class BricksWebSocketElement extends LitElement {
     } catch {
       // No ElementInternals: state styling is unavailable, everything else works.
     }
+    // Properties a page set before the element was defined: Lit keeps them and would apply them
+    // at the first update, a microtask after connectedCallback has already dialled with the
+    // defaults. Taking that update now (Lit's documented performUpdate()) puts them in force at
+    // once, for the first connection, every method and every read.
+    this.performUpdate();
   }
 
   override render() {
@@ -270,23 +339,13 @@ export class BricksWebSocketElement extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.#attached) return; // re-inserted in the task that removed it: a move
-    this.#settle();
-    this.#attached = true;
-    this.#lifecycle.attach(this.ownerDocument);
-    if (this.#wsUrl) this.#connection.open();
+    this.#presence.connected();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    // Wait for the end of the task: remove-then-insert is a move and keeps the socket.
-    queueMicrotask(() => {
-      if (this.isConnected || !this.#attached) return;
-      this.#attached = false;
-      this.#lifecycle.detach();
-      this.#requests.abortAll();
-      this.#connection.close(1000, '');
-    });
+    // Takes effect at the end of the task: remove-then-insert is a move and keeps the socket.
+    this.#presence.disconnected();
   }
 
   /** `moveBefore()` keeps the element, and so its socket, as it is. */
@@ -299,7 +358,6 @@ export class BricksWebSocketElement extends LitElement {
 
   /** Opens the socket if it is not open or opening; during a reconnect wait, tries at once. */
   connect(): void {
-    this.#settle();
     this.#connection.open();
   }
 
@@ -322,7 +380,7 @@ export class BricksWebSocketElement extends LitElement {
       this.#fail('send', `send(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
       return false;
     }
-    return this.#enqueue(frame);
+    return this.#queue.push(frame);
   }
 
   /** Sends a `text` frame. */
@@ -341,12 +399,11 @@ export class BricksWebSocketElement extends LitElement {
     return this.#sendBase64('base64video', video, 'sendBase64Video(video)');
   }
 
-  /** Sends one frame exactly as given. */
+  /** Sends one frame exactly as given, with the bytes it has now. */
   sendRaw(data: Payload): boolean {
-    if (typeof data !== 'string' && !isBinary(data) && !isBlob(data)) {
-      throw new TypeError('sendRaw(data): pass a string, an ArrayBuffer, a typed array or a Blob.');
-    }
-    return this.#enqueue(data);
+    const problem = sendProblem(data);
+    if (problem !== null) throw new TypeError(`sendRaw(data): ${problem}`);
+    return this.#queue.push(data);
   }
 
   /**
@@ -358,14 +415,15 @@ export class BricksWebSocketElement extends LitElement {
    */
   request<T = unknown>(type: string, data?: unknown, options?: BricksWebSocketRequestOptions): Promise<T> {
     if (typeof type !== 'string' || type === '') throw new TypeError('request(type, data, options): type must be a non-empty string.');
+    if (type === 'reply') throw new TypeError('request(type, data, options): "reply" is the type of answers, so the server would never answer it; pick another type.');
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new TypeError('request(type, data, options): options must be an object.');
     }
-    const { timeout = numberOr(this.requestTimeout, DEFAULT_REQUEST_TIMEOUT), signal } = options ?? {};
+    const { timeout = this.requestTimeout, signal } = options ?? {};
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       throw new TypeError('request(type, data, options): timeout must be a number of milliseconds, 0 or more.');
     }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    if (signal !== undefined && !isAbortSignal(signal)) {
       throw new TypeError('request(type, data, options): signal must be an AbortSignal.');
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -378,76 +436,61 @@ export class BricksWebSocketElement extends LitElement {
       return Promise.reject(error);
     }
     const reply = this.#requests.add<T>(id, timeout, signal);
-    if (this.#queue.size === 0 && this.#handOver(frame)) return reply;
-    const slot = this.#queue.reserve(this.#queueLimit(), frame);
-    if (slot) {
-      slot.sent = () => this.#requests.sent(id);
-      this.#requests.queued(id, slot);
-    } else {
-      this.#queueFull();
+    const slot = this.#queue.reserve();
+    if (!slot) {
       this.#requests.refuse(id, new DOMException(`The send queue is full (${this.#queueLimit()} frames).`, 'QuotaExceededError'));
+      return reply;
     }
+    // Followed in the queue until it is handed to the socket: then it can be lost, never unsent.
+    slot.sent = () => this.#requests.sent(id);
+    this.#requests.queued(id, slot);
+    this.#queue.fill(slot, frame);
     return reply;
   }
 
   // ── sending ─────────────────────────────────────────────────────────────
 
   #queueLimit(): number {
-    this.#settle();
-    return numberOr(this.queueLimit, DEFAULT_QUEUE_LIMIT);
-  }
-
-  #enqueue(payload: Payload): boolean {
-    // The hot path: open, under the buffer limit and nothing waiting, so straight to the socket.
-    if (this.#queue.size === 0 && this.#handOver(payload)) return true;
-    if (this.#queue.reserve(this.#queueLimit(), payload)) return true;
-    this.#queueFull();
-    return false;
+    return this.queueLimit;
   }
 
   #sendBase64(type: string, input: string | BinaryInput, call: string): Promise<boolean> {
-    if (typeof input === 'string') return Promise.resolve(this.#enqueue(encodeFrame(type, input)));
+    if (typeof input === 'string') return Promise.resolve(this.#queue.push(encodeFrame(type, input)));
     if (!isBlob(input) && !isBinary(input)) {
       throw new TypeError(`${call}: pass a base64 string, a Blob, an ArrayBuffer or a typed array.`);
     }
     // Take the place in line now, so frames sent after this call leave after it.
-    const slot = this.#queue.reserve(this.#queueLimit());
-    if (!slot) {
-      this.#queueFull();
-      return Promise.resolve(false);
-    }
+    const slot = this.#queue.reserve();
+    if (!slot) return Promise.resolve(false);
+    // Called now, not after a yield: the encoder reads (or copies) the bytes as they are at this call.
     return toBase64(input).then(
       (base64) => {
-        slot.payload = encodeBase64Frame(type, base64);
-        this.#flush();
-        return true;
+        this.#queue.fill(slot, encodeBase64Frame(type, base64));
+        return !slot.refused;
       },
       (error) => {
         this.#queue.release(slot);
         this.#fail('send', `${call}: reading the input failed, so nothing was sent.`, error);
-        this.#flush();
         return false;
       },
     );
   }
 
-  #flush(): void {
-    this.#queue.drain(this.#handOver);
+  #outletFor(): Outlet {
+    return {
+      // Open, and flow control lets frames through (bufferedAmount under buffer-limit).
+      ready: () => this.#connection.state === 'open' && this.#connection.socket?.readyState === WebSocket.OPEN && this.#flow.admits(this.#connection.socket),
+      limit: () => this.#queueLimit(),
+      send: (payload) => {
+        // Only called while ready(), which is the connection's own test; never let a frame vanish.
+        if (!this.#connection.send(payload)) throw new Error('The socket was not open.');
+      },
+      full: (limit) => this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
+      refused: (payload, error) =>
+        this.#fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),
+    };
   }
 
-  #queueFull(): void {
-    const limit = this.#queueLimit();
-    this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`);
-  }
-
-  /**
-   * Properties a page set before the element was defined are kept by Lit and applied at the
-   * first update, which would come after connectedCallback has already dialled. Taking that
-   * update now puts them in force for the very first attempt.
-   */
-  #settle(): void {
-    if (!this.hasUpdated) this.performUpdate();
-  }
 
   // ── events ──────────────────────────────────────────────────────────────
 
@@ -455,14 +498,27 @@ export class BricksWebSocketElement extends LitElement {
     this.dispatchEvent(eventOf(type, detail));
   }
 
+  /** Removed from the document (not moved): nothing waits for an answer any more, and the bindings let go. */
+  #leave(): void {
+    this.#lifecycle.detach();
+    this.#requests.abortAll();
+    this.#declarative?.dispose();
+    this.#declarative = null;
+  }
+
   #fail(kind: BricksWebSocketErrorKind, message: string, error?: unknown): void {
-    this.#fire('error', error === undefined ? { kind, message } : { kind, message, error });
+    const detail = error === undefined ? { kind, message } : { kind, message, error };
+    const event = eventOf('error', detail, true);
+    this.dispatchEvent(event);
+    // Nobody handled it: say so on the console rather than leave a blank page without a word.
+    if (!event.defaultPrevented) this.#unhandled.report(this, detail);
   }
 
   /** Shows `state` in `:state(...)` in place of the previous connection state; returns that one. */
   #setState(state: ConnectionState): ConnectionState | undefined {
     const previous = this.#shownState;
     this.#shownState = state;
+    this.#declarative?.stateChanged(state);
     if (previous) this.#toggleState(previous, false);
     this.#toggleState(state, true);
     return previous;
@@ -485,14 +541,14 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #policy(): ConnectionPolicy {
-    const heartbeat = numberOr(this.heartbeat, 0);
     return {
-      reconnectDelay: numberOr(this.reconnectDelay, 1000),
-      reconnectMaxDelay: numberOr(this.reconnectMaxDelay, 30000),
-      maxRetries: numberOr(this.maxRetries, Infinity),
+      connectTimeout: this.connectTimeout,
+      reconnectDelay: this.reconnectDelay,
+      reconnectMaxDelay: this.reconnectMaxDelay,
+      maxRetries: this.maxRetries,
       stopCodes: new Set(splitList(String(this.stopCodes ?? '')).map(Number)),
-      heartbeat,
-      heartbeatTimeout: numberOr(this.heartbeatTimeout, heartbeat),
+      heartbeat: this.heartbeat,
+      heartbeatTimeout: this.heartbeatTimeout,
       heartbeatType: this.heartbeatType || 'ping',
       binaryType: this.#binaryType(),
     };
@@ -513,6 +569,25 @@ export class BricksWebSocketElement extends LitElement {
     return session instanceof Promise ? session.then(build) : build(session);
   }
 
+  /**
+   * Answers the server's requests that came on `socket`, through the send queue. Only while that
+   * socket is the live one: a server numbers its requests per connection, so an answer must never
+   * reach another connection (nor wait in the queue for one).
+   */
+  #repliesOn(socket: WebSocket): ReplySender {
+    return (id, answer) => {
+      if (this.#connection.socket !== socket) return false;
+      let frame: string;
+      try {
+        frame = encodeReply(id, answer);
+      } catch (error) {
+        this.#fail('send', `reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
+        return false;
+      }
+      return this.#queue.push(frame);
+    };
+  }
+
   #hostFor(): ConnectionHost {
     return {
       target: () => this.#target(),
@@ -525,7 +600,8 @@ export class BricksWebSocketElement extends LitElement {
         this.#flow.stop();
       },
       opened: (socket) => {
-        this.#flush();
+        this.#replySender = this.#repliesOn(socket);
+        this.#queue.flush();
         this.#flow.opened();
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
       },
@@ -533,9 +609,12 @@ export class BricksWebSocketElement extends LitElement {
         this.#fire('message', { data });
         if (typeof data !== 'string') return; // binary frames are data, not envelopes
         const frame = decodeFrame(data);
-        if (frame.type !== undefined) this.dispatchEvent(frameEventOf(frame.type, frame.data, frame.id, this.#replySender));
+        if (frame.type !== undefined) {
+          this.dispatchEvent(frameEventOf(frame.type, frame.data, frame.id, this.#replySender));
+          this.#declarative?.receive(frame.type, frame.data);
+        }
         else if (frame.reply) this.#requests.settle(frame.reply);
-        else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. Send {"type", "data"} objects.`);
+        else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. ${frame.problem.startsWith('is a reply') ? REPLY_ADVICE : 'Send {"type", "data"} objects.'}`);
       },
       closed: (code, reason, wasClean) => this.#fire('close', { code, reason, wasClean }),
       failed: (kind, message, error) => this.#fail(kind, message, error),
@@ -557,6 +636,7 @@ export type BricksWebSocketProperties = Partial<
     | 'reconnectDelay'
     | 'reconnectMaxDelay'
     | 'maxRetries'
+    | 'connectTimeout'
     | 'stopCodes'
     | 'heartbeat'
     | 'heartbeatTimeout'

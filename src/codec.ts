@@ -2,6 +2,7 @@
  * The frame codec: JSON envelopes `{"type": T, "data": D}` in both directions.
  * Pure functions, so the message path can be measured and fuzzed without a socket.
  */
+import type { Base64 } from './base64.js';
 
 /** Event names the element fires for its own state; a frame may not use them as its `type`. */
 export const RESERVED_TYPES: ReadonlySet<string> = new Set([
@@ -89,14 +90,17 @@ export function encodeFrame(type: string, data: unknown, id?: string): string {
 
 /** Writes the answer to a server's request: `{"type":"reply","id":..,"data":..}` or the `error` form. */
 export function encodeReply(id: string, answer: { data: unknown } | { error: ReplyErrorBody }): string {
-  return JSON.stringify({ type: 'reply', id, ...answer });
+  // A value JSON leaves out (undefined, a function, a symbol) is null: a reply always has its data.
+  const [key, value] = 'error' in answer ? ['error', answer.error] : ['data', answer.data];
+  return `{"type":"reply","id":${JSON.stringify(id)},"${key}":${JSON.stringify(value) ?? 'null'}}`;
 }
 
 /**
- * Writes an envelope around a base64 string without re-scanning it:
- * base64 never needs JSON escaping, and the payload can be tens of megabytes.
+ * Writes an envelope around base64 without re-scanning it: base64 never needs JSON escaping,
+ * and the payload can be tens of megabytes. Only base64.ts makes a `Base64`; any other
+ * string goes through `encodeFrame`.
  */
-export function encodeBase64Frame(type: string, base64: string): string {
+export function encodeBase64Frame(type: string, base64: Base64): string {
   return `{"type":${JSON.stringify(type)},"data":"${base64}"}`;
 }
 

@@ -6,12 +6,15 @@
  *
  *   idle ──open()──▶ connecting ──socket open──▶ open ──close()──▶ closing ──▶ closed
  *                        │  ▲                      │
- *              fails     ▼  │ timer, online,       │ lost (not asked for, code not in
+ *   fails or times out   ▼  │ timer, online,       │ lost (not asked for, code not in
  *                   reconnecting ◀─────────────────┘ stop-codes, retries left)
  *                        │ retries spent / stop code
  *                        ▼
  *                      closed
  *
+ * `closed` and the setting errors (`url`, `session`) are reported once the state has moved
+ * on: a listener sees the state that follows, and whatever it calls (open, close, restart)
+ * wins over what was under way.
  * The page lifecycle adds `suspend()` (into the back/forward cache: connecting, open or
  * reconnecting → closed, remembered) and `restore()` (back from it: → connecting).
  */
@@ -19,11 +22,17 @@ import { retryDelay } from './backoff.js';
 import { encodeFrame } from './codec.js';
 import type { Target, TargetProblem } from './target.js';
 
+/** `setTimeout` overflows past this (about 24.8 days) and fires at once; longer waits are held to it. */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+const later = (run: () => void, ms: number) => setTimeout(run, Math.min(ms, MAX_TIMER_DELAY));
+
 /** The element's connection states, also exposed as `:state(...)`. */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed' | 'reconnecting';
 
 /** Settings read when they are needed, so attribute changes apply to the next attempt. */
 export interface ConnectionPolicy {
+  /** Most ms an attempt may take to open, session included; 0 is no limit. */
+  connectTimeout: number;
   reconnectDelay: number;
   reconnectMaxDelay: number;
   maxRetries: number;
@@ -62,6 +71,11 @@ export class Connection {
   /** Reconnection attempts in a row since the last successful open. */
   #retries = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Runs while `connecting`, when a connect timeout is set. */
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The code and reason close() asked for, reported if the socket is let go before its close event. */
+  #requestedClose = { code: 1000, reason: '' };
+  #wanted = false;
   /** performance.now() when the pending retry is due. */
   #retryAt = 0;
   /** `suspend()` let go of a connection that `restore()` brings back. */
@@ -85,8 +99,18 @@ export class Connection {
     return this.#socket;
   }
 
+  /**
+   * Whether the owner asked for a connection (`open()` or `restart()`) and has not asked to
+   * close it since, even if the connection gave up on its own (retries spent, a stop code,
+   * a setting problem).
+   */
+  get wanted(): boolean {
+    return this.#wanted;
+  }
+
   /** Opens the connection unless it is open or opening; during a reconnect wait, tries at once. */
   open(): void {
+    this.#wanted = true;
     if (this.#state === 'connecting' || this.#state === 'open') return;
     if (this.#state !== 'reconnecting') this.#retries = 0;
     this.#attempt();
@@ -94,12 +118,14 @@ export class Connection {
 
   /** Replaces any socket by a fresh attempt (a new URL): `#attempt` closes the old one with 1000. */
   restart(): void {
+    this.#wanted = true;
     this.#retries = 0;
     this.#attempt();
   }
 
   /** Closes on request: no reconnection follows until `open()` or `restart()`. */
   close(code: number, reason: string): void {
+    this.#wanted = false;
     this.#suspended = false;
     this.#cancelTimers();
     if (this.#state === 'closing') return; // the close under way ends with its own event
@@ -110,15 +136,29 @@ export class Connection {
       this.#enter('closed');
       return;
     }
+    this.#requestedClose = { code, reason };
     this.#enter('closing');
     // Already closing from the server's side: its close event ends this, as asked.
     if (socket.readyState >= WebSocket.CLOSING) return;
     try {
       socket.close(code, reason);
     } catch (error) {
-      this.#host.failed('connection', `close(${code}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, error);
+      this.#requestedClose = { code: 1000, reason: '' };
       socket.close(1000);
+      this.#host.failed('connection', `close(${code}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, error);
     }
+  }
+
+  /**
+   * Closes like close(), and reports the close now rather than when the socket confirms it:
+   * for an element whose document is going away, whose events would reach no listener later.
+   */
+  closeNow(code: number, reason: string): void {
+    this.close(code, reason);
+    if (this.#state !== 'closing') return;
+    this.#detach();
+    this.#enter('closed');
+    this.#host.closed(this.#requestedClose.code, this.#requestedClose.reason, false);
   }
 
   /** Sends one frame now if the socket is open; false when it must wait. */
@@ -182,6 +222,10 @@ export class Connection {
   #enter(state: ConnectionState): void {
     if (state === this.#state) return;
     this.#state = state;
+    if (state !== 'connecting') {
+      clearTimeout(this.#connectTimer);
+      this.#connectTimer = undefined;
+    }
     this.#watch(state === 'reconnecting');
     this.#host.stateChanged(state);
   }
@@ -189,15 +233,21 @@ export class Connection {
   #attempt(): void {
     this.#suspended = false;
     this.#cancelTimers();
-    // A socket still closing after close() is let go: there is never more than one live socket.
+    // A socket still closing after close() is let go, so there is never more than one live
+    // socket; its close event will not come, so the close that was asked for is reported here.
+    const unfinished = this.#state === 'closing' ? this.#requestedClose : null;
     if (this.#socket) this.#discard(1000, '');
     const generation = ++this.#generation;
-    if (globalThis.navigator?.onLine === false) {
-      // No attempt while offline; `online` brings the next one.
-      this.#enter('reconnecting');
-      return;
+    const offline = globalThis.navigator?.onLine === false;
+    // No attempt while offline; `online` brings the next one.
+    this.#enter(offline ? 'reconnecting' : 'connecting');
+    if (unfinished) {
+      this.#host.closed(unfinished.code, unfinished.reason, false);
+      if (generation !== this.#generation) return; // the close listener closed or restarted
     }
-    this.#enter('connecting');
+    if (offline) return;
+    const { connectTimeout } = this.#host.policy();
+    if (connectTimeout > 0) this.#connectTimer = later(() => this.#timedOut(connectTimeout), connectTimeout);
     let target: ReturnType<ConnectionHost['target']>;
     try {
       target = this.#host.target();
@@ -217,16 +267,16 @@ export class Connection {
   #dial(target: Target | TargetProblem): void {
     if ('kind' in target) {
       // A configuration problem: retrying cannot fix it, a new setting or connect() can.
-      this.#host.failed(target.kind, target.message, target.error);
       this.#enter('closed');
+      this.#host.failed(target.kind, target.message, target.error);
       return;
     }
     let socket: WebSocket;
     try {
       socket = new WebSocket(target.url, target.protocols);
     } catch (error) {
-      this.#host.failed('connection', `Could not create a WebSocket for ${target.url}: ${(error as Error)?.message ?? error}`, error);
       this.#enter('closed');
+      this.#host.failed('connection', `Could not create a WebSocket for ${target.url}: ${(error as Error)?.message ?? error}`, error);
       return;
     }
     socket.binaryType = this.#host.policy().binaryType;
@@ -236,6 +286,20 @@ export class Connection {
     socket.onclose = this.#onClose;
     this.#socket = socket;
     this.#url = target.url;
+  }
+
+  /** The attempt did not open in time: let it go and count it as a failed handshake. */
+  #timedOut(ms: number): void {
+    this.#connectTimer = undefined;
+    if (this.#state !== 'connecting') return;
+    const message = this.#socket
+      ? `No answer from ${this.#url} within ${ms} ms, so the attempt was abandoned: the server or a proxy did not complete the handshake. Raise connect-timeout if it is only slow.`
+      : `The session did not arrive within ${ms} ms, so the connection attempt was abandoned: check the session function. Raise connect-timeout if it is only slow.`;
+    this.#discard(1000, ''); // also makes a session that settles later count for nothing
+    const generation = this.#generation;
+    this.#host.failed('connection', message);
+    if (generation !== this.#generation) return; // the error listener closed or restarted
+    this.#lost(1006, '', false);
   }
 
   #onOpen = (): void => {
@@ -286,7 +350,7 @@ export class Connection {
     this.#host.reconnecting(attempt, delay, code);
     if (this.#state !== 'reconnecting') return;
     this.#retryAt = performance.now() + delay;
-    this.#retryTimer = setTimeout(() => this.#attempt(), delay);
+    this.#retryTimer = later(() => this.#attempt(), delay);
   }
 
   // ── heartbeat ───────────────────────────────────────────────────────────
@@ -303,7 +367,7 @@ export class Connection {
     if (!(heartbeat > 0)) return;
     const nextPing = this.#lastPing + heartbeat;
     const deadline = this.#answered ? Infinity : this.#pingAt + heartbeatTimeout;
-    this.#beatTimer = setTimeout(this.#beat, Math.max(0, Math.min(nextPing, deadline) - now));
+    this.#beatTimer = later(this.#beat, Math.max(0, Math.min(nextPing, deadline) - now));
   }
 
   /**
@@ -362,6 +426,8 @@ export class Connection {
   #cancelTimers(): void {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = undefined;
   }
 
   /** Network and visibility listeners, only while a retry is pending. */

@@ -16,7 +16,10 @@ export interface BricksWebSocketMessageDetail {
 /** What went wrong, for `error`. */
 export type BricksWebSocketErrorKind = 'connection' | 'frame' | 'url' | 'session' | 'queue-full' | 'send';
 
-/** `error`: a sentence to act on, and the underlying error where there is one. */
+/**
+ * `error`: a sentence to act on, and the underlying error where there is one. The event is
+ * cancelable: `preventDefault()` marks it handled, and only unhandled ones reach the console.
+ */
 export interface BricksWebSocketErrorDetail {
   kind: BricksWebSocketErrorKind;
   message: string;

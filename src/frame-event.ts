@@ -5,7 +5,10 @@
  */
 import type { ReplyErrorBody } from './codec.js';
 
-/** Sends or queues the reply to request `id`; false when it could not (the data is not JSON, the queue is full). */
+/**
+ * Sends or queues the reply to request `id`; false when it could not (the data is not JSON, the
+ * queue is full, or the connection the request came on is gone).
+ */
 export type ReplySender = (id: string, answer: { data: unknown } | { error: ReplyErrorBody }) => boolean;
 
 export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
@@ -21,27 +24,26 @@ export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
 
   /** Answers the server's request with `data`; true when the reply was sent or queued, false for a second reply or a frame without `id`. */
   reply(data?: unknown): boolean {
-    return this.#answer(() => ({ data: data === undefined ? null : data }));
+    return this.#answer({ data });
   }
 
   /** Answers the server's request with an error; true when the reply was sent or queued. */
   replyError(message: string, options: { code?: string; data?: unknown } = {}): boolean {
     if (typeof message !== 'string') throw new TypeError('replyError(message, options): message must be a string.');
     if (options === null || typeof options !== 'object') throw new TypeError('replyError(message, options): options must be an object.');
-    return this.#answer(() => {
-      const error: ReplyErrorBody = { message };
-      if (options.code !== undefined) error.code = String(options.code);
-      if ('data' in options) error.data = options.data;
-      return { error };
-    });
+    if (options.code !== undefined && typeof options.code !== 'string') throw new TypeError('replyError(message, options): code must be a string.');
+    const error: ReplyErrorBody = { message };
+    if (options.code !== undefined) error.code = options.code;
+    if ('data' in options) error.data = options.data;
+    return this.#answer({ error });
   }
 
-  #answer(answer: () => { data: unknown } | { error: ReplyErrorBody }): boolean {
+  #answer(answer: { data: unknown } | { error: ReplyErrorBody }): boolean {
     const send = this.#send;
     if (!send) return false;
     // One reply per request; a reply that could not be sent or queued may be tried again.
     this.#send = undefined;
-    const sent = send(this.id!, answer());
+    const sent = send(this.id!, answer);
     if (!sent) this.#send = send;
     return sent;
   }

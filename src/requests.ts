@@ -32,6 +32,9 @@ interface Pending {
   slot: Slot | null;
 }
 
+/** setTimeout's longest delay; a longer timeout is waited for in steps. */
+const MAX_DELAY = 2 ** 31 - 1;
+
 /** Random enough that two elements, tabs or page loads never meet: 48 bits, base 36. */
 function randomPrefix(): string {
   const [high, low] = crypto.getRandomValues(new Uint32Array(2));
@@ -67,8 +70,15 @@ export class Requests {
     return new Promise<T>((resolve, reject) => {
       const pending: Pending = { resolve: resolve as (value: unknown) => void, reject, timer: undefined, signal, onAbort: undefined, slot: null };
       this.#pending.set(id, pending);
-      if (timeout > 0) {
-        pending.timer = setTimeout(() => this.#end(id, false, new DOMException(`No reply within ${timeout} ms.`, 'TimeoutError')), timeout);
+      // Infinity, like 0, is no timeout; a finite one past setTimeout's range is waited for in steps.
+      if (timeout > 0 && timeout !== Infinity) {
+        const deadline = performance.now() + timeout;
+        const wait = () => {
+          const left = deadline - performance.now();
+          if (left > 0) pending.timer = setTimeout(wait, Math.min(left, MAX_DELAY));
+          else this.#end(id, false, new DOMException(`No reply within ${timeout} ms.`, 'TimeoutError'));
+        };
+        pending.timer = setTimeout(wait, Math.min(timeout, MAX_DELAY));
       }
       if (signal) {
         pending.onAbort = () => this.#end(id, false, signal.reason);

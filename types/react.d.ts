@@ -2,6 +2,8 @@
 // once in the app (or list it in tsconfig `types`). React 19 sets a prop as a property when the
 // element has one (`queueLimit`, `session`), as an attribute otherwise (`ws-url`), and binds
 // `on<type>` props to the event `<type>`: `ontext`, `onopen`, `onreconnecting`, ...
+// React 18 does neither (every prop becomes a string attribute, `on<type>` is not bound): the
+// README shows the form for it, with attributes and a listener added in an effect.
 
 import type { HTMLAttributes, RefAttributes } from 'react';
 import type { BricksWebSocketElement, BricksWebSocketEventMap, BricksWebSocketProperties } from 'bricks-websocket';
@@ -22,6 +24,7 @@ export interface BricksWebSocketReactAttributes {
   'reconnect-delay'?: number;
   'reconnect-max-delay'?: number;
   'max-retries'?: number;
+  'connect-timeout'?: number;
   'stop-codes'?: string;
   heartbeat?: number;
   'heartbeat-timeout'?: number;

@@ -1,6 +1,7 @@
 // Template typings for <bricks-websocket> in Vue 3 (checked by vue-tsc / Volar):
 // `import type {} from 'bricks-websocket/vue';` once in the app (or list it in tsconfig `types`).
-// Vue itself also needs `compilerOptions.isCustomElement` to leave the tag to the browser.
+// Vue's template compiler also needs `isCustomElement` to leave the tag to the browser: with Vite,
+// vue({ template: { compilerOptions: { isCustomElement: (tag) => tag === 'bricks-websocket' } } }).
 // `@text="..."` is typed by `onText`, `:queue-limit` / `:queueLimit` by `queueLimit`.
 
 import type { DefineComponent } from 'vue';

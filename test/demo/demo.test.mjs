@@ -3,7 +3,8 @@
 // first, then `npm run test:demo` (or `node --test test/demo/`).
 //
 // Two pages of demo/index.html (alice, bob) and one of demo/classic.html
-// (carol) share a fresh room. Screenshots go to test-results/.
+// (carol) share a fresh room; demo/hello.html, the README's first page, gets
+// a tab of its own. Screenshots go to test-results/.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -139,7 +140,44 @@ describe('the demo (npm start)', () => {
     const { from, time } = await waitForMessage(bob, 'hello from alice');
     assert.equal(from, 'alice');
     assert.match(time, /\d/);
+    // The server sends it back to alice too: that confirms the message she already shows.
+    await alice.waitForSelector('.msg[data-origin="local"][data-confirmed]', { timeout: TIMEOUT });
     assert.equal(await countMessages(alice, 'hello from alice'), 1, 'the sender shows its own message once');
+  });
+
+  test('the server asks each page whoami, and the page answers with event.reply()', async () => {
+    const replies = (await stats()).received.filter((text) => text.startsWith('{"type":"reply"')).map((text) => JSON.parse(text));
+    const names = replies.map((reply) => reply.data?.name).sort();
+    assert.deepEqual(names, ['alice', 'bob'], 'one reply from each page');
+    for (const reply of replies) {
+      assert.match(reply.id, /^srv-\d+$/);
+      assert.match(reply.data.colour, /^#[0-9a-f]{6}$/);
+    }
+  });
+
+  test('a page that joins late shows the conversation so far, from a history request', async () => {
+    const dave = await openPage('index.html', 'dave');
+    await dave.waitForFunction(() => document.querySelector('#history-status').textContent.includes('earlier message'), { timeout: TIMEOUT });
+    const earlier = await dave.$$eval('.msg[data-origin="history"]', (items) => items.map((item) => [item.querySelector('.who').textContent, item.querySelector('.body').textContent]));
+    assert.deepEqual(earlier, [['alice', 'hello from alice']]);
+    await dave.close();
+  });
+
+  test('renaming asks the server: a name in use is refused with its reason, a free one is taken', async () => {
+    const rename = (page, name) => page.evaluate((n) => {
+      const input = document.querySelector('#name');
+      input.value = n;
+      input.dispatchEvent(new Event('change'));
+    }, name);
+    const status = (page, pattern) => page.waitForFunction((p) => new RegExp(p).test(document.querySelector('#name-status').textContent), { timeout: TIMEOUT }, pattern);
+    await rename(bob, 'Alice');
+    await status(bob, 'taken');
+    assert.equal(await bob.$eval('#name', (input) => input.value), 'bob', 'the field goes back to the name in force');
+    await rename(bob, 'bobby');
+    await status(bob, 'You are bobby');
+    await rename(bob, 'bob');
+    await status(bob, 'You are bob\\.');
+    assert.equal(await bob.$eval('bricks-websocket', (socket) => socket.pending), 0);
   });
 
   test('the test tone arrives as an <audio> whose metadata says one second', async () => {
@@ -153,6 +191,10 @@ describe('the demo (npm start)', () => {
     );
     const duration = await handle.jsonValue();
     assert.ok(Math.abs(duration - 1) < 0.02, `duration ${duration} s`);
+    // Alice's own clip comes back to her as well, after a clip frame naming her: it confirms the one she shows.
+    await alice.waitForSelector('.clip.audio[data-origin="local"][data-confirmed]', { timeout: TIMEOUT });
+    assert.equal(await alice.$$eval('.clip.audio', (clips) => clips.length), 1, 'the sender shows its own clip once');
+    assert.equal(await bob.$eval('.clip.audio[data-origin="remote"] .who', (who) => who.textContent), 'alice');
     const frame = (await stats()).received.find((text) => text.startsWith('{"type":"base64audio"'));
     assert.ok(frame, 'the server received a base64audio frame');
     // "UklGR" is base64 for "RIFF": the bare WAV, with no data: prefix.
@@ -200,6 +242,7 @@ describe('the demo (npm start)', () => {
     assert.equal(await countMessages(bob, text), 1, 'delivered exactly once');
     assert.equal((await stats()).received.filter((frame) => frame.includes(text)).length, 1, 'sent exactly once');
     assert.equal(await alice.$$eval('.msg[data-pending]', (items) => items.length), 0, 'no message is left marked queued');
+    assert.equal(await countMessages(alice, text), 1, 'the sender shows it once, its echo only confirming it');
   });
 
   test('the classic-script page sends and receives chat', async () => {
@@ -214,6 +257,22 @@ describe('the demo (npm start)', () => {
     await screenshot(carol, 'demo-classic');
   });
 
+  test("the README's first page shows what one tab sends, and prints no error", async () => {
+    const page = await browser.newPage({ type: 'window' });
+    const consoleErrors = [];
+    page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+    page.on('pageerror', (error) => pageErrors.push(`hello: ${error.message}`));
+    await page.goto(`${origin}/demo/hello.html`);
+    await waitForState(page, 'open');
+    const text = `hello from one tab ${randomUUID().slice(0, 8)}`;
+    await say(page, text);
+    await page.waitForFunction((t) => [...document.querySelectorAll('#messages li')].some((li) => li.textContent === t), { timeout: TIMEOUT }, text);
+    assert.deepEqual(await page.$$eval('#messages li', (items) => items.map((li) => li.textContent)), [text]);
+    assert.deepEqual(consoleErrors, []);
+    await screenshot(page, 'demo-hello');
+    await page.close();
+  });
+
   test('arriving messages and clips do not move the controls', async () => {
     assert.deepEqual(await controlRects(bob), bobLayout);
   });
@@ -226,5 +285,113 @@ describe('the demo (npm start)', () => {
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
     await screenshot(bob, 'demo-bob-phone');
     assert.deepEqual(pageErrors, [], 'no uncaught errors in the pages');
+  });
+});
+
+/** A one-second 440 Hz tone as a 16-bit mono WAV file. */
+function toneWav(rate = 8000) {
+  const bytes = rate * 2;
+  const wav = Buffer.alloc(44 + bytes);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + bytes, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(bytes, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(bytes, 40);
+  for (let i = 0; i < rate; i++) wav.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  return wav;
+}
+
+// demo/no-script.html: the chat written with data-* attributes only. It cannot read the
+// query string, so its pages meet in the room "lobby" of this test's own server.
+describe('the no-script demo (demo/no-script.html)', () => {
+  let noScriptServer;
+  let noScriptBrowser;
+  let noScriptOrigin;
+  let dave;
+  let erin;
+  const errors = [];
+
+  async function openNoScript(name) {
+    const page = await noScriptBrowser.newPage({ type: 'window' });
+    await page.setViewport(DESKTOP);
+    page.on('pageerror', (error) => errors.push(`${name}: ${error.message}`));
+    await page.goto(`${noScriptOrigin}/demo/no-script.html`);
+    await page.waitForFunction(() => document.getElementById('state').textContent === 'open', { timeout: TIMEOUT });
+    return page;
+  }
+
+  const text = (page, selector) => page.$eval(selector, (node) => node.textContent);
+
+  before(async () => {
+    noScriptServer = await startServer({ port: 0 });
+    noScriptOrigin = `http://127.0.0.1:${noScriptServer.port}`;
+    noScriptBrowser = await puppeteer.launch({ executablePath: findBrowser('chrome'), headless: true, args: CHROME_ARGS, protocolTimeout: 30_000 });
+    dave = await openNoScript('dave');
+    erin = await openNoScript('erin');
+  });
+
+  after(async () => {
+    await noScriptBrowser?.close();
+    await noScriptServer?.close();
+  });
+
+  test('has no script but the classic build, and shows the state with data-state and :state()', async () => {
+    const scripts = await dave.$$eval('script', (nodes) => nodes.map((node) => node.getAttribute('src')));
+    assert.deepEqual(scripts, ['../dist/cdn/bricks-websocket.iife.js']);
+    assert.equal(await dave.$$eval('*', (nodes) => nodes.filter((node) => [...node.attributes].some((a) => a.name.startsWith('on'))).length), 0, 'no inline handlers');
+    assert.equal(await text(dave, '#state'), 'open');
+    assert.equal(await badgeText(dave), 'online');
+  });
+
+  test('shows the presence count and the server clock', async () => {
+    await erin.waitForFunction(() => document.getElementById('count').textContent === '2', { timeout: TIMEOUT });
+    await erin.waitForFunction(() => /^\d{13}$/.test(document.getElementById('clock').textContent), { timeout: TIMEOUT });
+    const first = await text(erin, '#clock');
+    await erin.waitForFunction((t) => document.getElementById('clock').textContent !== t, { timeout: TIMEOUT }, first);
+  });
+
+  test('a message typed in one page appears in both with its sender and time', async () => {
+    await dave.type('#say', 'hi from dave');
+    await dave.keyboard.press('Enter');
+    const shown = (page) =>
+      page.waitForFunction(
+        () => [...document.querySelectorAll('#messages .msg')].find((msg) => msg.querySelector('.body').textContent === 'hi from dave'),
+        { timeout: TIMEOUT },
+      );
+    await Promise.all([shown(dave), shown(erin)]);
+    const message = await erin.$eval('#messages .msg', (msg) => ({ from: msg.querySelector('.who').textContent, at: msg.querySelector('time').textContent }));
+    assert.match(message.from, /\S/);
+    assert.match(message.at, /^\d{13}$/);
+    assert.equal(await dave.$eval('#say', (input) => input.value), '', 'the form was reset');
+
+    await erin.click('#wave');
+    await dave.waitForFunction(() => document.querySelector('#messages .msg .body').textContent === 'Hello, everyone!', { timeout: TIMEOUT });
+  });
+
+  test('a voice clip plays in the <audio data-receive="base64audio"> player', async () => {
+    const frames = [
+      JSON.stringify({ type: 'clip', data: { from: 'tester', at: Date.now(), kind: 'base64audio' } }),
+      JSON.stringify({ type: 'base64audio', data: toneWav().toString('base64') }),
+    ];
+    const response = await fetch(`${noScriptOrigin}/control/lobby/send`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ frames }) });
+    assert.equal(response.status, 200);
+    const handle = await erin.waitForFunction(
+      () => {
+        const audio = document.getElementById('voice');
+        return audio.src.startsWith('blob:') && audio.readyState >= HTMLMediaElement.HAVE_METADATA && audio.duration;
+      },
+      { timeout: TIMEOUT },
+    );
+    assert.ok(Math.abs((await handle.jsonValue()) - 1) < 0.02);
+    assert.equal(await text(erin, '#clip-from'), 'tester');
+    await screenshot(erin, 'demo-no-script');
+    assert.deepEqual(errors, [], 'no uncaught errors in the pages');
   });
 });

@@ -4,11 +4,14 @@
 
 import '@angular/compiler';
 import { expect } from '@open-wc/testing';
-import { type ApplicationRef, Component, CUSTOM_ELEMENTS_SCHEMA, provideZonelessChangeDetection, signal } from '@angular/core';
+import { type ApplicationRef, Component, CUSTOM_ELEMENTS_SCHEMA, enableProdMode, provideZonelessChangeDetection, signal } from '@angular/core';
 import { bootstrapApplication } from '@angular/platform-browser';
 import '../../src/bricks-websocket.js';
 import { control } from '../helpers/server.js';
 import { elementIn, lines, rooms, serverSaysText, serverUntil, until } from './support.js';
+
+// As an app is shipped, and without the "running in development mode" line on the console.
+enableProdMode();
 
 /** Where the component under test starts and what it switches to; set before bootstrap. */
 const urls = { first: '', second: '' };

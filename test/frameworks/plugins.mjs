@@ -4,17 +4,19 @@
 //   *.test.tsx  esbuild with the automatic JSX runtime (jsx: react-jsx in ./tsconfig.json)
 //   react       React ships CommonJS only: esbuild bundles react, react-dom/client and
 //               the JSX runtime once into ES modules sharing one copy of React
-//   vue         the full build with the template compiler (vue.esm-browser.js),
-//               as `vue` resolves for a page without a bundler
+//   *.vue       single-file components compiled by vue/compiler-sfc (template included, with
+//               isCustomElement for the tag), as Vite's Vue plugin does; `vue` is then the
+//               runtime-only build (vue.runtime.esm-browser.js), which has no template compiler
 //   *.svelte    compiled by svelte/compiler to a client component
 //   /__htmx/    the HTML fragments the htmx test swaps in, as a server would render them
 
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { compile } from 'svelte/compiler';
+import { compileScript, parse } from 'vue/compiler-sfc';
 
 const rootDir = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -93,7 +95,22 @@ function vuePlugin() {
   return {
     name: 'bricks-websocket-vue',
     resolveImport({ source }) {
-      return source === 'vue' ? '/node_modules/vue/dist/vue.esm-browser.js' : undefined;
+      return source === 'vue' ? '/node_modules/vue/dist/vue.runtime.esm-browser.js' : undefined;
+    },
+    resolveMimeType(context) {
+      return context.path.endsWith('.vue') ? 'js' : undefined;
+    },
+    async transform(context) {
+      if (!context.path.endsWith('.vue')) return undefined;
+      const filename = fileURLToPath(new URL(`.${context.path}`, `file://${rootDir}/`));
+      // The option a Vite app sets in vue({ template: { compilerOptions } }); the parser needs it
+      // too, or the template's AST has already taken the tag for a component.
+      const isCustomElement = (tag) => tag === 'bricks-websocket';
+      const { descriptor, errors } = parse(await readFile(filename, 'utf8'), { filename, templateParseOptions: { isCustomElement } });
+      if (errors.length > 0) throw errors[0];
+      const script = compileScript(descriptor, { id: context.path, inlineTemplate: true, templateOptions: { compilerOptions: { isCustomElement } } });
+      const { code } = await transform(script.content, { loader: 'ts', target: 'es2022' });
+      return { body: code };
     },
   };
 }

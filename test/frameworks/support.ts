@@ -1,7 +1,9 @@
 // What every framework test checks, in one place, so each test file only says
 // how its framework mounts the component.
 
-import { expect } from '@open-wc/testing';
+// Plain chai, not @open-wc/testing: that one loads Lit from node_modules, a second Lit beside
+// the CDN bundle's on the plain-page tests.
+import { expect } from '@esm-bundle/chai';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import { control, room, wsUrl } from '../helpers/server.js';
 

@@ -1,20 +1,13 @@
-// Vue 3: `isCustomElement` leaves the tag to the browser, `:ws-url` and
-// `:queue-limit` bind from state, `@text`/`@open` bind the element's events.
+// Vue 3: a single-file component (Chat.vue) compiled ahead of time with isCustomElement, on the
+// runtime-only build; `:ws-url` and `:queue-limit` bind from state, `@text`/`@open` bind the
+// element's events.
 
 import { expect } from '@open-wc/testing';
-import { createApp, ref, type App } from 'vue';
+import { createApp, type App } from 'vue';
 import '../../src/bricks-websocket.js';
 import { control } from '../helpers/server.js';
+import Chat from './Chat.vue';
 import { elementIn, lines, rooms, serverSaysText, serverUntil, until } from './support.js';
-
-const template = `
-  <bricks-websocket :ws-url="url" protocols="bricks.test" :queue-limit="7"
-      @open="openedUrl = $event.detail.url" @text="messages.push($event.detail)">
-    <output>{{ openedUrl }}</output>
-    <ul><li v-for="message in messages">{{ message }}</li></ul>
-  </bricks-websocket>
-  <button @click="url = secondUrl">Switch</button>
-`;
 
 describe('Vue 3', () => {
   let container: HTMLElement;
@@ -32,11 +25,7 @@ describe('Vue 3', () => {
 
   it('binds :ws-url and :queue-limit, receives @open and @text, follows the URL in state and closes on unmount', async () => {
     const { first, second, firstUrl, secondUrl } = rooms();
-    app = createApp({
-      setup: () => ({ url: ref(firstUrl), secondUrl, openedUrl: ref(''), messages: ref<string[]>([]) }),
-      template,
-    });
-    app.config.compilerOptions.isCustomElement = (tag) => tag === 'bricks-websocket';
+    app = createApp(Chat, { firstUrl, secondUrl });
     let warnings = 0;
     app.config.warnHandler = () => void warnings++;
     app.mount(container);

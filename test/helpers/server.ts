@@ -10,7 +10,11 @@ import { controlBase, wsBase } from 'virtual:test-server';
 
 export { port } from 'virtual:test-server';
 
-/** `echo` sends each frame back to its sender; `room` relays to the others and adds presence and clock frames. */
+/**
+ * `echo` sends each frame back to its sender. `room` sends `text`, `base64audio` and `base64video`
+ * to everyone, the sender included (each after a `chat` or `clip` frame naming the sender), any
+ * other frame to the other clients only, and adds presence and clock frames (see demo/server.mjs).
+ */
 export type Mode = 'echo' | 'room';
 
 /** A frame as the server records and sends it: text as is, binary as base64. */
@@ -28,6 +32,8 @@ export interface Attempt {
   url: string;
   /** True when /control/refuse turned it away. */
   refused: boolean;
+  /** True when /control/stall held it unanswered. */
+  stalled: boolean;
 }
 
 export interface Stats {
@@ -37,6 +43,8 @@ export interface Stats {
   open: number;
   /** Handshakes refused by `refuse()`. */
   refused: number;
+  /** Handshakes held unanswered by `stall()` now (the client has not given up on them). */
+  held: number;
   attempts: Attempt[];
   /** Every frame received from clients, in order. */
   received: Frame[];
@@ -68,6 +76,11 @@ export function control(roomName: string) {
     drop: () => call<{ dropped: number }>('drop', {}),
     /** Refuses new handshakes with HTTP `status` for `ms` milliseconds; `refuse(0)` stops refusing. */
     refuse: (ms: number, status = 503) => call<{ refusing: boolean; until: number; status: number }>('refuse', { ms, status }),
+    /**
+     * While on, new handshakes are accepted at the TCP level and never answered, like a hung
+     * server or proxy; `stall(false)` hangs up on the ones held. Resolves with how many are held.
+     */
+    stall: (on = true) => call<{ stalling: boolean; held: number }>('stall', { on }),
     /** Closes every connection cleanly with `code` and `reason`. */
     close: (code = 1000, reason = '') => call<{ closed: number }>('close', { code, reason }),
     /** While on, the server stays connected but reads and sends nothing (no echoes, pongs or clock). */
@@ -81,7 +94,7 @@ export function control(roomName: string) {
     stats: () => call<Stats>('stats'),
     /** What `stats` says was received, each frame cut to its start and its length: for tests that send megabytes. */
     digest: () => call<{ open: number; received: DigestFrame[] }>('digest'),
-    /** Forgets the room's records and stops refusing and silence. */
+    /** Forgets the room's records and stops refusing, stalling, pausing and silence. */
     reset: () => call<{ reset: true }>('reset', {}),
   };
 }
@@ -119,6 +132,7 @@ export async function serverUntil(roomName: string, condition: (stats: Stats) =>
 export function nextEvent<E extends Event = Event>(target: EventTarget, name: string, timeoutMs = 3000): Promise<E> {
   return new Promise<E>((resolve, reject) => {
     const onEvent = (event: Event) => {
+      handled(event);
       clearTimeout(timer);
       resolve(event as E);
     };
@@ -138,6 +152,7 @@ export function nextEvents<E extends Event = Event>(target: EventTarget, name: s
   return new Promise<E[]>((resolve, reject) => {
     const events: E[] = [];
     const onEvent = (event: Event) => {
+      handled(event);
       events.push(event as E);
       if (events.length < count) return;
       target.removeEventListener(name, onEvent);
@@ -150,6 +165,11 @@ export function nextEvents<E extends Event = Event>(target: EventTarget, name: s
     }, timeoutMs);
     target.addEventListener(name, onEvent);
   });
+}
+
+/** An element's `error` that a test awaits is one it handles, as a page would: not printed on the console. */
+function handled(event: Event): void {
+  if (event.type === 'error') event.preventDefault();
 }
 
 function describeTarget(target: EventTarget): string {

@@ -5,6 +5,7 @@ import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
 import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { captureConsole } from '../helpers/console.js';
 
 const serverOrigin = `ws://127.0.0.1:${port}`;
 const mounted: BricksWebSocketElement[] = [];
@@ -144,7 +145,6 @@ describe('connecting', () => {
     document.body.append(other);
     other.append(element); // removed and re-inserted synchronously
     await element.updateComplete;
-    await Promise.resolve();
     expect(element.socket).to.equal(socket);
     expect(element.state).to.equal('open');
     const echoed = nextEvent<CustomEvent>(element, 'text');
@@ -162,7 +162,10 @@ describe('connecting', () => {
     const moveBefore = (parent as unknown as { moveBefore?: (node: Node, child: Node | null) => void }).moveBefore;
     if (moveBefore) moveBefore.call(parent, element, null);
     else parent.append(element); // without moveBefore, a same-task move is the fallback
-    await Promise.resolve();
+    // An echo comes back tasks later, after a removal would have taken effect.
+    const echoed = nextEvent<CustomEvent>(element, 'text');
+    element.sendText('moved');
+    expect((await echoed).detail).to.equal('moved');
     expect(element.parentNode).to.equal(parent);
     expect(element.socket).to.equal(socket);
     expect(element.state).to.equal('open');
@@ -215,12 +218,13 @@ describe('connecting', () => {
   }
 
   it('reopens on re-insertion after close()', async () => {
-    const { element } = await openElement();
+    const { element, name } = await openElement();
     const closed = nextEvent(element, 'close');
     element.close();
     await closed;
     element.remove();
-    await Promise.resolve();
+    // A removal takes effect at the end of its task; a request to the server ends many tasks later.
+    await control(name).stats();
     const reopened = nextEvent(element, 'open');
     document.body.append(element);
     await reopened;
@@ -265,9 +269,11 @@ describe('receiving', () => {
   it('fires message for every frame, raw, text and binary', async () => {
     const { element, server } = await openElement();
     const messages = nextEvents<CustomEvent>(element, 'message', 2);
+    const failed = nextEvent(element, 'error');
     await server.send('not json at all', { binary: btoa('\x00\x01\xff') });
     const [text, binary] = await messages;
     expect(text.detail.data).to.equal('not json at all');
+    expect(errorDetail(await failed).kind, 'the text frame is no envelope').to.equal('frame');
     expect(binary.detail.data).to.be.instanceOf(ArrayBuffer);
     expect([...new Uint8Array(binary.detail.data)]).to.deep.equal([0, 1, 255]);
   });
@@ -353,12 +359,15 @@ describe('receiving', () => {
       throw new Error('listener broke');
     };
     element.addEventListener('text', thrower);
+    // The test runner prints every window error too; these two are asserted through onerror.
+    const printed = captureConsole('error');
     try {
       const texts = nextEvents<CustomEvent>(element, 'text', 2);
       await server.send('{"type":"text","data":"one"}', '{"type":"text","data":"two"}');
       expect((await texts).map((event) => event.detail)).to.deep.equal(['one', 'two']);
       expect(reported).to.have.length(2);
     } finally {
+      printed.restore();
       element.removeEventListener('text', thrower);
       window.onerror = mochaOnError;
     }
@@ -398,6 +407,8 @@ describe('sending', () => {
 
   it('sends raw frames exactly as given', async () => {
     const { element, name } = await openElement();
+    // The echo server sends 'plain' back, which is no envelope.
+    const echoed = nextEvent(element, 'error');
     element.sendRaw('plain');
     element.sendRaw(new Uint8Array([1, 2, 3]).buffer);
     element.sendRaw(new Uint8Array([9, 1, 2, 3, 9]).subarray(1, 4));
@@ -408,6 +419,7 @@ describe('sending', () => {
       { binary: btoa('\x01\x02\x03') },
       { binary: btoa('\x04\x05') },
     ]);
+    expect(errorDetail(await echoed).message).to.include('"plain"');
   });
 
   it('keeps call order when a Blob must be read first', async () => {
@@ -432,10 +444,12 @@ describe('sending', () => {
     element.sendRaw('three');
     expect(element.queued).to.equal(3);
     const opened = nextEvent(element, 'open');
+    const echoed = nextEvent(element, 'error'); // 'three' comes back from the echo server, no envelope
     document.body.append(element);
     await opened;
     expect(element.queued).to.equal(0);
     expect(await received(name, 3)).to.deep.equal(['{"type":"text","data":"one"}', '{"type":"two","data":2}', 'three']);
+    expect(errorDetail(await echoed).message).to.include('"three"');
   });
 
   it('refuses a frame past queue-limit with an error of kind queue-full, and keeps the rest', async () => {

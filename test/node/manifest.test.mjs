@@ -26,9 +26,19 @@ test('the manifest names every attribute, event and state of the contract', () =
   const element = manifest.modules.flatMap((m) => m.declarations ?? []).find((d) => d.tagName === 'bricks-websocket');
   assert.ok(element, 'no bricks-websocket declaration');
   assert.deepEqual(element.attributes.map((a) => a.name).sort(), [
-    'binary-type', 'buffer-limit', 'heartbeat', 'heartbeat-timeout', 'heartbeat-type', 'max-retries', 'protocols', 'queue-limit',
+    'binary-type', 'buffer-limit', 'connect-timeout', 'heartbeat', 'heartbeat-timeout', 'heartbeat-type', 'max-retries', 'protocols', 'queue-limit',
     'reconnect-delay', 'reconnect-max-delay', 'request-timeout', 'session-origins', 'stop-codes', 'with-session', 'ws-url',
   ]);
   assert.deepEqual(element.events.map((e) => e.name).sort(), ['base64audio', 'base64video', 'close', 'drain', 'error', 'message', 'open', 'reconnecting', 'text']);
   assert.deepEqual(element.cssStates.map((s) => s.name).sort(), ['backpressure', 'closed', 'closing', 'connecting', 'idle', 'open', 'reconnecting']);
+});
+
+test('the manifest lists the attributes the declarative layer reads on descendants', () => {
+  const manifest = JSON.parse(readFileSync(join(root, 'custom-elements.json'), 'utf8'));
+  const element = manifest.modules.flatMap((m) => m.declarations ?? []).find((d) => d.tagName === 'bricks-websocket');
+  assert.deepEqual(element.descendantAttributes.map((a) => a.name).sort(), [
+    'data-field', 'data-field-attr', 'data-insert', 'data-limit', 'data-receive', 'data-reply', 'data-reply-error',
+    'data-request', 'data-send', 'data-send-when', 'data-state', 'data-type',
+  ]);
+  for (const attribute of element.descendantAttributes) assert.ok(attribute.description.length > 20, `${attribute.name} is described`);
 });

@@ -31,6 +31,8 @@ export class EventLog {
   constructor(readonly el: BricksWebSocketElement, types: readonly string[] = LIFECYCLE) {
     for (const type of types) {
       el.addEventListener(type, (event: Event) => {
+        // Recorded for the test to assert on is handled: the element need not print it too.
+        if (type === 'error') event.preventDefault();
         const state = el.state;
         this.entries.push({ type, detail: (event as CustomEvent).detail, state, matchesState: el.matches(`:state(${state})`), at: performance.now() });
         for (const wake of [...this.#waiters]) wake();
@@ -113,20 +115,22 @@ export function ceiling(n: number, base: number, max: number): number {
 }
 
 /**
- * Records when the element constructs each WebSocket, by putting a subclass in place of
+ * Records when the element constructs each WebSocket, and the sockets, by putting a subclass in place of
  * the global for the duration of a test. Firefox holds back a handshake to an endpoint
  * whose last handshake failed (RFC 6455 §7.2.3), so the server's clock alone cannot show
  * when the element itself decided to try.
  */
-export function spyOnSockets(): { created: number[]; restore(): void } {
+export function spyOnSockets(): { created: number[]; sockets: WebSocket[]; restore(): void } {
   const Original = globalThis.WebSocket;
   const created: number[] = [];
+  const sockets: WebSocket[] = [];
   class RecordedWebSocket extends Original {
     constructor(url: string | URL, protocols?: string | string[]) {
       created.push(performance.now());
       super(url, protocols);
+      sockets.push(this);
     }
   }
   globalThis.WebSocket = RecordedWebSocket;
-  return { created, restore: () => void (globalThis.WebSocket = Original) };
+  return { created, sockets, restore: () => void (globalThis.WebSocket = Original) };
 }

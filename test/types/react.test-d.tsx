@@ -15,6 +15,8 @@ export function Ok() {
       binary-type="blob"
       queue-limit={10}
       queueLimit={10}
+      connect-timeout={5000}
+      connectTimeout={5000}
       buffer-limit={65536}
       bufferLimit={65536}
       session={() => 'token'}

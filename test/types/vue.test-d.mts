@@ -7,6 +7,7 @@ type Props = InstanceType<GlobalComponents['bricks-websocket']>['$props'];
 export const ok: Props = {
   wsUrl: '/ws',
   queueLimit: 10,
+  connectTimeout: 5000,
   bufferLimit: 65536,
   binaryType: 'blob',
   session: () => 'token',

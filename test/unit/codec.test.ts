@@ -2,6 +2,7 @@
 
 import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
+import type { Base64 } from '../../src/base64.js';
 import { RESERVED_TYPES, decodeFrame, encodeBase64Frame, encodeFrame, type Decoded } from '../../src/codec.js';
 
 const RESERVED = ['open', 'message', 'error', 'close', 'reconnecting', 'drain', 'reply'];
@@ -187,12 +188,12 @@ describe('codec: encodeFrame and encodeBase64Frame', () => {
   it('encodeBase64Frame round-trips through JSON.parse for any base64 and any type', () => {
     fc.assert(
       fc.property(fc.string(), fc.base64String(), (type, base64) => {
-        expect(JSON.parse(encodeBase64Frame(type, base64))).to.deep.equal({ type, data: base64 });
+        expect(JSON.parse(encodeBase64Frame(type, base64 as Base64))).to.deep.equal({ type, data: base64 });
       }),
     );
   });
 
   it('encodeBase64Frame writes the same frame as encodeFrame', () => {
-    expect(encodeBase64Frame('base64audio', 'AAEC/w==')).to.equal(encodeFrame('base64audio', 'AAEC/w=='));
+    expect(encodeBase64Frame('base64audio', 'AAEC/w==' as Base64)).to.equal(encodeFrame('base64audio', 'AAEC/w=='));
   });
 });

@@ -2,6 +2,7 @@
 // network is clearer than the real one. The real server's tests live outside test/unit.
 
 import { expect } from '@open-wc/testing';
+import fc from 'fast-check';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket.js';
 import type { BricksWebSocketCloseDetail, BricksWebSocketErrorDetail, BricksWebSocketReconnectingDetail } from '../../src/events.js';
 import {
@@ -12,6 +13,7 @@ import {
   mount,
   recorded,
   sameOriginUrl,
+  settles,
   spyOnTimers,
   until,
   useMockNetwork,
@@ -52,6 +54,7 @@ describe('element: attributes and properties', () => {
       reconnectDelay: el.reconnectDelay,
       reconnectMaxDelay: el.reconnectMaxDelay,
       maxRetries: el.maxRetries,
+      connectTimeout: el.connectTimeout,
       stopCodes: el.stopCodes,
       heartbeat: el.heartbeat,
       heartbeatTimeout: el.heartbeatTimeout,
@@ -67,6 +70,7 @@ describe('element: attributes and properties', () => {
       reconnectDelay: 1000,
       reconnectMaxDelay: 30000,
       maxRetries: Infinity,
+      connectTimeout: 10000,
       stopCodes: '1000 1008',
       heartbeat: 0,
       heartbeatTimeout: 0, // equal to heartbeat
@@ -86,6 +90,7 @@ describe('element: attributes and properties', () => {
       ['reconnect-delay', '20', 'reconnectDelay', 20],
       ['reconnect-max-delay', '400', 'reconnectMaxDelay', 400],
       ['max-retries', '3', 'maxRetries', 3],
+      ['connect-timeout', '2500', 'connectTimeout', 2500],
       ['stop-codes', '1000 4001', 'stopCodes', '1000 4001'],
       ['heartbeat', '5000', 'heartbeat', 5000],
       ['heartbeat-timeout', '2000', 'heartbeatTimeout', 2000],
@@ -107,6 +112,16 @@ describe('element: attributes and properties', () => {
     expect(el.heartbeatTimeout).to.equal(90);
     el.removeAttribute('heartbeat-timeout');
     expect(el.heartbeatTimeout).to.equal(800);
+  });
+
+  it('keeps heartbeat-timeout equal to heartbeat when set to an empty value or null', () => {
+    const el = document.createElement('bricks-websocket');
+    el.setAttribute('heartbeat', '700');
+    el.setAttribute('heartbeat-timeout', '');
+    expect(el.heartbeatTimeout).to.equal(700);
+    el.heartbeatTimeout = 90;
+    el.heartbeatTimeout = null;
+    expect(el.heartbeatTimeout).to.equal(700);
   });
 
   it('turns with-session off and empties ws-url when the attributes are removed', () => {
@@ -131,6 +146,148 @@ describe('element: attributes and properties', () => {
     el.binaryType = 'arraybuffer';
     await el.updateComplete;
     expect(socket.binaryType).to.equal('arraybuffer');
+  });
+});
+
+describe('element: numeric attributes and properties', () => {
+  /** Every numeric setting: attribute, property, default. heartbeat-timeout's default is heartbeat's value. */
+  const NUMERIC: [string, 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'maxRetries' | 'connectTimeout' | 'heartbeat' | 'heartbeatTimeout', number][] = [
+    ['queue-limit', 'queueLimit', 1000],
+    ['reconnect-delay', 'reconnectDelay', 1000],
+    ['reconnect-max-delay', 'reconnectMaxDelay', 30000],
+    ['max-retries', 'maxRetries', Infinity],
+    ['connect-timeout', 'connectTimeout', 10000],
+    ['heartbeat', 'heartbeat', 0],
+    ['heartbeat-timeout', 'heartbeatTimeout', 700],
+  ];
+
+  /** A fresh element whose heartbeat is 700, so heartbeat-timeout's default can be told from 0. */
+  function element(attribute: string) {
+    const el = document.createElement('bricks-websocket');
+    if (attribute === 'heartbeat-timeout') el.heartbeat = 700;
+    return el;
+  }
+
+  const padding = fc.constantFrom('', ' ', '  ', '\t', '\n', ' \r\n ');
+  const amount = fc.oneof(fc.nat(), fc.double({ min: 0, noNaN: true }), fc.constantFrom(0, 1, 0.5, 1e21, Infinity));
+  /** A numeric string and the number it holds: the number written by String(), padded with whitespace. */
+  const numericString = fc.tuple(padding, amount, padding).map(([before, n, after]) => ({ value: `${before}${String(n)}${after}`, number: n }));
+  /** Strings that hold no usable number: empty, blank, words, units, several numbers, negatives. */
+  const junk = fc.oneof(
+    padding,
+    fc.constantFrom('abc', 'NaN', '-', '1,000', '12px', '5 ms', '1 2', 'true', 'null', '-1', '-0.5', '-Infinity'),
+    fc.tuple(fc.nat(), fc.constantFrom('px', 'ms', 's', 'x', '%')).map(([n, unit]) => `${n}${unit}`),
+    fc.double({ max: -Number.MIN_VALUE, noNaN: true }).map(String),
+    fc.string().filter((text) => Number.isNaN(Number(text))),
+  );
+  /** Property values that are neither a number nor a string holding one. */
+  const junkProperty = fc.oneof(junk, fc.double({ max: -Number.MIN_VALUE, noNaN: true }), fc.constantFrom(NaN, null, undefined, true, false, {}, [], [5]));
+
+  it('reads an attribute holding a number as that number, whitespace aside', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...NUMERIC), numericString, ([attribute, property], { value, number }) => {
+        const el = element(attribute);
+        el.setAttribute(attribute, value);
+        expect(el[property], `${attribute}=${JSON.stringify(value)}`).to.equal(number);
+      }),
+    );
+  });
+
+  it('reads an empty or unparsable attribute as the default, as if it were absent', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...NUMERIC), junk, ([attribute, property, fallback], value) => {
+        const el = element(attribute);
+        el.setAttribute(attribute, '3');
+        el.setAttribute(attribute, value);
+        expect(el[property], `${attribute}=${JSON.stringify(value)}`).to.equal(fallback);
+        el.setAttribute(attribute, '3');
+        el.removeAttribute(attribute);
+        expect(el[property], `${attribute} removed`).to.equal(fallback);
+      }),
+    );
+  });
+
+  it('takes a number or a numeric string as a property, and anything else as the default', () => {
+    const given = fc.oneof(
+      amount.map((n) => ({ value: n as unknown, number: n })),
+      numericString,
+      junkProperty.map((value) => ({ value, number: null })),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom(...NUMERIC), given, ([attribute, property, fallback], { value, number }) => {
+        const el = element(attribute) as unknown as Record<string, unknown>;
+        el[property] = 3;
+        el[property] = value;
+        expect(el[property], `${property} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`).to.equal(number ?? fallback);
+      }),
+    );
+  });
+
+  it('keeps queueing with queue-limit="", reconnecting with max-retries="", and a healthy connection with heartbeat-timeout=""', async () => {
+    const queueing = mount({ 'queue-limit': '' });
+    expect(queueing.send('a')).to.equal(true);
+    expect(errorKinds(queueing)).to.deep.equal([]);
+
+    const url = mockUrl();
+    const server = network.serve(url);
+    let connections = 0;
+    let pings = 0;
+    server.on('connection', (client) => {
+      client.on('message', (data) => {
+        const frame = JSON.parse(data as string);
+        if (frame.type !== 'ping') return;
+        pings++;
+        client.send(JSON.stringify({ type: 'pong', data: frame.data }));
+      });
+      if (connections++ === 0) client.close({ code: 4001, reason: 'once', wasClean: false });
+    });
+    const el = mount({ 'ws-url': url, 'max-retries': '', 'reconnect-delay': '5', heartbeat: '20', 'heartbeat-timeout': '' });
+    await until(el, 'open', () => recorded(el, 'open').length === 2);
+    // Several pings, each answered: with heartbeat-timeout read as 0, the first would close it.
+    await until(el, 'message', () => pings >= 3);
+    expect(recorded(el).map((r) => r.type).filter((type) => type !== 'message')).to.deep.equal(['open', 'close', 'reconnecting', 'open']);
+    expect(el.state).to.equal('open');
+  });
+
+  it('does not reconnect with maxRetries = \'0\' set as a string', async () => {
+    const url = mockUrl();
+    const server = network.serve(url);
+    server.on('connection', (client) => client.close({ code: 4001, reason: 'bye', wasClean: false }));
+    const el = mount({ 'ws-url': url, 'reconnect-delay': '5' }, { props: { maxRetries: '0' as unknown as number } });
+    await until(el, 'close');
+    expect(el.state).to.equal('closed');
+    expect(recorded(el, 'reconnecting')).to.deep.equal([]);
+  });
+});
+
+describe('element: connect-timeout', () => {
+  it('gives every attempt 10 s to open by default, and stops the clock once it opens', async () => {
+    const spy = spyOnTimers();
+    try {
+      const url = mockUrl();
+      network.serve(url);
+      const el = mount({ 'ws-url': url });
+      const timer = spy.timers.find((t) => t.delay === 10000);
+      expect(timer, 'a 10 s timer').to.not.equal(undefined);
+      await until(el, 'open');
+      expect(timer!.cleared).to.equal(true);
+    } finally {
+      spy.restore();
+    }
+  });
+
+  it('holds a connect-timeout past what setTimeout can count to its limit, rather than firing at once', async () => {
+    const spy = spyOnTimers();
+    try {
+      const url = mockUrl();
+      network.serve(url);
+      const el = mount({ 'ws-url': url, 'connect-timeout': '1e12' });
+      expect(spy.timers.map((t) => t.delay)).to.include(2 ** 31 - 1);
+      await until(el, 'open');
+      expect(errors(el)).to.deep.equal([]);
+    } finally {
+      spy.restore();
+    }
   });
 });
 
@@ -415,7 +572,9 @@ describe('element: sending', () => {
     expect(socket.sent).to.deep.equal([]);
     await until(el, 'open');
     expect(socket.sent).to.deep.equal(['{"type":"a","data":1}', '{"type":"text","data":"b"}', buffer, '{"type":"base64audio","data":"AAAA"}']);
-    expect(socket.sent[2]).to.equal(buffer);
+    // A frame that waited is a copy made at the call, with the same bytes.
+    expect(socket.sent[2]).to.not.equal(buffer);
+    expect(Array.from(new Uint8Array(socket.sent[2] as ArrayBuffer))).to.deep.equal([9, 8]);
     expect(el.queued).to.equal(0);
   });
 
@@ -554,11 +713,13 @@ describe('element: connecting and closing', () => {
     expect([el.state, el.socket]).to.deep.equal(['closed', null]);
   });
 
-  it('keeps the same socket when removed and re-inserted in the same task', async () => {
+  it('keeps the same socket when removed and re-inserted in the same task, also across microtasks', async () => {
     const { el, socket, client } = await opened({}, { extraTypes: ['text'] });
     client.on('message', (data) => client.send(data as string)); // echo
     const parent = el.parentNode!;
     el.remove();
+    await null;
+    await Promise.resolve();
     parent.append(el);
     // A round trip after the task ends shows the socket survived the move.
     el.sendText('still here');
@@ -630,6 +791,59 @@ describe('element: connecting and closing', () => {
     expect(el.socket).to.equal(network.last());
     expect(openAtConnection).to.equal(1);
     expect(network.dialed).to.have.length(2);
+  });
+
+  it('opens no socket when inserted into a document without a window, and connect() still opens one there', async () => {
+    const url = mockUrl();
+    network.serve(url);
+    // Rendered in this document first: Lit cannot adopt this document's styles into another's.
+    const el = mount({});
+    await el.updateComplete;
+    el.remove();
+    await settles(() => el.state === 'closed', 'the removal to take effect');
+    el.wsUrl = url;
+    const inert = document.implementation.createHTMLDocument('');
+    inert.body.append(el);
+    expect(el.isConnected).to.equal(true);
+    expect(network.dialed).to.have.length(0);
+    el.connect();
+    await until(el, 'open');
+    el.close();
+    await until(el, 'close');
+  });
+
+  it('never fires two opens without a close between them, whatever the page does in whatever order', async () => {
+    type Step = 'remove' | 'append' | 'microtask' | 'task' | 'close' | 'connect' | 'drop' | 'wait';
+    const steps: Step[] = ['remove', 'append', 'microtask', 'task', 'close', 'connect', 'drop', 'wait'];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...steps), { minLength: 1, maxLength: 10 }), async (script) => {
+        const url = mockUrl();
+        const server = network.serve(url);
+        const el = mount({ 'ws-url': url, 'reconnect-delay': '2', 'reconnect-max-delay': '2' });
+        await until(el, 'open');
+        const run: Record<Step, () => unknown> = {
+          remove: () => el.remove(),
+          append: () => document.body.append(el),
+          microtask: () => null,
+          task: () => new Promise((resolve) => setTimeout(resolve, 0)),
+          close: () => el.close(),
+          connect: () => el.connect(),
+          drop: () => server.clients().forEach((client) => client.close({ code: 4001, reason: 'drop', wasClean: false })),
+          wait: () => until(el, 'open', () => true, 50).catch(() => undefined),
+        };
+        for (const step of script) await run[step]();
+        // Let whatever is under way finish, then close for good.
+        el.remove();
+        el.close();
+        await settles(() => el.state === 'closed', 'the element to close');
+        const opensAndCloses = recorded(el)
+          .map((r) => r.type)
+          .filter((type) => type === 'open' || type === 'close');
+        const twice = opensAndCloses.findIndex((type, i) => type === 'open' && opensAndCloses[i + 1] === 'open');
+        expect(twice, `${script.join(', ')} gave ${opensAndCloses.join(', ')}`).to.equal(-1);
+      }),
+      { numRuns: 80 },
+    );
   });
 
   it('emptying ws-url closes the socket and opens none', async () => {
@@ -834,7 +1048,8 @@ describe('element: reconnecting', () => {
     ['close()', (el: BricksWebSocketElement) => el.close()],
     ['removal', async (el: BricksWebSocketElement) => {
       el.remove();
-      await null; // the removal takes effect in a microtask, to tell a move from a removal
+      // The removal takes effect at the end of the task, to tell a move from a removal.
+      await settles(() => el.state === 'closed', 'the removal to close the element');
     }],
   ] as const) {
     it(`${how} during the wait cancels the retry: no socket, no attempt`, async () => {

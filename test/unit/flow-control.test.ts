@@ -46,7 +46,16 @@ class BufferingSocket {
 /** FlowControl wired as the element wires it: a queue, a socket, and a record of what it reported. */
 function setup(limit = LIMIT) {
   const socket = new BufferingSocket();
-  const queue = new SendQueue();
+  // The queue as the element wires it: frames go when the socket is live and flow control admits them.
+  const queue = new SendQueue({
+    ready: () => live && flow.admits(socket as unknown as WebSocket),
+    limit: () => Infinity,
+    send: (payload) => socket.send(payload as string),
+    full: () => {},
+    refused: (_payload, error) => {
+      throw error;
+    },
+  });
   const shown: boolean[] = [];
   const drains: number[] = [];
   let live = true;
@@ -54,7 +63,7 @@ function setup(limit = LIMIT) {
   const flow = new FlowControl({
     socket: () => (live ? (socket as unknown as WebSocket) : null),
     waiting: () => queue.size,
-    resume: () => queue.drain(handOver),
+    resume: () => queue.flush(),
     changed: (on) => shown.push(on),
     drained: (amount) => {
       drains.push(amount);
@@ -62,15 +71,9 @@ function setup(limit = LIMIT) {
     },
   });
   flow.limit = limit;
-  const handOver = (frame: unknown): boolean => {
-    if (!live || !flow.admits(socket as unknown as WebSocket)) return false;
-    socket.send(frame as string);
-    return true;
-  };
   /** What the element's send() does: straight out when nothing waits, else into the queue. */
   const send = (frame: string): void => {
-    if (queue.size === 0 && handOver(frame)) return;
-    queue.reserve(Infinity, frame);
+    queue.push(frame);
   };
   const nextDrain = () => new Promise<number>((resolve) => (drained = resolve));
   const lose = () => {
@@ -80,7 +83,7 @@ function setup(limit = LIMIT) {
   const reopen = () => {
     live = true;
     socket.buffered = 0;
-    queue.drain(handOver);
+    queue.flush();
     flow.opened();
   };
   return { flow, socket, queue, shown, drains, send, nextDrain, lose, reopen };

@@ -11,6 +11,7 @@
 import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket/dist/mock-socket.es.mjs';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket.js';
 import '../../src/bricks-websocket.js';
+import { captureConsole } from '../helpers/console.js';
 
 export type { Client };
 
@@ -120,18 +121,24 @@ export function details<T = unknown>(el: HTMLElement, type: string): T[] {
 
 /**
  * Creates `<bricks-websocket>` with these attributes and properties, starts recording its own
- * events and `extraTypes`, and appends it to the document (unless `attach` is false).
+ * events and `extraTypes`, and appends it to the document (unless `attach` is false). Recorded
+ * `error` events are handled (`preventDefault()`) unless `handleErrors` is false.
  * Removed after the test.
  */
 export function mount(
   attributes: Record<string, string | boolean> = {},
-  options: { props?: Partial<BricksWebSocketElement>; extraTypes?: string[]; attach?: boolean } = {},
+  options: { props?: Partial<BricksWebSocketElement>; extraTypes?: string[]; attach?: boolean; handleErrors?: boolean } = {},
 ): BricksWebSocketElement {
   const el = document.createElement('bricks-websocket');
   const log: Recorded[] = [];
   recordings.set(el, log);
+  const handleErrors = options.handleErrors ?? true;
   for (const type of [...EVENTS, ...(options.extraTypes ?? [])]) {
-    el.addEventListener(type, (event: Event) => log.push({ type, detail: (event as CustomEvent).detail, event: event as CustomEvent }));
+    el.addEventListener(type, (event: Event) => {
+      log.push({ type, detail: (event as CustomEvent).detail, event: event as CustomEvent });
+      // Recorded for the test to assert on is handled, so it is not printed on the console too.
+      if (type === 'error' && handleErrors) event.preventDefault();
+    });
   }
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false) continue;
@@ -168,6 +175,15 @@ export function until<T = unknown>(
   });
 }
 
+/** Resolves once `condition` holds, checked after each task; for changes that fire no event. */
+export async function settles(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
 /** The client end of the element's newest connection, as the mock server sees it. */
 export function clientOf(server: Server): Client {
   const clients = server.clients();
@@ -178,7 +194,9 @@ export function clientOf(server: Server): Client {
 /**
  * Calls `body` with window errors caught: a listener that throws is reported to window.onerror,
  * which mocha sets to fail the running test. Its handler is swapped out meanwhile (listeners
- * added with addEventListener cannot be ordered before it in every browser). Returns the errors.
+ * added with addEventListener cannot be ordered before it in every browser). The test runner
+ * also prints every window error with console.error; that is captured meanwhile too, since the
+ * caller asserts on the errors returned. Returns the errors.
  */
 export async function catchingWindowErrors(body: () => Promise<void>): Promise<unknown[]> {
   const errors: unknown[] = [];
@@ -187,9 +205,11 @@ export async function catchingWindowErrors(body: () => Promise<void>): Promise<u
     errors.push(error);
     return true; // handled, like preventDefault() on the error event
   };
+  const printed = captureConsole('error');
   try {
     await body();
   } finally {
+    printed.restore();
     window.onerror = previous;
   }
   return errors;

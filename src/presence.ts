@@ -1,0 +1,100 @@
+/**
+ * Whether the element is in a live document, which is when it keeps a connection open.
+ *
+ * A move by remove-then-insert gives a custom element `disconnectedCallback` and then
+ * `connectedCallback`, so a removal counts only if the element is still out when the task
+ * that removed it is over: `el.remove(); await null; other.append(el)` is a move.
+ *
+ * An element moved into an iframe's document stays `isConnected` when that iframe is removed
+ * or navigates: its document is gone, but nothing tells the element. So while it is in a
+ * document of another window than its own, that window's `pagehide` counts as a removal.
+ */
+
+/** What the owner does when the element comes and goes. */
+export interface PresenceHost {
+  /** The element entered a live document (not a move within a task). */
+  arrived(): void;
+  /** The element left its document for longer than a task. */
+  left(): void;
+  /** The element's document is going away (its iframe removed or navigated); nothing it fires later reaches a listener. */
+  documentGone(): void;
+}
+
+export class Presence {
+  #element: Element;
+  #host: PresenceHost;
+  #present = false;
+  /** The foreign window watched for `pagehide`, if any. */
+  #watched: Window | null = null;
+
+  constructor(element: Element, host: PresenceHost) {
+    this.#element = element;
+    this.#host = host;
+  }
+
+  /** From the first insertion until the end of the task that removed the element. */
+  get present(): boolean {
+    return this.#present;
+  }
+
+  /** Call from `connectedCallback`. */
+  connected(): void {
+    const view = this.#element.ownerDocument.defaultView;
+    this.#watch(view);
+    // Re-inserted before the removal took effect: a move. A document without a window
+    // (one whose iframe is gone, or one made by script) is not a live document.
+    if (this.#present || !view) return;
+    this.#present = true;
+    this.#host.arrived();
+  }
+
+  /** Call from `disconnectedCallback`. */
+  disconnected(): void {
+    afterTask(() => {
+      if (this.#present && !this.#element.isConnected) this.#leave();
+    });
+  }
+
+  #leave(gone = false): void {
+    this.#present = false;
+    this.#watch(null);
+    if (gone) this.#host.documentGone();
+    else this.#host.left();
+  }
+
+  #watch(view: Window | null): void {
+    // The element's own window needs no watching: when it goes, the socket goes with it.
+    const next = view === window ? null : view;
+    if (next === this.#watched) return;
+    this.#watched?.removeEventListener('pagehide', this.#onPageHide);
+    next?.addEventListener('pagehide', this.#onPageHide);
+    this.#watched = next;
+  }
+
+  #onPageHide = (): void => {
+    if (this.#present) this.#leave(true);
+    else this.#watch(null);
+  };
+}
+
+let due: (() => void)[] = [];
+let channel: MessageChannel | undefined;
+
+/**
+ * Runs `callback` in a later task, after the current task and all its microtasks. A message
+ * to a MessageChannel rather than `setTimeout(0)`: timers are clamped to 4 ms when nested and
+ * to once a second or rarer in background tabs, which would keep a removed element's socket
+ * open that long; a posted message is neither, in Chromium, Gecko and WebKit alike. The
+ * channel is made on first use, so importing this module (in Node, for SSR) holds nothing open.
+ */
+function afterTask(callback: () => void): void {
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      const now = due;
+      due = [];
+      for (const run of now) run();
+    };
+  }
+  if (due.push(callback) === 1) channel.port2.postMessage(null);
+}
