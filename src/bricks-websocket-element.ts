@@ -64,7 +64,7 @@ type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'm
  * @attr session-origins - Space-separated origins besides the page's own that may receive the session.
  * @attr protocols - More subprotocols, comma- or space-separated, after the session.
  * @attr binary-type - `arraybuffer` or `blob`, for binary frames.
- * @attr queue-limit - Most frames that may wait for the connection; a send while open is never refused.
+ * @attr queue-limit - Most frames that may wait for the connection or behind `buffer-limit`; a send while open and under the limit is never refused.
  * @attr reconnect-delay - Base reconnection delay in ms.
  * @attr reconnect-max-delay - Cap of the reconnection delay in ms.
  * @attr max-retries - Reconnection attempts in a row before giving up; 0 turns reconnecting off.
@@ -166,7 +166,7 @@ export class BricksWebSocketElement extends LitElement {
   binaryType: BinaryType = 'arraybuffer';
 
   /**
-   * Most frames that may wait for the connection; a send while open is never refused.
+   * Most frames that may wait for the connection or behind `bufferLimit`; a send while open and under the limit is never refused.
    * @default 1000
    */
   get queueLimit(): number { return this.#numbers.queueLimit ?? DEFAULT_QUEUE_LIMIT; }
@@ -485,7 +485,10 @@ export class BricksWebSocketElement extends LitElement {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.
         if (!this.#connection.send(payload)) throw new Error('The socket was not open.');
       },
-      full: (limit) => this.#fail('queue-full', `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
+      full: (limit) =>
+        this.#fail('queue-full', this.#flow.backpressure
+          ? `Queue full (${limit} frames behind buffer-limit), so this one was not queued: wait for drain, or raise buffer-limit or queue-limit.`
+          : `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
       refused: (payload, error) =>
         this.#fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),
     };
