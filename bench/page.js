@@ -390,6 +390,29 @@ async function requests(url, count) {
   return { count, ms, pending, ...outcomes };
 }
 
+// ── 7. sharing ────────────────────────────────────────────────────────────
+
+const shared = [];
+
+/** `count` elements with `share` set to `mode` ('' for none), resolved once all are open. */
+async function share(mode, url, count) {
+  const elements = Array.from({ length: count }, () => {
+    const el = element(url);
+    if (mode) el.share = mode;
+    return el;
+  });
+  shared.push(...elements);
+  const open = Promise.all(elements.map(opened));
+  document.body.append(...elements);
+  await open;
+  return { count };
+}
+
+/** Removes what `share` added. */
+function unshare() {
+  for (const el of shared.splice(0)) el.remove();
+}
+
 window.bench = {
   requests,
   receive,
@@ -398,6 +421,8 @@ window.bench = {
   base64,
   backpressure,
   cycles,
+  share,
+  unshare,
   hasToBase64: () => typeof Uint8Array.prototype.toBase64 === 'function',
 };
 window.benchReady = true;

@@ -112,6 +112,11 @@ export function formatTable(results) {
     const e = m.requests.contenders.element;
     row(`Requests: ${fmtInt(settings.requests)} with mixed outcomes (reply, error reply, timeout, abort)`, '`request()`', `${e.pending} pending after, heap ${signedKB(e.heapGrowth)} (worst ${signedKB(e.maxHeapGrowth)}), ${fmtMs(e.ms)}`, '', '0 pending, heap < 1 MB', mark(v.requests.ok));
   }
+  if (m.sharing) {
+    const { page, tabs } = m.sharing;
+    row('Connections the server holds', '10 elements on one page', `${page.none} without \`share\`, **${page.shared}** with \`share="page"\``, '', '1 with `share`', mark(page.shared === 1));
+    row('', 'one element in each of 4 tabs', `${tabs.none} without \`share\`, **${tabs.shared}** with \`share="tabs"\``, '', '1 with `share`', mark(tabs.shared === 1));
+  }
 
   const { machine } = results;
   // Describes what ran and nothing else: a size-only run had no browser and no rounds.

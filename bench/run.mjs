@@ -7,7 +7,7 @@
 //
 //   npm run bench                         everything; table on stdout, bench/results.json
 //   npm run bench -- --docs               also writes the table into docs/performance.md
-//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests)
+//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests sharing)
 //   npm run bench -- --rounds=3 --n=50000 quicker, for development (not comparable)
 //
 // Only a full run with the default settings writes the committed bench/results.json (and may
@@ -30,7 +30,7 @@ import { startBenchServer } from './server.mjs';
 import { formatTable, judge } from './report.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests'];
+const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests', 'sharing'];
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [key, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -48,7 +48,7 @@ const BACKPRESSURE_ROUNDS = Math.min(ROUNDS, Number(args['backpressure-rounds'] 
 const CYCLES = Number(args.cycles ?? 1000);
 const REQUESTS = Number(args.requests ?? 10_000);
 const only = args.only ? args.only.split(',') : ALL;
-const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'memory', 'requests'];
+const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'memory', 'requests', 'sharing'];
 const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000, clips: 200, 'backpressure-rounds': 3 };
 const [profile = null, profiled = 'element'] = (args.profile ?? '').split(':').map((x) => x || null);
 const TRY = args.try ?? null;
@@ -428,6 +428,32 @@ const MEASUREMENTS = {
         },
       },
     };
+  },
+
+  /** Connections the server holds: 10 elements on one page, and one element in each of 4 tabs. A count, not a timing. */
+  async sharing(ctx) {
+    const url = `${ctx.server.wsBase}/hello`;
+    const held = async (pages, mode, perPage) => {
+      await Promise.all(pages.map((page) => page.evaluate((mode, url, n) => window.bench.share(mode, url, n), mode, url, perPage)));
+      const open = ctx.server.openSockets();
+      await Promise.all(pages.map((page) => page.evaluate(() => window.bench.unshare())));
+      await waitForSockets(ctx.server);
+      return open;
+    };
+    const out = { page: { none: await held([ctx.page], '', 10), shared: await held([ctx.page], 'page', 10) } };
+    const tabs = [ctx.page];
+    try {
+      for (let i = 1; i < 4; i++) {
+        const tab = await ctx.page.browser().newPage();
+        tabs.push(tab);
+        await tab.goto(ctx.page.url());
+        await tab.waitForFunction('window.benchReady === true');
+      }
+      out.tabs = { none: await held(tabs, '', 1), shared: await held(tabs, 'tabs', 1) };
+    } finally {
+      for (const tab of tabs.slice(1)) await tab.close();
+    }
+    return out;
   },
 };
 

@@ -87,8 +87,25 @@ const CONTENT_TYPES = {
   '.wasm': 'application/wasm',
 };
 
+/**
+ * The control endpoints answer pages of this server and of any port of this machine (the test
+ * runner serves its pages from another port), never another site: a page elsewhere must not
+ * read what a room said or drop it. A request without `Origin` is not from a page of another site.
+ */
+function corsHeaders(req) {
+  const origin = req.headers.origin;
+  if (origin === undefined) return {};
+  let hostname;
+  try {
+    ({ hostname } = new URL(origin));
+  } catch {
+    return null;
+  }
+  const local = hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname) || origin === `http://${req.headers.host}`;
+  return local ? { ...CORS_HEADERS, 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : null;
+}
+
 const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
   'Access-Control-Allow-Headers': 'Content-Type',
   // Chromium's Private/Local Network Access preflights ask for this before a
@@ -659,7 +676,7 @@ async function readJsonBody(req) {
 
 function sendJson(res, status, value) {
   const body = JSON.stringify(value);
-  res.writeHead(status, { ...CORS_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.writeHead(status, { ...res.cors, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
   res.end(body);
 }
 
@@ -722,8 +739,10 @@ async function handleRequest(state, req, res) {
   if (!url) throw new HttpError(400, 'Malformed URL');
   const control = CONTROL_PATH.exec(url.pathname);
   if (url.pathname.startsWith('/control/')) {
+    res.cors = corsHeaders(req);
+    if (res.cors === null) throw new HttpError(403, 'The control endpoints answer pages of this machine only');
     if (req.method === 'OPTIONS') {
-      res.writeHead(204, CORS_HEADERS);
+      res.writeHead(204, res.cors);
       return res.end();
     }
     if (!control) throw new HttpError(404, 'Control endpoints are /control/<room>/<action>');

@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } from './codec.js';
-import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
+import type { ConnectionHost, ConnectionPolicy, ConnectionState } from './connection.js';
 import { Declarative } from './declarative.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { DEFAULT_BUFFER_LIMIT, FlowControl } from './flow-control.js';
@@ -10,8 +10,9 @@ import { numberSetting } from './number-setting.js';
 import { describePayload, isBinary, isBlob, sendProblem, type Payload } from './payload.js';
 import { Presence } from './presence.js';
 import { PageLifecycle } from './page-lifecycle.js';
+import { createLink, type Link } from './hub.js';
 import { Requests } from './requests.js';
-import { SendQueue, type Outlet } from './send-queue.js';
+import { SendQueue, type Outlet, type Slot } from './send-queue.js';
 import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
 import { UnhandledErrors } from './unhandled-errors.js';
 
@@ -75,6 +76,8 @@ type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'm
  * @attr heartbeat-type - The `type` of the ping frame.
  * @attr request-timeout - Default ms a `request()` waits for its reply; 0 is no timeout.
  * @attr buffer-limit - Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off.
+
+ * @attr share - `page`: elements of this page with the same URL, subprotocols and session use one socket; `tabs`: one socket for every same-origin tab.
  *
  * Numeric attributes and properties take a number or a string holding one; an empty,
  * unparsable or negative value means the default, as if absent.
@@ -136,6 +139,7 @@ export class BricksWebSocketElement extends LitElement {
     heartbeatType: { attribute: 'heartbeat-type' },
     requestTimeout: { attribute: 'request-timeout' },
     bufferLimit: { attribute: 'buffer-limit' },
+    share: {},
     session: { attribute: false },
   };
 
@@ -151,6 +155,26 @@ export class BricksWebSocketElement extends LitElement {
     if (!this.#presence.present && !this.#connection.wanted) return;
     if (next) this.#connection.restart();
     else this.#connection.close(1000, '');
+  }
+
+  /**
+   * `page`: share one socket with the elements of this page that have the same URL, subprotocols
+   * and session; `tabs`: with those of every same-origin tab too. Empty: this element's own socket.
+   * Changing it while connected leaves (or closes) the current connection and connects anew.
+   */
+  get share(): string {
+    return this.#share;
+  }
+  set share(value: string) {
+    const next = value == null ? '' : String(value);
+    if (next === this.#share) return;
+    this.#share = next;
+    const previous = this.#connection;
+    this.#connection = createLink(next, this.#hostFor());
+    // Its late callbacks are ignored: stateChanged shows only the current link's state.
+    if (previous.state !== 'idle' && previous.state !== 'closed') previous.close(1000, '');
+    if (this.#presence.present && this.#wsUrl) this.#connection.open();
+    else this.#showState(this.#connection.state);
   }
 
   /** Pass the session as the first subprotocol of each connection. */
@@ -237,7 +261,7 @@ export class BricksWebSocketElement extends LitElement {
 
   /** The socket's ready state, 0 to 3 as `WebSocket`; 3 when there is no socket. */
   get readyState(): number {
-    return this.#connection.socket?.readyState ?? 3;
+    return this.#connection.readyState;
   }
 
   /** The connection state, also matched by `:state(...)`. */
@@ -245,14 +269,14 @@ export class BricksWebSocketElement extends LitElement {
     return this.#connection.state;
   }
 
-  /** The live `WebSocket`, or null. */
+  /** The live `WebSocket`, or null; with `share="tabs"`, null in the tabs that do not hold the socket. */
   get socket(): WebSocket | null {
     return this.#connection.socket;
   }
 
   /** The subprotocol the server chose, or `''`. */
   get protocol(): string {
-    return this.#connection.socket?.protocol ?? '';
+    return this.#connection.protocol;
   }
 
   /** Bytes handed to the socket and not yet sent. */
@@ -276,15 +300,21 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   #wsUrl = '';
+  #share = '';
   /** What numberSetting() made of each numeric setting given; null or absent is the default. */
   #numbers: Partial<Record<NumericSetting, number | null>> = {};
   #queue = new SendQueue(this.#outletFor());
   #requests = new Requests((slot) => this.#queue.release(slot));
+  /** Counts the connections that opened: a reply belongs to the one its request came on. */
+  #opens = 0;
+  /** Replies to the server's requests that wait in the queue, tied to the connection that asked. */
+  #replies = new Set<Slot>();
   /** How `BricksWebSocketFrameEvent.reply()` answers requests that arrive on the live socket. */
   #replySender: ReplySender = () => false;
   #internals: ElementInternals | undefined;
   #shownState: ConnectionState | undefined;
-  #connection = new Connection(this.#hostFor());
+  /** Its own `Connection`, or a membership in a shared one (src/hub.ts). */
+  #connection: Link = createLink('', this.#hostFor());
   #unhandled = new UnhandledErrors();
   /** The data-* bindings of the descendants, while the element is in a document. */
   #declarative: Declarative | null = null;
@@ -294,6 +324,11 @@ export class BricksWebSocketElement extends LitElement {
       this.#declarative = new Declarative(this, (kind, message, error) => this.#fail(kind, message, error));
       this.#lifecycle.attach(this.ownerDocument);
       if (this.#wsUrl) this.#connection.open();
+    },
+    // A move keeps the socket. One that close() closed opens again, as on any re-insertion:
+    // whether the removal's task had ended is a race the page cannot see.
+    moved: () => {
+      if (this.#wsUrl && this.#connection.state === 'closed' && !this.#connection.wanted) this.#connection.open();
     },
     left: () => {
       this.#leave();
@@ -486,8 +521,8 @@ export class BricksWebSocketElement extends LitElement {
         if (!this.#connection.send(payload)) throw new Error('The socket was not open.');
       },
       full: (limit) =>
-        this.#fail('queue-full', this.#flow.backpressure
-          ? `Queue full (${limit} frames behind buffer-limit), so this one was not queued: wait for drain, or raise buffer-limit or queue-limit.`
+        this.#fail('queue-full', this.#connection.state === 'open'
+          ? `Queue full (${limit} frames waiting behind buffer-limit), so this one was not queued: raise queue-limit or buffer-limit, or wait for drain.`
           : `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
       refused: (payload, error) =>
         this.#fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),
@@ -539,6 +574,19 @@ export class BricksWebSocketElement extends LitElement {
     }
   }
 
+  #showState(state: ConnectionState): void {
+    if (this.#setState(state) !== 'open' || state === 'open') return;
+    // The socket that carried sent requests is gone, whatever replaces it; frames that
+    // waited behind its buffer now wait for the next one.
+    this.#requests.disconnected();
+    for (const slot of this.#replies) {
+      this.#queue.release(slot);
+      this.#fail('send', 'A reply to a server request was still waiting when its connection closed, so it was dropped: only that connection could take it.');
+    }
+    this.#replies.clear();
+    this.#flow.stop();
+  }
+
   #binaryType(): BinaryType {
     return this.binaryType === 'blob' ? 'blob' : 'arraybuffer';
   }
@@ -573,13 +621,13 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   /**
-   * Answers the server's requests that came on `socket`, through the send queue. Only while that
-   * socket is the live one: a server numbers its requests per connection, so an answer must never
-   * reach another connection (nor wait in the queue for one).
+   * Answers the server's requests that came on the `connection`-th connection to open, through
+   * the send queue, and only while it is open: a server numbers its requests per connection, so
+   * an answer must never reach another connection (nor wait in the queue for one).
    */
-  #repliesOn(socket: WebSocket): ReplySender {
+  #repliesOn(connection: number): ReplySender {
     return (id, answer) => {
-      if (this.#connection.socket !== socket) return false;
+      if (connection !== this.#opens || this.#connection.state !== 'open') return false;
       let frame: string;
       try {
         frame = encodeReply(id, answer);
@@ -587,7 +635,14 @@ export class BricksWebSocketElement extends LitElement {
         this.#fail('send', `reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
         return false;
       }
-      return this.#queue.push(frame);
+      const slot = this.#queue.reserve();
+      if (!slot) return false;
+      // Waiting (behind a clip being encoded, or the buffer limit): followed until it leaves,
+      // and dropped with its connection, so it never reaches another.
+      this.#replies.add(slot);
+      slot.sent = () => this.#replies.delete(slot);
+      this.#queue.fill(slot, frame);
+      return true;
     };
   }
 
@@ -596,14 +651,11 @@ export class BricksWebSocketElement extends LitElement {
       target: () => this.#target(),
       policy: () => this.#policy(),
       stateChanged: (state) => {
-        if (this.#setState(state) !== 'open') return;
-        // The socket that carried sent requests is gone, whatever replaces it; frames that
-        // waited behind its buffer now wait for the next one.
-        this.#requests.disconnected();
-        this.#flow.stop();
+        // A link replaced by a new `share` may still report; only the current one is shown.
+        if (state === this.#connection.state) this.#showState(state);
       },
       opened: (socket) => {
-        this.#replySender = this.#repliesOn(socket);
+        this.#replySender = this.#repliesOn(++this.#opens);
         this.#queue.flush();
         this.#flow.opened();
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
@@ -646,6 +698,7 @@ export type BricksWebSocketProperties = Partial<
     | 'heartbeatType'
     | 'requestTimeout'
     | 'bufferLimit'
+    | 'share'
     | 'session'
   >
 >;

@@ -49,10 +49,12 @@ export interface ConnectionHost {
   target(): Target | TargetProblem | Promise<Target | TargetProblem>;
   policy(): ConnectionPolicy;
   stateChanged(state: ConnectionState): void;
-  opened(socket: WebSocket): void;
+  /** The socket opened; across tabs only its `url` and `protocol` are known. */
+  opened(socket: { url: string; protocol: string }): void;
   received(data: unknown): void;
   closed(code: number, reason: string, wasClean: boolean): void;
-  failed(kind: 'connection' | 'url' | 'session', message: string, error?: unknown): void;
+  /** `frame`: only from a shared connection's channel between tabs. */
+  failed(kind: 'connection' | 'url' | 'session' | 'frame', message: string, error?: unknown): void;
   reconnecting(attempt: number, delay: number, code: number): void;
 }
 
@@ -108,6 +110,16 @@ export class Connection {
     return this.#wanted;
   }
 
+  /** The socket's ready state, 0 to 3 as `WebSocket`; 3 when there is no socket. */
+  get readyState(): number {
+    return this.#socket?.readyState ?? 3;
+  }
+
+  /** The subprotocol the server chose, or `''`. */
+  get protocol(): string {
+    return this.#socket?.protocol ?? '';
+  }
+
   /** Opens the connection unless it is open or opening; during a reconnect wait, tries at once. */
   open(): void {
     this.#wanted = true;
@@ -125,10 +137,24 @@ export class Connection {
 
   /** Closes on request: no reconnection follows until `open()` or `restart()`. */
   close(code: number, reason: string): void {
+    // Checked here, not left to socket.close(): there may be no socket to refuse it.
+    // The same exceptions WebSocket.close() throws, named as the standard names them.
+    const refused = !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))
+      ? new DOMException(`The close code must be 1000 or 3000-4999, not ${code}.`, 'InvalidAccessError')
+      : new TextEncoder().encode(reason).length > 123
+        ? new DOMException('The close reason must be 123 bytes of UTF-8 or fewer.', 'SyntaxError')
+        : null;
+    const asked = code;
+    if (refused) [code, reason] = [1000, ''];
     this.#wanted = false;
     this.#suspended = false;
     this.#cancelTimers();
-    if (this.#state === 'closing') return; // the close under way ends with its own event
+    if (this.#state !== 'closing') this.#closeSocket(code, reason);
+    // Reported once the state has moved on, like the other setting errors.
+    if (refused) this.#host.failed('connection', `close(${asked}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, refused);
+  }
+
+  #closeSocket(code: number, reason: string): void {
     this.#generation++;
     const socket = this.#socket;
     if (!socket) {
@@ -139,14 +165,7 @@ export class Connection {
     this.#requestedClose = { code, reason };
     this.#enter('closing');
     // Already closing from the server's side: its close event ends this, as asked.
-    if (socket.readyState >= WebSocket.CLOSING) return;
-    try {
-      socket.close(code, reason);
-    } catch (error) {
-      this.#requestedClose = { code: 1000, reason: '' };
-      socket.close(1000);
-      this.#host.failed('connection', `close(${code}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, error);
-    }
+    if (socket.readyState < WebSocket.CLOSING) socket.close(code, reason);
   }
 
   /**

@@ -40,6 +40,19 @@ const clip = (text: string) => (text.length > 40 ? `${JSON.stringify(text.slice(
 const isElement = (node: Node): node is Element => node.nodeType === Node.ELEMENT_NODE;
 const isMedia = (node: Element): node is HTMLMediaElement => node.localName === 'audio' || node.localName === 'video';
 
+/** Every element the layer works for, so a nested one of a subclass (another tag) is a boundary too. */
+const hosts = new WeakSet<Element>();
+
+const XLINK = 'http://www.w3.org/1999/xlink';
+
+/** The clones each receiver has shown, oldest first, as groups of the nodes one clone added. */
+const cloneGroups = new WeakMap<Element, ChildNode[][]>();
+/** Without data-limit, how many clones are recorded before those the page removed are forgotten. */
+const UNLIMITED_RECORD = 1000;
+
+/** Elements whose text is code: a script would run frame data, a style sheet would apply it. */
+const isCode = (node: Element) => node.localName === 'script' || node.localName === 'style';
+
 export class Declarative {
   readonly #host: DeclarativeHost;
   readonly #fail: DeclarativeFail;
@@ -57,7 +70,6 @@ export class Declarative {
   /** The object URL each media receiver plays. */
   readonly #urls = new Map<HTMLMediaElement, string>();
   /** The clones of a receiver with `data-limit`, oldest first; a clone may be several nodes. */
-  readonly #clones = new Map<Element, Node[][]>();
   /** Requests in flight per form or button, for `aria-busy`. */
   readonly #busy = new Map<Element, number>();
   #disposed = false;
@@ -65,7 +77,8 @@ export class Declarative {
   constructor(host: DeclarativeHost, fail: DeclarativeFail) {
     this.#host = host;
     this.#fail = fail;
-    this.#tag = CSS.escape(host.localName);
+    this.#tag = host.localName;
+    hosts.add(host);
     this.#observer = new MutationObserver((records) => this.#sync(records));
     this.#observer.observe(host, { childList: true, subtree: true, attributes: true, attributeFilter: WATCHED });
     host.addEventListener('submit', this.#onSubmit);
@@ -93,14 +106,21 @@ export class Declarative {
     for (const node of [...this.#bindings.keys()]) this.#forget(node);
     for (const node of this.#busy.keys()) node.removeAttribute('aria-busy');
     this.#busy.clear();
-    this.#clones.clear();
   }
 
   // ── the registry ────────────────────────────────────────────────────────
 
-  /** True when the node's nearest `<bricks-websocket>` ancestor is this host. */
+  /**
+   * True when the node's nearest element ancestor of the layer is this host: another element
+   * of the class (a subclass under another tag included), or one of this tag not upgraded yet.
+   */
   #owns(node: Element): boolean {
-    return node !== this.#host && node.parentElement?.closest(this.#tag) === this.#host;
+    if (node === this.#host) return false;
+    for (let parent = node.parentElement; parent; parent = parent.parentElement) {
+      if (parent === this.#host) return true;
+      if (hosts.has(parent) || parent.localName === this.#tag) return false;
+    }
+    return false;
   }
 
   #sync(records: MutationRecord[]): void {
@@ -159,7 +179,6 @@ export class Declarative {
     }
     this.#states.delete(node);
     if (this.#whenOpen.delete(node)) this.#applyWhen(node, true);
-    this.#clones.delete(node);
     const url = this.#urls.get(node as HTMLMediaElement);
     if (url !== undefined) {
       this.#urls.delete(node as HTMLMediaElement);
@@ -176,29 +195,38 @@ export class Declarative {
     const template = node.querySelector(':scope > template');
     if (template) this.#clone(node, template as HTMLTemplateElement, value, type);
     else if (isMedia(node)) this.#play(node, value, type);
-    else {
-      const text = textOf(value);
-      if (text !== undefined) node.textContent = text;
+    else this.#write(node, value, type);
+  }
+
+  /** Sets a node's text from frame data; never the text of a script or a style sheet, which would run or apply it. */
+  #write(node: Element, value: unknown, type: string): void {
+    const text = textOf(value);
+    if (text === undefined) return;
+    if (isCode(node)) {
+      this.#fail('frame', `A "${type}" frame was not written into ${describe(node)}: frame data never becomes script or CSS. Show it in another element.`);
+      return;
     }
+    node.textContent = text;
   }
 
   #clone(node: Element, template: HTMLTemplateElement, data: unknown, type: string): void {
     const fragment = node.ownerDocument.importNode(template.content, true);
-    for (const target of fragment.querySelectorAll('[data-field]')) {
-      const text = textOf(pickField(data, target.getAttribute('data-field')));
-      if (text !== undefined) target.textContent = text;
-    }
+    for (const target of fragment.querySelectorAll('[data-field]')) this.#write(target, pickField(data, target.getAttribute('data-field')), type);
     for (const target of fragment.querySelectorAll('[data-field-attr]')) this.#setAttributes(target, data, type);
     const nodes = [...fragment.childNodes];
     if (node.getAttribute('data-insert') === 'prepend') node.prepend(fragment);
     else node.append(fragment);
 
+    // Every clone is recorded, limit or not, and for the receiver's life rather than its binding's:
+    // a limit set later, a rebinding or a move must still count the clones already shown.
+    let groups = cloneGroups.get(node) ?? [];
+    groups.push(nodes);
     const limit = Number(node.getAttribute('data-limit'));
-    if (!(Number.isInteger(limit) && limit > 0)) return;
-    let clones = this.#clones.get(node);
-    if (!clones) this.#clones.set(node, (clones = []));
-    clones.push(nodes);
-    while (clones.length > limit) for (const old of clones.shift()!) (old as ChildNode).remove();
+    const limited = Number.isInteger(limit) && limit > 0;
+    // Only clones still in the receiver count, and only those are removed: one the page moved away stays.
+    if (limited || groups.length > UNLIMITED_RECORD) groups = groups.filter((group) => group.some((child) => child.parentNode === node));
+    if (limited) while (groups.length > limit) for (const old of groups.shift()!) if (old.parentNode === node) old.remove();
+    cloneGroups.set(node, groups);
   }
 
   #setAttributes(target: Element, data: unknown, type: string): void {
@@ -221,8 +249,14 @@ export class Declarative {
         this.#fail('frame', `A "${type}" frame did not set ${name}=${clip(value)} on ${describe(target)}: ${problem}.`);
         continue;
       }
+      if (isCode(target)) {
+        this.#fail('frame', `A "${type}" frame did not set ${name} on ${describe(target)}: frame data never reaches a script or a style sheet.`);
+        continue;
+      }
       try {
-        target.setAttribute(name, value);
+        // An `xlink:` name lives in the XLink namespace; SVG ignores it in no namespace.
+        if (name.startsWith('xlink:')) target.setAttributeNS(XLINK, name, value);
+        else target.setAttribute(name, value);
       } catch (error) {
         this.#fail('frame', `data-field-attr on ${describe(target)} names ${clip(name)}, which is not an attribute name, so it was not set.`, error);
       }
@@ -271,6 +305,8 @@ export class Declarative {
 
   #onClick = (event: Event): void => {
     const button = (event.target as Element).closest?.(SENDERS) as HTMLButtonElement | null | undefined;
+    // A click on the content of a disabled button (or one in a disabled fieldset) still bubbles.
+    if (button?.matches(':disabled')) return;
     // A submit button of a form submits it; the form's own data-send applies.
     if (!button || !this.#owns(button) || (button.form !== null && button.type !== 'button')) return;
     if (!this.#mayAct(button)) return;

@@ -14,6 +14,8 @@
 export interface PresenceHost {
   /** The element entered a live document (not a move within a task). */
   arrived(): void;
+  /** The element was inserted again before its removal took effect: a move. */
+  moved(): void;
   /** The element left its document for longer than a task. */
   left(): void;
   /** The element's document is going away (its iframe removed or navigated); nothing it fires later reaches a listener. */
@@ -43,7 +45,11 @@ export class Presence {
     this.#watch(view);
     // Re-inserted before the removal took effect: a move. A document without a window
     // (one whose iframe is gone, or one made by script) is not a live document.
-    if (this.#present || !view) return;
+    if (!view) return;
+    if (this.#present) {
+      this.#host.moved();
+      return;
+    }
     this.#present = true;
     this.#host.arrived();
   }
@@ -71,7 +77,10 @@ export class Presence {
     this.#watched = next;
   }
 
-  #onPageHide = (): void => {
+  #onPageHide = (event: PageTransitionEvent): void => {
+    // Persisted: the frame goes into the back/forward cache with its page, which the page
+    // lifecycle handles; it has not gone away.
+    if (event.persisted) return;
     if (this.#present) this.#leave(true);
     else this.#watch(null);
   };

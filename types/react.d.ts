@@ -31,6 +31,7 @@ export interface BricksWebSocketReactAttributes {
   'heartbeat-type'?: string;
   'request-timeout'?: number;
   'buffer-limit'?: number;
+  share?: string;
 }
 
 /** Properties, set as properties by React 19 (`session` has no attribute). */

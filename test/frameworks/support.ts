@@ -5,7 +5,7 @@
 // the CDN bundle's on the plain-page tests.
 import { expect } from '@esm-bundle/chai';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import { control, room, wsUrl } from '../helpers/server.js';
+import { WAIT_MS, control, room, wsUrl } from '../helpers/server.js';
 
 export { serverUntil } from '../helpers/server.js';
 
@@ -17,7 +17,7 @@ export function rooms() {
 }
 
 /** Polls `read` until `check` holds, so no test sleeps; fails with the last value seen. */
-export async function until<T>(what: string, read: () => T | Promise<T>, check: (value: T) => boolean, timeoutMs = 4000): Promise<T> {
+export async function until<T>(what: string, read: () => T | Promise<T>, check: (value: T) => boolean, timeoutMs = WAIT_MS): Promise<T> {
   const end = performance.now() + timeoutMs;
   let value = await read();
   while (!check(value)) {

@@ -11,6 +11,13 @@ import { controlBase, wsBase } from 'virtual:test-server';
 export { port } from 'virtual:test-server';
 
 /**
+ * How long a wait may take before the test fails with a message naming what it waited for.
+ * A wait resolves as soon as its event happens, so this bounds only a test that is stuck; it is
+ * generous because a machine busy with other work can take seconds to open a socket.
+ */
+export const WAIT_MS = 10_000;
+
+/**
  * `echo` sends each frame back to its sender. `room` sends `text`, `base64audio` and `base64video`
  * to everyone, the sender included (each after a `chat` or `clip` frame naming the sender), any
  * other frame to the other clients only, and adds presence and clock frames (see demo/server.mjs).
@@ -112,7 +119,7 @@ async function request<T>(url: string, body?: unknown): Promise<T> {
  * Polls the room's stats until `condition` holds; the server has no events the page could wait on.
  * Fails with what the server has, so a timeout says how far it got.
  */
-export async function serverUntil(roomName: string, condition: (stats: Stats) => boolean, what = `room ${roomName}`, timeoutMs = 5000): Promise<Stats> {
+export async function serverUntil(roomName: string, condition: (stats: Stats) => boolean, what = `room ${roomName}`, timeoutMs = WAIT_MS): Promise<Stats> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const stats = await control(roomName).stats();
@@ -129,7 +136,7 @@ export async function serverUntil(roomName: string, condition: (stats: Stats) =>
  * `timeoutMs` with a message that names the event, so a test never sleeps.
  * Start it before the action that causes the event.
  */
-export function nextEvent<E extends Event = Event>(target: EventTarget, name: string, timeoutMs = 3000): Promise<E> {
+export function nextEvent<E extends Event = Event>(target: EventTarget, name: string, timeoutMs = WAIT_MS): Promise<E> {
   return new Promise<E>((resolve, reject) => {
     const onEvent = (event: Event) => {
       handled(event);
@@ -148,7 +155,7 @@ export function nextEvent<E extends Event = Event>(target: EventTarget, name: st
  * Resolves with the next `count` `name` events on `target`. Start it before
  * the action that causes them: events that fire before anyone listens are lost.
  */
-export function nextEvents<E extends Event = Event>(target: EventTarget, name: string, count: number, timeoutMs = 3000): Promise<E[]> {
+export function nextEvents<E extends Event = Event>(target: EventTarget, name: string, count: number, timeoutMs = WAIT_MS): Promise<E[]> {
   return new Promise<E[]>((resolve, reject) => {
     const events: E[] = [];
     const onEvent = (event: Event) => {

@@ -9,7 +9,7 @@ import { mount, quiet, receivedEnvelopes } from './support.js';
 const pingsIn = (envelopes: { type: unknown; data: unknown }[], type = 'ping') => envelopes.filter((envelope) => envelope.type === type);
 
 describe('heartbeat', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
 
   it('sends {"type": "ping", "data": Date.now()} every interval while open, and pongs keep the socket open', async () => {
     const name = room('ping');

@@ -23,7 +23,7 @@ function restoreReadings(): void {
 }
 
 describe('offline and online', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
   afterEach(restoreReadings);
 
   it('makes no attempt while offline, and tries at once on "online"', async () => {
@@ -78,7 +78,7 @@ describe('offline and online', function () {
 });
 
 describe('page visibility', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
   afterEach(restoreReadings);
 
   it('tries at once when the page becomes visible during a long wait', async () => {

@@ -15,7 +15,7 @@ async function queuedArrivals(name: string, count: number) {
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('send queue across reconnects', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
 
   it('delivers frames sent while reconnecting on the next open, in order, exactly once', async () => {
     const name = room('queue');

@@ -7,7 +7,7 @@ import { control, room, wsUrl } from '../helpers/server.js';
 import { ceiling, mount, quiet, spyOnSockets } from './support.js';
 
 describe('reconnect and backoff', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
 
   it('after an abrupt drop fires close (1006), then reconnecting {attempt: 1, delay, code: 1006}, and opens again', async () => {
     const name = room('drop');
@@ -98,7 +98,7 @@ describe('reconnect and backoff', function () {
 });
 
 describe('stop codes and max-retries', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
 
   for (const code of [1000, 1008]) {
     it(`does not reconnect after the server closes with ${code} (default stop-codes)`, async () => {
@@ -192,7 +192,7 @@ describe('stop codes and max-retries', function () {
 });
 
 describe('cancelling and hurrying a reconnect wait', function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
 
   it('close() during a wait cancels it: the server sees no attempt for 3 s', async () => {
     const name = room('cancel-close');

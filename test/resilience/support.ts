@@ -5,7 +5,7 @@
 import { fixture, html } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import type { Stats } from '../helpers/server.js';
+import { WAIT_MS, type Stats } from '../helpers/server.js';
 
 /** One event the element fired, with the state it was in at that moment. */
 export interface Entry {
@@ -54,7 +54,7 @@ export class EventLog {
   }
 
   /** Resolves once `condition` holds: checked now and after every recorded event. */
-  until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  until(condition: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
     if (condition()) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const wake = () => {
@@ -72,7 +72,7 @@ export class EventLog {
   }
 
   /** The n-th (1-based) event of `type`, waiting for it if it has not happened yet. */
-  async nth(type: string, n: number, timeoutMs = 5000): Promise<Entry> {
+  async nth(type: string, n: number, timeoutMs = WAIT_MS): Promise<Entry> {
     await this.until(() => this.count(type) >= n, `${n} "${type}" event(s)`, timeoutMs);
     return this.of(type)[n - 1];
   }

@@ -12,6 +12,7 @@ import { Server, WebSocket as MockWebSocket, type Client } from 'mock-socket/dis
 import type { BricksWebSocketElement } from '../../src/bricks-websocket.js';
 import '../../src/bricks-websocket.js';
 import { captureConsole } from '../helpers/console.js';
+import { WAIT_MS } from '../helpers/server.js';
 
 export type { Client };
 
@@ -158,7 +159,7 @@ export function until<T = unknown>(
   target: EventTarget,
   type: string,
   accept: (event: CustomEvent<T>) => boolean = () => true,
-  ms = 3000,
+  ms = WAIT_MS,
 ): Promise<CustomEvent<T>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -1,0 +1,390 @@
+/**
+ * The cross-tab transport of `share="tabs"`: one socket for every same-origin tab, window and
+ * frame of the browser profile. A Web Lock chooses the holding tab, which runs the one
+ * `Connection`; a `BroadcastChannel` carries its callbacks to the other tabs and their sends
+ * (and `connect()`s) to it. Both are named by a SHA-256 of the connection key, so neither the
+ * session nor the URL appears anywhere another context could list.
+ *
+ * A tab that does not hold the socket mirrors the holder's state. Its sends go to the holder
+ * addressed by its id and stay here until acknowledged; when the holder changes (it left,
+ * crashed or went into the back/forward cache) the unacknowledged ones go again, in order, to
+ * the next holder once it is open, so a frame is neither lost nor doubled by the change.
+ */
+import { Connection, type ConnectionHost, type ConnectionState } from './connection.js';
+import type { Payload } from './payload.js';
+
+const PROTOCOL = 'bricks-websocket/tabs-1';
+const STATES = new Set<string>(['idle', 'connecting', 'open', 'closing', 'closed', 'reconnecting']);
+const READY_STATES: Record<ConnectionState, number> = { idle: 3, connecting: 0, open: 1, closing: 2, closed: 3, reconnecting: 3 };
+
+/** True where `tabs` can work; elsewhere it behaves as `page`. */
+export function tabsSupported(): boolean {
+  return typeof BroadcastChannel === 'function' && !!globalThis.navigator?.locks && !!globalThis.crypto?.subtle;
+}
+
+/** The channel and lock name for a connection key. */
+export async function channelName(key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
+  return `bricks-websocket:${Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Messages on the channel. `holder` names the tab that sent a holder's message. */
+type Message =
+  | { t: 'hello' }
+  | { t: 'open'; to: string }
+  | { t: 'send'; to: string; from: string; id: number; payload: Payload }
+  | { t: 'ack'; to: string; id: number; ok: boolean }
+  | { t: 'state'; holder: string; state: ConnectionState; url: string; protocol: string }
+  | { t: 'received'; holder: string; data: unknown }
+  | { t: 'closed'; holder: string; code: number; reason: string; wasClean: boolean }
+  | { t: 'failed'; holder: string; kind: 'connection' | 'url' | 'session' | 'frame'; message: string }
+  | { t: 'reconnecting'; holder: string; attempt: number; delay: number; code: number }
+  | { t: 'handover'; holder: string };
+
+const str = (value: unknown) => typeof value === 'string';
+const num = (value: unknown) => typeof value === 'number';
+
+/** Checks the shape of a message from another tab; null for anything malformed or foreign. */
+function parse(raw: unknown): Message | null {
+  if (raw === null || typeof raw !== 'object') return null;
+  const m = raw as Record<string, unknown>;
+  if (m.p !== PROTOCOL) return null;
+  const holder = m.t === 'hello' || m.t === 'open' || m.t === 'send' || m.t === 'ack' || str(m.holder);
+  const ok =
+    holder &&
+    (m.t === 'hello' ||
+      (m.t === 'open' && str(m.to)) ||
+      (m.t === 'send' && str(m.to) && str(m.from) && num(m.id) && 'payload' in m) ||
+      (m.t === 'ack' && str(m.to) && num(m.id) && typeof m.ok === 'boolean') ||
+      (m.t === 'state' && STATES.has(m.state as string) && str(m.url) && str(m.protocol)) ||
+      (m.t === 'received' && 'data' in m) ||
+      (m.t === 'closed' && num(m.code) && str(m.reason) && typeof m.wasClean === 'boolean') ||
+      (m.t === 'failed' && ['connection', 'url', 'session', 'frame'].includes(m.kind as string) && str(m.message)) ||
+      (m.t === 'reconnecting' && num(m.attempt) && num(m.delay) && num(m.code)) ||
+      m.t === 'handover');
+  return ok ? (m as unknown as Message) : null;
+}
+
+/** A frame sent from this tab through the holder, until the holder says it went out. */
+interface Outgoing {
+  payload: Payload;
+  /** The holder it was handed to; null once it must go again. */
+  to: string | null;
+}
+
+export class TabLink {
+  #host: ConnectionHost;
+  #tab = crypto.randomUUID();
+  #channel: BroadcastChannel | null = null;
+  #name = '';
+  #abort: AbortController | null = null;
+  #release: (() => void) | null = null;
+  /** The socket, while this tab holds it. */
+  #connection: Connection | null = null;
+  #holder: string | null = null;
+  #state: ConnectionState = 'idle';
+  #remote = { url: '', protocol: '' };
+  /** A `connect()` not yet carried to a holder. */
+  #openWanted = false;
+  #ended = false;
+  #outgoing = new Map<number, Outgoing>();
+  #nextId = 0;
+
+  constructor(key: string, host: ConnectionHost) {
+    this.#host = host;
+    channelName(key).then((name) => {
+      if (this.#ended) return;
+      this.#name = name;
+      this.#join();
+      addEventListener('pagehide', this.#onPageHide);
+      addEventListener('pageshow', this.#onPageShow);
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.#connection?.state ?? this.#state;
+  }
+
+  get socket(): WebSocket | null {
+    return this.#connection?.socket ?? null;
+  }
+
+  get readyState(): number {
+    return this.#connection ? this.#connection.readyState : READY_STATES[this.#state];
+  }
+
+  get protocol(): string {
+    return this.#connection ? this.#connection.protocol : this.#state === 'open' ? this.#remote.protocol : '';
+  }
+
+  open(): void {
+    if (this.#connection) {
+      this.#connection.open();
+      return;
+    }
+    if (this.#holder) this.#post({ t: 'open', to: this.#holder });
+    else this.#openWanted = true;
+    if (this.#state === 'idle' || this.#state === 'closed') this.#enter('connecting');
+  }
+
+  restart(): void {
+    this.open();
+  }
+
+  /** A tab link is the shared connection of its members, which say what they want. */
+  get wanted(): boolean {
+    return !this.#ended;
+  }
+
+  closeNow(): void {
+    this.close();
+  }
+
+  // The back/forward cache and frozen pages: this tab hands the socket over on pagehide and
+  // asks for it again on pageshow by itself (#onPageHide, #onPageShow); a holder's own
+  // connection is woken like any.
+  suspend(): void {}
+
+  restore(): void {}
+
+  wake(): void {
+    this.#connection?.wake();
+  }
+
+  /** The last member of this tab left: let go of the socket (another tab takes over) and the channel. */
+  close(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#leave();
+    this.#state = 'closed';
+  }
+
+  send(payload: Payload): boolean {
+    if (this.#connection) return this.#connection.send(payload);
+    if (this.#state !== 'open' || !this.#holder) return false;
+    const id = ++this.#nextId;
+    this.#outgoing.set(id, { payload, to: this.#holder });
+    this.#post({ t: 'send', to: this.#holder, from: this.#tab, id, payload });
+    return true;
+  }
+
+  heartbeatChanged(): void {
+    this.#connection?.heartbeatChanged();
+  }
+
+  // ── joining and leaving ─────────────────────────────────────────────────
+
+  #join(): void {
+    const channel = new BroadcastChannel(this.#name);
+    channel.onmessage = (event) => this.#onMessage(event.data);
+    channel.onmessageerror = () => this.#host.failed('frame', 'A message from another tab could not be read, so it was ignored.');
+    this.#channel = channel;
+    const abort = new AbortController();
+    this.#abort = abort;
+    // Queued behind the holding tab; granted when it lets go, and held until this tab does.
+    navigator.locks
+      .request(this.#name, { signal: abort.signal }, () => new Promise<void>((release) => this.#hold(release)))
+      .catch(() => {}); // aborted: this tab left before its turn
+    this.#post({ t: 'hello' });
+  }
+
+  #leave(): void {
+    removeEventListener('pagehide', this.#onPageHide);
+    removeEventListener('pageshow', this.#onPageShow);
+    this.#letGo();
+  }
+
+  /** Gives up the socket, the lock and the channel; the next tab in line takes over. */
+  #letGo(): void {
+    const connection = this.#connection;
+    this.#connection = null;
+    if (connection) {
+      this.#post({ t: 'handover', holder: this.#tab });
+      connection.close(1000, '');
+    }
+    this.#abort?.abort();
+    this.#abort = null;
+    this.#release?.();
+    this.#release = null;
+    this.#channel?.close();
+    this.#channel = null;
+    this.#holder = null;
+  }
+
+  /** Into the back/forward cache: another tab must carry on. Out of it: back in line. */
+  #onPageHide = (event: PageTransitionEvent): void => {
+    if (!event.persisted) {
+      // Unloading: the lock and channel end with the document; tell the others at once.
+      if (this.#connection) this.#post({ t: 'handover', holder: this.#tab });
+      return;
+    }
+    this.#letGo();
+    this.#mirror('connecting');
+  };
+
+  #onPageShow = (event: PageTransitionEvent): void => {
+    if (event.persisted && !this.#ended && !this.#channel) {
+      this.#openWanted = true;
+      this.#join();
+    }
+  };
+
+  // ── holding the socket ──────────────────────────────────────────────────
+
+  #hold(release: () => void): void {
+    if (this.#ended || !this.#channel) {
+      release();
+      return;
+    }
+    this.#release = release;
+    this.#holder = this.#tab;
+    // Frames handed to the previous holder and never acknowledged go out first on the new socket.
+    for (const frame of this.#outgoing.values()) frame.to = null;
+    const host = this.#host;
+    // A connection let go of (handed over) may still report its close: nobody listens any more.
+    const live = () => this.#connection === connection;
+    const connection: Connection = new Connection({
+      target: host.target,
+      policy: host.policy,
+      stateChanged: (state) => {
+        if (!live()) return;
+        this.#state = state;
+        const socket = connection.socket;
+        this.#broadcast({ t: 'state', state, url: socket?.url ?? '', protocol: socket?.protocol ?? '' });
+        host.stateChanged(state);
+      },
+      opened: (socket) => {
+        if (!live()) return;
+        for (const [id, frame] of this.#outgoing) {
+          if (!connection.send(frame.payload)) break;
+          this.#outgoing.delete(id);
+        }
+        host.opened(socket);
+      },
+      received: (data) => {
+        if (!live()) return;
+        this.#broadcast({ t: 'received', data });
+        host.received(data);
+      },
+      closed: (code, reason, wasClean) => {
+        if (!live()) return;
+        this.#broadcast({ t: 'closed', code, reason, wasClean });
+        host.closed(code, reason, wasClean);
+      },
+      failed: (kind, message, error) => {
+        if (!live()) return;
+        this.#broadcast({ t: 'failed', kind, message });
+        host.failed(kind, message, error);
+      },
+      reconnecting: (attempt, delay, code) => {
+        if (!live()) return;
+        this.#broadcast({ t: 'reconnecting', attempt, delay, code });
+        host.reconnecting(attempt, delay, code);
+      },
+    });
+    this.#connection = connection;
+    // Take over unless the shared connection had been closed for good and nobody asked again.
+    if (this.#state !== 'closed' || this.#openWanted) connection.open();
+    this.#openWanted = false;
+  }
+
+  #onHolderMessage(message: Message & { from?: string }): void {
+    const connection = this.#connection!;
+    if (message.t === 'hello') {
+      const socket = connection.socket;
+      this.#broadcast({ t: 'state', state: connection.state, url: socket?.url ?? '', protocol: socket?.protocol ?? '' });
+    } else if (message.t === 'open' && message.to === this.#tab) {
+      connection.open();
+    } else if (message.t === 'send' && message.to === this.#tab) {
+      this.#post({ t: 'ack', to: message.from, id: message.id, ok: connection.send(message.payload) });
+    }
+  }
+
+  // ── following the holder ────────────────────────────────────────────────
+
+  #onMessage(raw: unknown): void {
+    const message = parse(raw);
+    if (!message) {
+      this.#host.failed('frame', 'A message on the tab-sharing channel was not understood (another version, or not ours), so it was ignored.');
+      return;
+    }
+    if (this.#connection) {
+      this.#onHolderMessage(message);
+      return;
+    }
+    if (message.t === 'ack') {
+      if (message.to !== this.#tab) return;
+      const frame = this.#outgoing.get(message.id);
+      if (!frame) return;
+      if (message.ok) this.#outgoing.delete(message.id);
+      else frame.to = null; // the holder was not open: goes again on the next open
+      return;
+    }
+    if (!('holder' in message)) return; // another follower's hello, open or send
+    if (message.holder !== this.#holder) {
+      this.#holder = message.holder;
+      for (const frame of this.#outgoing.values()) frame.to = null;
+      if (this.#openWanted) {
+        this.#openWanted = false;
+        this.#post({ t: 'open', to: message.holder });
+      }
+    }
+    switch (message.t) {
+      case 'state':
+        this.#remote = { url: message.url, protocol: message.protocol };
+        this.#mirror(message.state);
+        break;
+      case 'received':
+        this.#host.received(message.data);
+        break;
+      case 'closed':
+        this.#host.closed(message.code, message.reason, message.wasClean);
+        break;
+      case 'failed':
+        this.#host.failed(message.kind, message.message);
+        break;
+      case 'reconnecting':
+        this.#host.reconnecting(message.attempt, message.delay, message.code);
+        break;
+      case 'handover':
+        this.#holder = null;
+        this.#mirror('connecting');
+        break;
+    }
+  }
+
+  #mirror(state: ConnectionState): void {
+    if (state === this.#state) return;
+    this.#enter(state);
+    if (state !== 'open' || this.#state !== 'open') return;
+    // Frames the holder never took go again, in order, before the members flush their queues.
+    for (const [id, frame] of this.#outgoing) {
+      if (frame.to !== null) continue;
+      frame.to = this.#holder;
+      this.#post({ t: 'send', to: this.#holder!, from: this.#tab, id, payload: frame.payload });
+    }
+    this.#host.opened(this.#remote);
+  }
+
+  #enter(state: ConnectionState): void {
+    this.#state = state;
+    this.#host.stateChanged(state);
+  }
+
+  // ── the channel ─────────────────────────────────────────────────────────
+
+  #broadcast(message: DistributiveOmit<Message & { holder: string }, 'holder'>): void {
+    this.#post({ ...message, holder: this.#tab } as Message);
+  }
+
+  #post(message: Message): void {
+    try {
+      this.#channel?.postMessage({ p: PROTOCOL, ...message });
+    } catch (error) {
+      // A payload the channel cannot clone; the socket in this tab is unaffected.
+      this.#host.failed('connection', 'A frame could not be passed to the other tabs.', error);
+    }
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
