@@ -513,8 +513,9 @@ export class BricksWebSocketElement extends LitElement {
 
   #outletFor(): Outlet {
     return {
-      // Open, and flow control lets frames through (bufferedAmount under buffer-limit).
-      ready: () => this.#connection.state === 'open' && this.#connection.socket?.readyState === WebSocket.OPEN && this.#flow.admits(this.#connection.socket),
+      // Open (the socket, where this tab holds it), and flow control lets frames through
+      // (bufferedAmount under buffer-limit). A tab that shares another tab's socket has none here.
+      ready: () => this.#connection.state === 'open' && this.#socketOpen() && this.#flow.admits(this.#connection.socket),
       limit: () => this.#queueLimit(),
       send: (payload) => {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.
@@ -625,9 +626,15 @@ export class BricksWebSocketElement extends LitElement {
    * the send queue, and only while it is open: a server numbers its requests per connection, so
    * an answer must never reach another connection (nor wait in the queue for one).
    */
+  /** The socket in this tab is open, or this tab has none (it shares another tab's). */
+  #socketOpen(): boolean {
+    const socket = this.#connection.socket;
+    return socket === null || socket.readyState === WebSocket.OPEN;
+  }
+
   #repliesOn(connection: number): ReplySender {
     return (id, answer) => {
-      if (connection !== this.#opens || this.#connection.state !== 'open') return false;
+      if (connection !== this.#opens || this.#connection.state !== 'open' || !this.#socketOpen()) return false;
       let frame: string;
       try {
         frame = encodeReply(id, answer);
