@@ -169,6 +169,11 @@ async function send(contender, url, n) {
     stop = async () => { const c = closed(ws); ws.close(); await c; };
   } else {
     const el = element(url, contender);
+    // 200,000 frames in one synchronous loop put 16 MB in bufferedAmount. Under the default
+    // 1 MiB buffer-limit only the first ~12,900 would go and 1,000 more wait; queue-limit
+    // refuses the rest, as it should. A limit never reached keeps the check on every send (the
+    // hot path the row is about) without holding a frame back.
+    el.bufferLimit = Infinity;
     const open = opened(el);
     document.body.append(el);
     await open;
@@ -276,6 +281,56 @@ async function base64(contender, url, bytes) {
   return result;
 }
 
+// ── 5b. backpressure ──────────────────────────────────────────────────────
+
+/**
+ * `clips` calls of `sendBase64Audio` with a buffer of `bytes` to a server that reads slowly.
+ * `limit-1MiB` and `limit-0` call in a row, as a recorder that does not listen would;
+ * `limit-1MiB-drain` awaits each call and waits for `drain` while `backpressure` is set.
+ * bufferedAmount is sampled every 5 ms and after each call; the runner samples the JS heap.
+ */
+async function backpressure(contender, url, clips, bytes) {
+  const buffer = new Uint8Array(audioBuffer(bytes));
+  gc();
+  const el = element(url);
+  if (contender === 'limit-0') el.bufferLimit = 0;
+  const open = opened(el);
+  document.body.append(el);
+  await open;
+  let peakBuffered = 0;
+  let peakQueued = 0;
+  const sample = () => {
+    peakBuffered = Math.max(peakBuffered, el.bufferedAmount);
+    peakQueued = Math.max(peakQueued, el.queued);
+  };
+  const sampler = setInterval(sample, 5);
+  const done = new Promise((resolve) => el.addEventListener('done', (e) => resolve(e.detail), { once: true }));
+  const drained = () => new Promise((resolve) => el.addEventListener('drain', resolve, { once: true }));
+  const calls = [];
+  const t0 = now();
+  for (let i = 0; i < clips; i++) {
+    if (contender === 'limit-1MiB-drain') {
+      calls.push(await el.sendBase64Audio(buffer));
+      sample();
+      if (el.backpressure) await drained();
+    } else {
+      calls.push(el.sendBase64Audio(buffer));
+      sample();
+    }
+  }
+  const lastCall = now();
+  const server = await done;
+  const end = now();
+  clearInterval(sampler);
+  sample();
+  const sent = (await Promise.all(calls)).filter(Boolean).length;
+  const c = closed(el);
+  el.remove();
+  await c;
+  if (sent !== clips || server.count !== clips) throw new Error(`backpressure ${contender}: ${sent} calls succeeded, the server counted ${server.count} of ${clips}`);
+  return { lastCallToServerMs: end - lastCall, totalMs: end - t0, callsMs: lastCall - t0, peakBuffered, peakQueued, bytes: server.bytes };
+}
+
 // ── 6. memory ─────────────────────────────────────────────────────────────
 
 /** `cycles` times: create, connect, receive the server's hello frame, remove. */
@@ -364,6 +419,7 @@ window.bench = {
   dispatch,
   send,
   base64,
+  backpressure,
   cycles,
   share,
   unshare,

@@ -84,6 +84,16 @@ export function formatTable(results) {
     row('', '`sendBase64Audio(buffer)`', cell('element'), `${m.base64.ratioToFastestNative.toFixed(2)}× fastest`, '≤ 1.5× fastest native, no block > 50 ms', mark(v.base64.ok));
     if (c['element-try']) row('', '`sendBase64Audio`, proposed change (`--try`)', cell('element-try'), `${c['element-try'].ratioToFastestNative.toFixed(2)}× fastest`, '', '');
   }
+  if (m.backpressure) {
+    const c = m.backpressure.contenders;
+    const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+    const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
+    const cell = (id) => `peak \`bufferedAmount\` ${mb(c[id].peakBuffered)}, queue ${fmtInt(c[id].peakQueued)} frames; peak JS heap +${mb(c[id].peakHeapGrowth)}; last call → server has all ${s(c[id].lastCallToServerMs)} (first call → all ${s(c[id].totalMs)})`;
+    const title = `Send ${fmtInt(settings.clips)} clips of ${settings.clipBytes / 1024} KiB with \`sendBase64Audio\` to a server reading ${settings.slowReadBytesPerSecond / 2 ** 20} MiB/s (${settings.backpressureRounds} round${settings.backpressureRounds === 1 ? '' : 's'})`;
+    row(title, '`buffer-limit` 1 MiB (default), all calls at once', cell('limit-1MiB'), '', '', '');
+    row('', '`buffer-limit="0"`, all calls at once', cell('limit-0'), '', '', '');
+    row('', '`buffer-limit` 1 MiB, each call awaited, `drain` awaited while `backpressure`', cell('limit-1MiB-drain'), '', '', '');
+  }
   if (m.size) {
     const targets = { element: ['≤ 3.50 KB min+gzip', v.sizeElement.ok], 'cdn-esm': ['≤ 10.00 KB min+gzip', v.sizeCdn.ok] };
     m.size.rows.forEach((r, i) => {

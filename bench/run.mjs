@@ -7,7 +7,7 @@
 //
 //   npm run bench                         everything; table on stdout, bench/results.json
 //   npm run bench -- --docs               also writes the table into docs/performance.md
-//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 size memory requests sharing)
+//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests sharing)
 //   npm run bench -- --rounds=3 --n=50000 quicker, for development (not comparable)
 //
 // Only a full run with the default settings writes the committed bench/results.json (and may
@@ -30,7 +30,7 @@ import { startBenchServer } from './server.mjs';
 import { formatTable, judge } from './report.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['receive', 'dispatch', 'send', 'base64', 'size', 'memory', 'requests', 'sharing'];
+const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests', 'sharing'];
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [key, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -39,11 +39,17 @@ const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
 const ROUNDS = Number(args.rounds ?? 5);
 const N = Number(args.n ?? 200_000);
 const BASE64_BYTES = 16 * 1024 * 1024;
+// The flow-control row: clips of audio sent to a server that reads 1 MiB/s. Each round moves
+// 68 MB of base64 at that rate, over a minute per contender, so it runs fewer rounds.
+const CLIPS = Number(args.clips ?? 200);
+const CLIP_BYTES = 256 * 1024;
+const SLOW_READ_BYTES_PER_SECOND = 1024 * 1024;
+const BACKPRESSURE_ROUNDS = Math.min(ROUNDS, Number(args['backpressure-rounds'] ?? 3));
 const CYCLES = Number(args.cycles ?? 1000);
 const REQUESTS = Number(args.requests ?? 10_000);
 const only = args.only ? args.only.split(',') : ALL;
-const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'memory', 'requests', 'sharing'];
-const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000 };
+const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'memory', 'requests', 'sharing'];
+const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000, clips: 200, 'backpressure-rounds': 3 };
 const [profile = null, profiled = 'element'] = (args.profile ?? '').split(':').map((x) => x || null);
 const TRY = args.try ?? null;
 const withTry = (list) => (TRY ? list.flatMap((c) => (c === 'element' ? ['element', 'element-try'] : [c])) : list);
@@ -87,7 +93,7 @@ async function main() {
     machine: machine(),
     node: process.version,
     loadBefore,
-    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, requests: REQUESTS, try: TRY },
+    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, requests: REQUESTS, try: TRY, clips: CLIPS, clipBytes: CLIP_BYTES, slowReadBytesPerSecond: SLOW_READ_BYTES_PER_SECOND, backpressureRounds: BACKPRESSURE_ROUNDS },
     ran: only,
     partial,
     measurements: {},
@@ -166,10 +172,10 @@ function machine() {
 }
 
 /** Runs `once(contender, round)` for every contender in every round, interleaved, after a warm-up round. */
-async function interleaved(contenders, once, { warmup = once } = {}) {
+async function interleaved(contenders, once, { warmup = once, rounds = ROUNDS } = {}) {
   for (const c of contenders) await warmup(c, -1);
   const runs = Object.fromEntries(contenders.map((c) => [c, []]));
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const c of contenders) runs[c].push(await once(c, round));
   }
   return runs;
@@ -312,6 +318,51 @@ const MEASUREMENTS = {
     out.fastestNative = natives.reduce((a, b) => (out.contenders[a].ms <= out.contenders[b].ms ? a : b));
     for (const c of contenders) out.contenders[c].ratioToFastestNative = out.contenders[c].ms / out.contenders[out.fastestNative].ms;
     out.ratioToFastestNative = out.contenders.element.ratioToFastestNative;
+    return out;
+  },
+
+  async backpressure(ctx) {
+    // No --try contender here: the contenders are settings of one element.
+    const contenders = ['limit-1MiB', 'limit-0', 'limit-1MiB-drain'];
+    const run = (clips) => async (c) => {
+      const url = `${ctx.server.wsBase}/sink?expect=${clips}&rate=${SLOW_READ_BYTES_PER_SECOND}`;
+      await gcNow(ctx);
+      const { usedSize: heapBefore } = await ctx.cdp.send('Runtime.getHeapUsage');
+      // The JS heap, sampled from outside the page every 50 ms while it runs.
+      let peakHeap = heapBefore;
+      let running = true;
+      const sampling = (async () => {
+        while (running) {
+          const { usedSize } = await ctx.cdp.send('Runtime.getHeapUsage');
+          peakHeap = Math.max(peakHeap, usedSize);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      })();
+      let r;
+      try {
+        r = await evaluate(ctx, `backpressure ${c}`, (c, url, clips, bytes) => window.bench.backpressure(c, url, clips, bytes), c, url, clips, CLIP_BYTES);
+      } finally {
+        running = false;
+        await sampling;
+      }
+      await waitForSockets(ctx.server);
+      return { ...r, heapBefore, peakHeap, peakHeapGrowth: peakHeap - heapBefore };
+    };
+    const runs = await interleaved(contenders, run(CLIPS), { warmup: run(10), rounds: BACKPRESSURE_ROUNDS });
+    const out = { runs, contenders: {} };
+    for (const c of contenders) {
+      const of = (key) => median(runs[c].map((r) => r[key]));
+      out.contenders[c] = {
+        lastCallToServerMs: of('lastCallToServerMs'),
+        totalMs: of('totalMs'),
+        callsMs: of('callsMs'),
+        peakBuffered: of('peakBuffered'),
+        maxPeakBuffered: Math.max(...runs[c].map((r) => r.peakBuffered)),
+        peakQueued: of('peakQueued'),
+        peakHeapGrowth: of('peakHeapGrowth'),
+        peakHeap: of('peakHeap'),
+      };
+    }
     return out;
   },
 

@@ -9,6 +9,7 @@
 //   /ws/flood?n=N     after the client's first frame, writes N `tick` envelopes, pre-encoded
 //                     as WebSocket frames in 1,000-frame batches straight to the TCP socket
 //   /ws/sink?expect=N counts frames; at the N-th answers {"type":"done","data":{count,bytes}}
+//                     &rate=B reads at most B bytes a second from the TCP socket: a slow peer
 //   /ws/hello         sends {"type":"hello","data":1} on connect
 //   GET /stats        {"open": sockets the server still holds open}
 
@@ -52,6 +53,27 @@ const drained = (socket) => new Promise((resolve) => {
   socket.on('close', done);
 });
 
+/**
+ * Reads `socket` at about `bytesPerSecond`: after each chunk, pauses until the bytes read so far
+ * are due at that rate. The client's send buffer fills as a slow server's would.
+ */
+function throttle(socket, bytesPerSecond) {
+  const started = Date.now();
+  let read = 0;
+  let timer;
+  socket.on('data', (chunk) => {
+    read += chunk.length;
+    const wait = started + (read / bytesPerSecond) * 1000 - Date.now();
+    if (wait <= 0 || timer) return;
+    socket.pause();
+    timer = setTimeout(() => {
+      timer = undefined;
+      socket.resume();
+    }, wait);
+  });
+  socket.once('close', () => clearTimeout(timer));
+}
+
 async function flood(ws, n) {
   // ws has no public raw write; its own sender is idle here (the client sent one frame and waits).
   const socket = ws._socket;
@@ -72,6 +94,8 @@ function onConnection(ws, url) {
     ws.once('message', () => flood(ws, n));
   } else if (route === '/ws/sink') {
     const expect = Number(url.searchParams.get('expect'));
+    const rate = Number(url.searchParams.get('rate'));
+    if (rate > 0) throttle(ws._socket, rate);
     let count = 0;
     let bytes = 0;
     ws.on('message', (data) => {

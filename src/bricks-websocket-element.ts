@@ -65,7 +65,7 @@ type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'm
  * @attr session-origins - Space-separated origins besides the page's own that may receive the session.
  * @attr protocols - More subprotocols, comma- or space-separated, after the session.
  * @attr binary-type - `arraybuffer` or `blob`, for binary frames.
- * @attr queue-limit - Most frames that may wait for the connection; a send while open is never refused.
+ * @attr queue-limit - Most frames that may wait for the connection or behind `buffer-limit`; a send while open and under the limit is never refused.
  * @attr reconnect-delay - Base reconnection delay in ms.
  * @attr reconnect-max-delay - Cap of the reconnection delay in ms.
  * @attr max-retries - Reconnection attempts in a row before giving up; 0 turns reconnecting off.
@@ -190,7 +190,7 @@ export class BricksWebSocketElement extends LitElement {
   binaryType: BinaryType = 'arraybuffer';
 
   /**
-   * Most frames that may wait for the connection; a send while open is never refused.
+   * Most frames that may wait for the connection or behind `bufferLimit`; a send while open and under the limit is never refused.
    * @default 1000
    */
   get queueLimit(): number { return this.#numbers.queueLimit ?? DEFAULT_QUEUE_LIMIT; }

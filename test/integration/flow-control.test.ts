@@ -135,6 +135,7 @@ describe('flow control', function () {
     expect(results.indexOf(false)).to.equal(queued.indexOf(40) + 1);
     await log.until(() => log.count('error') === errorsBefore + refused, `${refused} queue-full errors`);
     expect(log.of('error').slice(errorsBefore).every((e) => e.detail.kind === 'queue-full')).to.equal(true);
+    expect(log.of('error')[errorsBefore].detail.message, 'the advice fits the cause').to.contain('wait for drain');
 
     if (engineSeesServer) {
       // A server that reads nothing keeps the frames waiting.

@@ -37,5 +37,5 @@ test('--docs refuses a partial run before measuring anything', () => {
 test('an unknown measurement is refused with the list of known ones', () => {
   const run = bench('--only=speed');
   assert.equal(run.status, 1);
-  assert.match(run.stderr, /unknown measurement speed; use receive, dispatch, send, base64, size, memory/);
+  assert.match(run.stderr, /unknown measurement speed; use receive, dispatch, send, base64, backpressure, size, memory/);
 });
