@@ -40,6 +40,9 @@ const clip = (text: string) => (text.length > 40 ? `${JSON.stringify(text.slice(
 const isElement = (node: Node): node is Element => node.nodeType === Node.ELEMENT_NODE;
 const isMedia = (node: Element): node is HTMLMediaElement => node.localName === 'audio' || node.localName === 'video';
 
+/** Controls disabled by `data-send-when`, with the layer that did it, so a moved control is handed over. */
+const disabledBy = new WeakMap<Element, Declarative>();
+
 /** Every element the layer works for, so a nested one of a subclass (another tag) is a boundary too. */
 const hosts = new WeakSet<Element>();
 
@@ -401,15 +404,22 @@ export class Declarative {
   /** Disables the node (a form: its controls) unless open; enables only what it disabled. */
   #applyWhen(node: Element, open: boolean): void {
     if (open) {
-      for (const control of this.#disabled.get(node) ?? []) (control as HTMLButtonElement).disabled = false;
+      for (const control of this.#disabled.get(node) ?? []) {
+        // Moved to another element that took it over: that one decides now.
+        if (disabledBy.get(control) !== this) continue;
+        (control as HTMLButtonElement).disabled = false;
+        disabledBy.delete(control);
+      }
       this.#disabled.delete(node);
       return;
     }
     const controls = node.localName === 'form' ? [...(node as HTMLFormElement).elements] : [node];
     const disabled = this.#disabled.get(node) ?? [];
     for (const control of controls) {
-      if (!('disabled' in control) || control.disabled) continue;
+      // Disabled by the page: not ours to enable. Disabled by the layer for another element: taken over.
+      if (!('disabled' in control) || (control.disabled && !disabledBy.has(control))) continue;
       (control as HTMLButtonElement).disabled = true;
+      disabledBy.set(control, this);
       disabled.push(control);
     }
     if (disabled.length > 0) this.#disabled.set(node, disabled);

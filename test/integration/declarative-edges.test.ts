@@ -186,6 +186,25 @@ describe('declarative edge cases: setting a binding again', () => {
   });
 });
 
+describe('declarative edge cases: data-send-when across elements', () => {
+  // The newer element's observer sees the button arrive while it is still disabled by the
+  // older one, so records nothing; the older one then forgets it and enables it.
+  it('a data-send-when="open" button moved to another element that is not open stays disabled', async () => {
+    const target = make('<div></div>');
+    target.element.removeAttribute('ws-url');
+    document.body.append(target.element);
+    const source = make('<button type="button" data-send="x" data-send-when="open">x</button>');
+    source.element.removeAttribute('ws-url');
+    document.body.append(source.element);
+    await settle();
+    const button = $<HTMLButtonElement>(source.element, 'button');
+    expect(button.disabled, 'disabled while idle').to.equal(true);
+    $(target.element, 'div').append(button);
+    await settle();
+    expect([target.element.state, button.disabled]).to.deep.equal(['idle', true]);
+  });
+});
+
 describe('declarative edge cases: xlink:href', () => {
   // setAttribute('xlink:href') makes an attribute of that name in no namespace, which SVG ignores.
   it('data-field-attr="xlink:href:PATH" sets the XLink href of an SVG link', async () => {
