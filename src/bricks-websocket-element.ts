@@ -1,7 +1,7 @@
 import { LitElement, css, html } from 'lit';
 import { toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } from './codec.js';
-import type { ConnectionHost, ConnectionPolicy, ConnectionState } from './connection.js';
+import { closeProblem, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import { Declarative } from './declarative.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { DEFAULT_BUFFER_LIMIT, FlowControl } from './flow-control.js';
@@ -399,8 +399,12 @@ export class BricksWebSocketElement extends LitElement {
   /** Closes the socket; it stays closed until `connect()`, a new `ws-url` or re-insertion. */
   close(code = 1000, reason = ''): void {
     if (typeof code !== 'number' || typeof reason !== 'string') throw new TypeError('close(code, reason): code is a number (1000 or 3000-4999), reason a string.');
+    const refused = closeProblem(code, reason);
     this.#requests.abortAll();
-    this.#connection.close(code, reason);
+    this.#connection.close(refused ? 1000 : code, refused ? '' : reason);
+    // Reported once the state has moved on, like the other setting errors; for a shared
+    // connection's member too, which has no socket of its own to refuse it.
+    if (refused) this.#fail('connection', `close(${code}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, refused);
   }
 
   /** Sends `{"type": type, "data": data}`; false when the frame could not be sent or queued. */

@@ -26,6 +26,18 @@ import type { Target, TargetProblem } from './target.js';
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
 const later = (run: () => void, ms: number) => setTimeout(run, Math.min(ms, MAX_TIMER_DELAY));
 
+/**
+ * Why `WebSocket.close()` would refuse this code or reason, as the exception it throws, or null.
+ * Checked before closing, not left to the socket: there may be no socket (a wait, a shared one).
+ */
+export function closeProblem(code: number, reason: string): DOMException | null {
+  if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
+    return new DOMException(`The close code must be 1000 or 3000-4999, not ${code}.`, 'InvalidAccessError');
+  }
+  if (new TextEncoder().encode(reason).length > 123) return new DOMException('The close reason must be 123 bytes of UTF-8 or fewer.', 'SyntaxError');
+  return null;
+}
+
 /** The element's connection states, also exposed as `:state(...)`. */
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed' | 'reconnecting';
 
@@ -136,22 +148,12 @@ export class Connection {
   }
 
   /** Closes on request: no reconnection follows until `open()` or `restart()`. */
+  /** Closes with `code` and `reason`, which the caller has checked with `closeProblem()`. */
   close(code: number, reason: string): void {
-    // Checked here, not left to socket.close(): there may be no socket to refuse it.
-    // The same exceptions WebSocket.close() throws, named as the standard names them.
-    const refused = !(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))
-      ? new DOMException(`The close code must be 1000 or 3000-4999, not ${code}.`, 'InvalidAccessError')
-      : new TextEncoder().encode(reason).length > 123
-        ? new DOMException('The close reason must be 123 bytes of UTF-8 or fewer.', 'SyntaxError')
-        : null;
-    const asked = code;
-    if (refused) [code, reason] = [1000, ''];
     this.#wanted = false;
     this.#suspended = false;
     this.#cancelTimers();
     if (this.#state !== 'closing') this.#closeSocket(code, reason);
-    // Reported once the state has moved on, like the other setting errors.
-    if (refused) this.#host.failed('connection', `close(${asked}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, refused);
   }
 
   #closeSocket(code: number, reason: string): void {

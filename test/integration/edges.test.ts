@@ -179,6 +179,18 @@ describe('edge cases: close() with a code the browser refuses', function () {
       await control(name).refuse(0);
     }
   });
+
+  it('reports a refused close code of a shared connection\'s member, which leaves with 1000', async () => {
+    const name = room('atk-close-shared');
+    const { el, log } = await mount({ 'ws-url': wsUrl(name), share: 'page' });
+    await log.nth('open', 1);
+    el.close(1001, 'bye');
+    const [error] = log.of('error');
+    expect(error.detail.kind).to.equal('connection');
+    expect(error.detail.message).to.match(/close\(1001\) refused/);
+    expect(error.state, 'reported once the member has left').to.equal('closed');
+    expect(log.of('close').map((entry) => entry.detail.code)).to.deep.equal([1000]);
+  });
 });
 
 describe('edge cases: re-insertion after close()', function () {
