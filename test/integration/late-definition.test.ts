@@ -6,36 +6,11 @@
 
 import { expect } from '@open-wc/testing';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
+import { useBlankFrames } from '../helpers/late-definition.js';
 import { control, nextEvent, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const serverOrigin = `ws://127.0.0.1:${port}`;
-const definition = new URL('../../src/bricks-websocket.ts', import.meta.url).href;
-const frames: HTMLIFrameElement[] = [];
-
-/** A blank same-origin document where <bricks-websocket> is not defined yet. */
-async function blankFrame(): Promise<{ doc: Document; win: Window & typeof globalThis }> {
-  const iframe = document.createElement('iframe');
-  const loaded = nextEvent(iframe, 'load');
-  iframe.srcdoc = '<!doctype html><body></body>';
-  document.body.append(iframe);
-  frames.push(iframe);
-  await loaded;
-  const win = iframe.contentWindow as Window & typeof globalThis;
-  expect(win.customElements.get('bricks-websocket'), 'not defined yet').to.equal(undefined);
-  return { doc: iframe.contentDocument!, win };
-}
-
-/**
- * Loads the definition in the frame the way a page does, with a module script; `after` is
- * module code that runs right after the import, before the element's first update.
- */
-async function define(doc: Document, win: Window & typeof globalThis, after = '') {
-  const script = doc.createElement('script');
-  script.type = 'module';
-  script.textContent = `import ${JSON.stringify(definition)};\n${after}`;
-  doc.body.append(script);
-  await win.customElements.whenDefined('bricks-websocket');
-}
+const { blankFrame, define } = useBlankFrames();
 
 /** The server's record once the element's first socket has opened, with the element's view. */
 async function firstConnection(name: string, element: BricksWebSocketElement) {
@@ -43,10 +18,6 @@ async function firstConnection(name: string, element: BricksWebSocketElement) {
   const stats = await control(name).stats();
   return { stats, attempt: stats.attempts[0] };
 }
-
-afterEach(() => {
-  for (const iframe of frames.splice(0)) iframe.remove();
-});
 
 describe('properties set before the element is defined', () => {
   it('a parsed element: wsUrl, withSession, session, sessionOrigins and protocols are in force for the one first connection', async () => {

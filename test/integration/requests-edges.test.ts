@@ -8,25 +8,11 @@ import '../../src/bricks-websocket.js';
 import type { BricksWebSocketFrameEvent } from '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
+import { useElements } from '../helpers/elements.js';
+import { useBlankFrames } from '../helpers/late-definition.js';
 import { control, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
 
-const mounted: BricksWebSocketElement[] = [];
-
-function make(attributes: Record<string, string> = {}): BricksWebSocketElement {
-  const element = document.createElement('bricks-websocket');
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  mounted.push(element);
-  return element;
-}
-
-async function openElement(attributes: Record<string, string> = {}) {
-  const name = room('atk');
-  const element = make({ 'ws-url': wsUrl(name), ...attributes });
-  const opened = nextEvent(element, 'open');
-  document.body.append(element);
-  await opened;
-  return { element, name, server: control(name) };
-}
+const { make, openElement } = useElements('atk');
 
 /** How a promise ended: `resolved`, or the error's name. */
 const outcome = <T>(promise: Promise<T>) =>
@@ -49,13 +35,6 @@ async function askFromServer(element: BricksWebSocketElement, name: string, id: 
   await control(name).send(JSON.stringify({ type: 'ask', id, data: null }));
   return asked;
 }
-
-afterEach(() => {
-  for (const element of mounted.splice(0)) {
-    element.remove();
-    element.close();
-  }
-});
 
 describe('edge cases: request() timeouts', () => {
   // setTimeout takes a 32-bit signed delay: Infinity becomes 0 and 2**31 wraps, so the timer fires at once.
@@ -153,31 +132,7 @@ describe('edge cases: moves', () => {
 });
 
 describe('edge cases: before the definition loads', () => {
-  const definition = new URL('../../src/bricks-websocket.ts', import.meta.url).href;
-  const frames: HTMLIFrameElement[] = [];
-
-  /** A blank same-origin document where <bricks-websocket> is not defined yet. */
-  async function blankFrame(): Promise<{ doc: Document; win: Window & typeof globalThis }> {
-    const iframe = document.createElement('iframe');
-    const loaded = nextEvent(iframe, 'load');
-    iframe.srcdoc = '<!doctype html><body></body>';
-    document.body.append(iframe);
-    frames.push(iframe);
-    await loaded;
-    return { doc: iframe.contentDocument!, win: iframe.contentWindow as Window & typeof globalThis };
-  }
-
-  async function define(doc: Document, win: Window & typeof globalThis) {
-    const script = doc.createElement('script');
-    script.type = 'module';
-    script.textContent = `import ${JSON.stringify(definition)};`;
-    doc.body.append(script);
-    await win.customElements.whenDefined('bricks-websocket');
-  }
-
-  afterEach(() => {
-    for (const iframe of frames.splice(0)) iframe.remove();
-  });
+  const { blankFrame, define } = useBlankFrames();
 
   it('requestTimeout set before definition applies to request() on an upgraded, not yet inserted element', async () => {
     const { doc, win } = await blankFrame();

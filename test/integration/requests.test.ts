@@ -6,25 +6,10 @@ import { expect } from '@open-wc/testing';
 import { BricksWebSocketFrameEvent, ReplyError } from '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
-import { control, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { useElements } from '../helpers/elements.js';
+import { nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
 
-const mounted: BricksWebSocketElement[] = [];
-
-function make(attributes: Record<string, string> = {}): BricksWebSocketElement {
-  const element = document.createElement('bricks-websocket');
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  mounted.push(element);
-  return element;
-}
-
-async function openElement(attributes: Record<string, string> = {}) {
-  const name = room('req');
-  const element = make({ 'ws-url': wsUrl(name), ...attributes });
-  const opened = nextEvent(element, 'open');
-  document.body.append(element);
-  await opened;
-  return { element, name, server: control(name) };
-}
+const { make, openElement } = useElements('req');
 
 /** Resolves with how a promise ended: its value, or the error's name and the error. */
 const outcome = <T>(promise: Promise<T>) =>
@@ -52,13 +37,6 @@ const errorsOf = (element: BricksWebSocketElement) => {
   element.addEventListener('error', (event) => kinds.push(event.detail));
   return kinds;
 };
-
-afterEach(() => {
-  for (const element of mounted.splice(0)) {
-    element.remove();
-    element.close();
-  }
-});
 
 describe('request(): replies', () => {
   it('resolves with the data of the reply, sends {type, data, id} and leaves nothing pending', async () => {
