@@ -387,8 +387,7 @@ export class BricksWebSocketElement extends LitElement {
   connectedMoveCallback(): void {}
 
   protected override updated(changed: Map<PropertyKey, unknown>): void {
-    if (changed.has('binaryType') && this.socket) this.socket.binaryType = this.#binaryType();
-    if (changed.has('heartbeat') || changed.has('heartbeatTimeout')) this.#connection.heartbeatChanged();
+    if (changed.has('binaryType') || changed.has('heartbeat') || changed.has('heartbeatTimeout')) this.#connection.settingsChanged();
   }
 
   /** Opens the socket if it is not open or opening; during a reconnect wait, tries at once. */

@@ -230,8 +230,9 @@ export class Connection {
     }
   }
 
-  /** Heartbeat settings changed: start, stop or re-time the heartbeat. */
-  heartbeatChanged(): void {
+  /** Settings changed: the binary type applies to the live socket at once; the heartbeat starts, stops or is re-timed. */
+  settingsChanged(): void {
+    if (this.#socket) this.#socket.binaryType = this.#host.policy().binaryType;
     if (this.#state !== 'open') return;
     clearTimeout(this.#beatTimer);
     this.#beatTimer = undefined;

@@ -26,7 +26,8 @@ export interface Link {
   restart(): void;
   close(code: number, reason: string): void;
   send(payload: Payload): boolean;
-  heartbeatChanged(): void;
+  /** The settings the policy reads changed (binary type, heartbeat): only the member they come from changes the connection. */
+  settingsChanged(): void;
   /** Whether the owner asked for a connection and has not asked to close it since. */
   readonly wanted: boolean;
   /** Closes and reports the close now (the element's document is going away). */
@@ -237,8 +238,8 @@ export class Membership implements Link {
   }
 
   /** Only the member whose settings are in force can re-time the heartbeat. */
-  heartbeatChanged(): void {
-    if (this.#shared?.members[0] === this) this.#shared.link.heartbeatChanged();
+  settingsChanged(): void {
+    if (this.#shared?.members[0] === this) this.#shared.link.settingsChanged();
   }
 
   /** The shared connection changed state. */

@@ -168,8 +168,8 @@ export class TabLink {
     return true;
   }
 
-  heartbeatChanged(): void {
-    this.#connection?.heartbeatChanged();
+  settingsChanged(): void {
+    this.#connection?.settingsChanged();
   }
 
   // ── joining and leaving ─────────────────────────────────────────────────

@@ -218,6 +218,18 @@ describe('share="page": one schedule', () => {
     expect([...types]).to.deep.equal(['beat-a']);
   });
 
+  it('takes binary-type from the member that opened it: another member setting it leaves the socket as it is', async () => {
+    const { elements } = await members(2);
+    const socket = elements[0].socket!;
+    expect(socket.binaryType).to.equal('arraybuffer');
+    elements[1].binaryType = 'blob';
+    await elements[1].updateComplete;
+    expect(socket.binaryType).to.equal('arraybuffer');
+    elements[0].binaryType = 'blob';
+    await elements[0].updateComplete;
+    expect(socket.binaryType).to.equal('blob');
+  });
+
   it('reconnects on one schedule: every member sees the same reconnecting events, and the server one attempt for each', async () => {
     const { elements, name, server } = await members(3, { 'reconnect-delay': '20', 'reconnect-max-delay': '40' });
     const journals = elements.map((element) => journal(element, ['close', 'reconnecting', 'open']));

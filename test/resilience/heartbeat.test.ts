@@ -33,7 +33,8 @@ describe('heartbeat', function () {
 
   it('sends no pings when heartbeat is 0, and starts when heartbeat is set while open', async () => {
     const name = room('noping');
-    const { el, log } = await mount({ 'ws-url': wsUrl(name) });
+    // A long timeout: a pong delayed by a busy machine must not end the connection this test counts.
+    const { el, log } = await mount({ 'ws-url': wsUrl(name), 'heartbeat-timeout': '10000' });
     await log.nth('open', 1);
     await quiet(600);
     expect((await control(name).stats()).received).to.deep.equal([]);
