@@ -36,9 +36,13 @@ const CLIP_MS = 3000;
 
 const room = /^[A-Za-z0-9_-]+$/.test(params.get('room') ?? '') ? params.get('room') : 'lobby';
 const nameInput = $('name');
-// localStorage, not sessionStorage: a second tab must come up with the same name, so its
-// ws-url (which carries it) is the same and the two share one connection.
-nameInput.value = params.get('name') || localStorage.getItem('bricks-demo-name') || randomName();
+// Tabs share one connection only when their ws-urls are equal, and the ws-url carries a name.
+// So the name in it is this browser's first one, kept in localStorage and never changed, and
+// a second tab comes up with the same ws-url even after a rename. The name in use is kept
+// beside it; the server learns it from whoami.
+const urlName = params.get('name') || localStorage.getItem('bricks-demo-first-name') || randomName();
+if (!params.has('name')) localStorage.setItem('bricks-demo-first-name', urlName);
+nameInput.value = params.get('name') || localStorage.getItem('bricks-demo-name') || urlName;
 $('room-name').textContent = room;
 $('classic-link').search = `?room=${room}`;
 
@@ -54,9 +58,8 @@ function myName() {
 }
 
 function connect() {
-  localStorage.setItem('bricks-demo-name', myName());
   // Relative: the element resolves it against the page and maps http→ws.
-  const url = `/ws/${room}?name=${encodeURIComponent(myName())}`;
+  const url = `/ws/${room}?name=${encodeURIComponent(urlName)}`;
   // The main element first: the bar then finds its connection and joins it.
   socket.setAttribute('ws-url', url);
   bar.setAttribute('ws-url', url);
@@ -95,7 +98,8 @@ socket.addEventListener('whoami', (event) => {
 });
 
 // Renamed from another tab on this connection: take the name the server now uses, or this
-// tab would not recognise the echo of its own messages.
+// tab would not recognise the echo of its own messages. (Not from whoami's `update`: that
+// one is this tab's own answer.)
 function nameFromServer(name) {
   if (name === confirmedName || nameInput.getAttribute('aria-busy') === 'true') return;
   confirmedName = name;
@@ -474,15 +478,19 @@ addEventListener('pagehide', () => {
   if (socket.state === 'open') socket.send('tab-bye', tabId);
 });
 
+// This connection's id in presence frames, from `you`.
+let connectionId = null;
+
 bar.addEventListener('you', (event) => {
-  const { tabs, name } = event.detail;
+  const { id, tabs } = event.detail;
+  connectionId = id;
   $('tabs-status').value = `1 connection for ${tabs} tab${tabs === 1 ? '' : 's'}`;
-  nameFromServer(name);
 });
 
 bar.addEventListener('presence', (event) => {
-  const { event: what, name, count, people = [] } = event.detail;
+  const { event: what, id, name, count, people = [] } = event.detail;
   if (what === 'join' || what === 'leave') log(`${name ?? 'someone'} ${what === 'join' ? 'joined' : 'left'}`);
+  if (what === 'rename' && id === connectionId) nameFromServer(name);
   $('online').value = `${count} online`;
   $('people').replaceChildren(...people.map((person) => {
     const item = el('li', { textContent: person.name ?? person.id });
@@ -493,6 +501,7 @@ bar.addEventListener('presence', (event) => {
 
 bar.addEventListener('close', () => {
   // Filled again once we are back.
+  connectionId = null;
   $('tabs-status').value = '';
   $('online').value = '';
   $('people').replaceChildren();

@@ -27,7 +27,7 @@
 //     connection serves (with `share="tabs"` one connection serves several); they are
 //     not relayed, and the connection gets
 //       {"type":"you","data":{"id":"c1","name":name,"tabs":<how many>}}
-//     whenever its count of tabs or its name changes.
+//     whenever its count of tabs changes.
 //
 // Run `node demo/server.mjs` (PORT and HOST env, default 8080 on 127.0.0.1),
 // or import `startServer`.
@@ -432,8 +432,6 @@ function rename(room, ws, wanted, tell = true) {
   if (ws.name !== name) {
     ws.name = name;
     if (tell) announcePresence(room, 'rename', ws.id);
-    // Every tab on this connection learns its new name, not only the one that asked.
-    tellYou(room, ws);
   }
   return null;
 }

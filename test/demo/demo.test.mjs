@@ -300,6 +300,14 @@ describe('the demo (npm start)', () => {
     assert.equal(await countMessages(second, text), 1, 'the sending tab shows it once, the echo confirming it');
     assert.equal((await stats(tabsRoom)).received.filter((frame) => frame.includes(text)).length, 1, 'the server got it once');
 
+    // A rename in one tab renames the connection, so the other tab takes the name too.
+    await second.evaluate(() => {
+      const input = document.querySelector('#name');
+      input.value = 'erin-b';
+      input.dispatchEvent(new Event('change'));
+    });
+    await first.waitForFunction(() => document.querySelector('#name').value === 'erin-b', { timeout: TIMEOUT });
+
     await first.close();
     // Within 5 s the second tab holds a new socket, and the server counts it alone.
     const takeover = { timeout: 5000 };
@@ -310,6 +318,7 @@ describe('the demo (npm start)', () => {
     const after = await stats(tabsRoom);
     assert.equal(after.connections, 2, 'a new connection, from the second tab');
     assert.equal(after.open, 1);
+    // Confirmed means the echo came from "erin-b": the new connection (ws-url still ?name=erin) got the name from whoami.
     await say(second, 'still here');
     await second.waitForFunction(
       () => [...document.querySelectorAll('.msg[data-origin="local"][data-confirmed] .body')].some((body) => body.textContent === 'still here'),

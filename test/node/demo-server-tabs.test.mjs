@@ -93,11 +93,4 @@ describe('demo server: tabs behind a connection', () => {
     await again.sync();
     assert.deepEqual(again.tabCounts(), [1]);
   });
-
-  test('tells the connection its new name after a rename, for all its tabs', async () => {
-    const ana = await join('tabs-rename', 'ana');
-    ana.socket.send(JSON.stringify({ type: 'rename', data: 'anna', id: 'r1' }));
-    await ana.waitFor(() => ana.frames.some((frame) => frame.type === 'reply'));
-    assert.deepEqual(ana.frames.filter((frame) => frame.type === 'you').map((frame) => frame.data.name), ['anna']);
-  });
 });
