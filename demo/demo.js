@@ -1,5 +1,10 @@
 // The demo page's script. It uses only the public API of <bricks-websocket>:
-// the `ws-url` attribute, send methods, `state`/`queued`, and events.
+// the `ws-url` attribute, send methods, `state`/`queued`, `socket`, and events.
+//
+// Two elements share one socket: #socket (share="tabs": one socket for every tab of this
+// demo with the same room and name) and the presence bar #presence (share="page"). Both get
+// every frame, so each frame type is handled on one of them only: the bar draws `presence`
+// and `you`, the main element everything else. Nothing is drawn twice.
 //
 // Frames (see "The demo" in the README):
 //   we send      {"type":"text","data":"hi"}            sendText()
@@ -11,10 +16,14 @@
 //                {"type":"clip","data":{"from":"ana","at":1700000000000,"kind":"base64audio"}}
 //                plus {"type":"presence","data":{event,id,name,count,people}}
 //                and  {"type":"clock","data":1700000000000}
+//   each tab     {"type":"tab-hello","data":"<tab id>"} on every open, {"type":"tab-bye",...} on
+//                pagehide; the server answers the connection with
+//                {"type":"you","data":{"id":"c1","name":"ana","tabs":2}}
 // The conversation is drawn from `chat` and `clip`; the `text` events that follow carry
 // the same words and are not needed here.
 
-const socket = document.querySelector('bricks-websocket');
+const socket = document.getElementById('socket');
+const bar = document.getElementById('presence');
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 
@@ -27,7 +36,13 @@ const CLIP_MS = 3000;
 
 const room = /^[A-Za-z0-9_-]+$/.test(params.get('room') ?? '') ? params.get('room') : 'lobby';
 const nameInput = $('name');
-nameInput.value = params.get('name') || sessionStorage.getItem('bricks-demo-name') || randomName();
+// Tabs share one connection only when their ws-urls are equal, and the ws-url carries a name.
+// So the name in it is this browser's first one, kept in localStorage and never changed, and
+// a second tab comes up with the same ws-url even after a rename. The name in use is kept
+// beside it; the server learns it from whoami.
+const urlName = params.get('name') || localStorage.getItem('bricks-demo-first-name') || randomName();
+if (!params.has('name')) localStorage.setItem('bricks-demo-first-name', urlName);
+nameInput.value = params.get('name') || localStorage.getItem('bricks-demo-name') || urlName;
 $('room-name').textContent = room;
 $('classic-link').search = `?room=${room}`;
 
@@ -43,9 +58,11 @@ function myName() {
 }
 
 function connect() {
-  sessionStorage.setItem('bricks-demo-name', myName());
   // Relative: the element resolves it against the page and maps http→ws.
-  socket.setAttribute('ws-url', `/ws/${room}?name=${encodeURIComponent(myName())}`);
+  const url = `/ws/${room}?name=${encodeURIComponent(urlName)}`;
+  // The main element first: the bar then finds its connection and joins it.
+  socket.setAttribute('ws-url', url);
+  bar.setAttribute('ws-url', url);
 }
 
 // A new name is a request the server may refuse (the name is taken): no reconnect, and the
@@ -61,7 +78,7 @@ nameInput.addEventListener('change', async () => {
     const { name } = await socket.request('rename', wanted, { timeout: 5000 });
     confirmedName = name;
     nameInput.value = name;
-    sessionStorage.setItem('bricks-demo-name', name);
+    localStorage.setItem('bricks-demo-name', name);
     nameStatus.textContent = `You are ${name}.`;
     log(`name is now ${name}`);
   } catch (error) {
@@ -73,11 +90,21 @@ nameInput.addEventListener('change', async () => {
   }
 });
 
-// The server's own request: who is this? Answered from the page, as often as it asks.
+// The server's own request: who is this? Every tab on the shared connection gets it; the
+// tab that holds the socket (`socket.socket` is null in the others) answers, once.
 const myColour = `#${Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0')}`;
 socket.addEventListener('whoami', (event) => {
-  event.reply({ name: confirmedName, colour: myColour });
+  if (socket.socket) event.reply({ name: confirmedName, colour: myColour });
 });
+
+// Renamed from another tab on this connection: take the name the server now uses, or this
+// tab would not recognise the echo of its own messages. (Not from whoami's `update`: that
+// one is this tab's own answer.)
+function nameFromServer(name) {
+  if (name === confirmedName || nameInput.getAttribute('aria-busy') === 'true') return;
+  confirmedName = name;
+  if (document.activeElement !== nameInput) nameInput.value = name;
+}
 
 // ---------------------------------------------------------------------------
 // Small helpers
@@ -420,7 +447,6 @@ socket.addEventListener('open', (event) => {
 socket.addEventListener('close', (event) => {
   const { code, reason, wasClean } = event.detail;
   log(`close ${code}${reason ? ` “${reason}”` : ''}${wasClean ? '' : ' (abrupt)'}`, 'warn');
-  $('people').replaceChildren(); // presence frames fill it again once we are back
   updateQueued();
 });
 socket.addEventListener('reconnecting', (event) => {
@@ -438,15 +464,51 @@ socket.addEventListener('drain', () => {
   updateQueued();
 });
 
-socket.addEventListener('presence', (event) => {
-  const { event: what, name, people = [] } = event.detail;
+// ---------------------------------------------------------------------------
+// Tabs and presence: the bar. It shares the main element's socket (share="page"), and is the
+// only one to handle `presence` and `you`; the main element handles none of them.
+
+// Says who this tab is to the server, which counts the tabs behind each connection. Hex from
+// getRandomValues: randomUUID needs a secure context, and the demo also runs over plain http.
+const tabId = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+// On every open, since a new connection (a reconnect, another tab taking over) starts at zero tabs.
+socket.addEventListener('open', () => socket.send('tab-hello', tabId));
+// Only while open: queued, it would go out on a connection that never had this tab.
+addEventListener('pagehide', () => {
+  if (socket.state === 'open') socket.send('tab-bye', tabId);
+});
+
+// This connection's id in presence frames, from `you`.
+let connectionId = null;
+
+bar.addEventListener('you', (event) => {
+  const { id, tabs } = event.detail;
+  connectionId = id;
+  $('tabs-status').value = `1 connection for ${tabs} tab${tabs === 1 ? '' : 's'}`;
+});
+
+bar.addEventListener('presence', (event) => {
+  const { event: what, id, name, count, people = [] } = event.detail;
   if (what === 'join' || what === 'leave') log(`${name ?? 'someone'} ${what === 'join' ? 'joined' : 'left'}`);
+  if (what === 'rename' && id === connectionId) nameFromServer(name);
+  $('online').value = `${count} online`;
   $('people').replaceChildren(...people.map((person) => {
     const item = el('li', { textContent: person.name ?? person.id });
     if (person.colour) item.style.borderInlineStart = `0.4em solid ${person.colour}`;
     return item;
   }));
 });
+
+bar.addEventListener('close', () => {
+  // Filled again once we are back.
+  connectionId = null;
+  $('tabs-status').value = '';
+  $('online').value = '';
+  $('people').replaceChildren();
+});
+
+// The bar's connection errors are the main element's too, and the log shows those once.
+bar.addEventListener('error', (event) => event.preventDefault());
 
 socket.addEventListener('clock', (event) => {
   const clock = $('clock');

@@ -22,7 +22,12 @@
 //     for pages that show who said what;
 //   - any other frame goes to the other clients only, byte for byte;
 //   - `presence` frames on every join and leave, and {"type":"clock","data":ms}
-//     every second.
+//     every second;
+//   - `tab-hello` and `tab-bye` (data: a tab id) say which browser tabs a
+//     connection serves (with `share="tabs"` one connection serves several); they are
+//     not relayed, and the connection gets
+//       {"type":"you","data":{"id":"c1","name":name,"tabs":<how many>}}
+//     whenever its count of tabs changes.
 //
 // Run `node demo/server.mjs` (PORT and HOST env, default 8080 on 127.0.0.1),
 // or import `startServer`.
@@ -49,6 +54,10 @@ const SERVED_FOLDERS = new Set(['demo', 'dist']);
 const MAX_NAME_LENGTH = 40;
 /** How many `chat` messages a room keeps for the `history` request. */
 const HISTORY_LENGTH = 50;
+// A tab id is the client's word, so it is checked and a connection keeps only so many:
+// a client that says hello forever costs a bounded set, and the count stays plausible.
+const TAB_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_TABS_PER_CONNECTION = 32;
 
 const CLOCK_INTERVAL_MS = 1000;
 // Large enough for a `flood` frame or a batch of base64 frames, small enough
@@ -312,6 +321,8 @@ function handleUpgrade(state, req, socket, head) {
 function onConnection(state, room, ws, mode) {
   ws.id = `c${room.nextClientId++}`;
   ws.mode = mode;
+  // The tabs behind this connection, from `tab-hello`/`tab-bye`; gone with the connection.
+  ws.tabs = new Set();
   room.connections += 1;
   room.clients.add(ws);
   if (isDeaf(room)) pauseReading(ws, true);
@@ -340,6 +351,7 @@ function onMessage(room, ws, data, isBinary) {
     if (!answerTestRequest(room, ws, envelope)) deliver(room, ws, data, isBinary);
     return;
   }
+  if (trackTab(room, ws, envelope)) return;
   if (answerRoomRequest(room, ws, envelope)) return;
   const seed = isEnvelope(envelope) && SEED_TYPES.has(envelope.type);
   const announcement = seed ? announce(room, ws, envelope) : null;
@@ -359,6 +371,29 @@ function announce(room, ws, envelope) {
   room.history.push(chat);
   if (room.history.length > HISTORY_LENGTH) room.history.shift();
   return JSON.stringify({ type: 'chat', data: chat });
+}
+
+// ── Tabs behind a connection: `tab-hello` and `tab-bye`, answered with `you` ──
+
+/**
+ * Counts the tabs a connection serves from their own hello and goodbye. Never relayed. An id
+ * that is not a short token, or a hello past the cap, is ignored: the count is what the server
+ * saw, bounded, never a number a client claims.
+ */
+function trackTab(room, ws, envelope) {
+  if (!isEnvelope(envelope) || (envelope.type !== 'tab-hello' && envelope.type !== 'tab-bye')) return false;
+  const id = envelope.data;
+  if (typeof id !== 'string' || !TAB_ID.test(id)) return true;
+  const before = ws.tabs.size;
+  if (envelope.type === 'tab-bye') ws.tabs.delete(id);
+  else if (ws.tabs.size < MAX_TABS_PER_CONNECTION) ws.tabs.add(id);
+  if (ws.tabs.size !== before) tellYou(room, ws);
+  return true;
+}
+
+/** What this connection is to the server: its id, its name, and how many tabs it serves. */
+function tellYou(room, ws) {
+  deliver(room, ws, JSON.stringify({ type: 'you', data: { id: ws.id, name: ws.name ?? ws.id, tabs: ws.tabs.size } }));
 }
 
 // ── Conversations in room mode: requests with an `id`, answered with `reply` frames ──

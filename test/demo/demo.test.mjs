@@ -4,7 +4,8 @@
 //
 // Two pages of demo/index.html (alice, bob) and one of demo/classic.html
 // (carol) share a fresh room; demo/hello.html, the README's first page, gets
-// a tab of its own. Screenshots go to test-results/.
+// a tab of its own. Two more pages of one person (erin) in a room of their own
+// share one connection (share="tabs"). Screenshots go to test-results/.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,13 +44,13 @@ let origin;
 const room = `demo-${randomUUID().slice(0, 8)}`;
 const pageErrors = [];
 
-async function openPage(file, name) {
+async function openPage(file, name, inRoom = room) {
   // A window each, not a tab each: a tab behind another is hidden, and hidden
   // pages neither render (so clicks and media stall) nor run rAF.
   const page = await browser.newPage({ type: 'window' });
   await page.setViewport(DESKTOP);
   page.on('pageerror', (error) => pageErrors.push(`${name}: ${error.message}`));
-  await page.goto(`${origin}/demo/${file}?room=${room}&name=${name}`);
+  await page.goto(`${origin}/demo/${file}?room=${inRoom}&name=${name}`);
   await waitForState(page, 'open');
   return page;
 }
@@ -86,8 +87,8 @@ function countMessages(page, text) {
   return page.$$eval('.msg .body', (bodies, t) => bodies.filter((body) => body.textContent === t).length, text);
 }
 
-async function stats() {
-  const response = await fetch(`${origin}/control/${room}/stats`);
+async function stats(inRoom = room) {
+  const response = await fetch(`${origin}/control/${inRoom}/stats`);
   return response.json();
 }
 
@@ -271,6 +272,60 @@ describe('the demo (npm start)', () => {
     assert.deepEqual(consoleErrors, []);
     await screenshot(page, 'demo-hello');
     await page.close();
+  });
+
+  test('two tabs of one person hold one connection; the other takes over when the holding tab closes', async () => {
+    // Same browser profile, same room and name: same ws-url, so share="tabs" makes it one socket.
+    const tabsRoom = `tabs-${randomUUID().slice(0, 8)}`;
+    const first = await openPage('index.html', 'erin', tabsRoom);
+    const second = await openPage('index.html', 'erin', tabsRoom);
+    const tabsShown = (page, text, timeout = TIMEOUT) =>
+      page.waitForFunction((t) => document.getElementById('tabs-status').textContent === t, { timeout }, text);
+    await Promise.all([tabsShown(first, '1 connection for 2 tabs'), tabsShown(second, '1 connection for 2 tabs')]);
+    const shared = await stats(tabsRoom);
+    assert.equal(shared.connections, 1, 'the server saw one connection for both tabs');
+    assert.equal(shared.open, 1);
+    const holds = (page) => page.$eval('#socket', (socket) => socket.socket !== null);
+    assert.deepEqual([await holds(first), await holds(second)], [true, false], 'the first tab holds the socket');
+    assert.equal(await first.$eval('#online', (online) => online.textContent), '1 online', 'the presence bar, on the same socket');
+
+    // From the tab without the socket: through the holding tab to the server, once, and shown once in each tab.
+    const text = `from the second tab ${randomUUID().slice(0, 8)}`;
+    await say(second, text);
+    assert.equal((await waitForMessage(first, text)).from, 'erin');
+    await second.waitForSelector('.msg[data-origin="local"][data-confirmed]', { timeout: TIMEOUT });
+    await say(second, 'and after it');
+    await waitForMessage(first, 'and after it');
+    assert.equal(await countMessages(first, text), 1, 'the holding tab shows it once');
+    assert.equal(await countMessages(second, text), 1, 'the sending tab shows it once, the echo confirming it');
+    assert.equal((await stats(tabsRoom)).received.filter((frame) => frame.includes(text)).length, 1, 'the server got it once');
+
+    // A rename in one tab renames the connection, so the other tab takes the name too.
+    await second.evaluate(() => {
+      const input = document.querySelector('#name');
+      input.value = 'erin-b';
+      input.dispatchEvent(new Event('change'));
+    });
+    await first.waitForFunction(() => document.querySelector('#name').value === 'erin-b', { timeout: TIMEOUT });
+
+    await first.close();
+    // Within 5 s the second tab holds a new socket, and the server counts it alone.
+    const takeover = { timeout: 5000 };
+    await Promise.all([
+      second.waitForFunction(() => document.getElementById('socket').socket?.readyState === WebSocket.OPEN, takeover),
+      tabsShown(second, '1 connection for 1 tab', takeover.timeout),
+    ]);
+    const after = await stats(tabsRoom);
+    assert.equal(after.connections, 2, 'a new connection, from the second tab');
+    assert.equal(after.open, 1);
+    // Confirmed means the echo came from "erin-b": the new connection (ws-url still ?name=erin) got the name from whoami.
+    await say(second, 'still here');
+    await second.waitForFunction(
+      () => [...document.querySelectorAll('.msg[data-origin="local"][data-confirmed] .body')].some((body) => body.textContent === 'still here'),
+      { timeout: TIMEOUT },
+    );
+    assert.equal((await stats(tabsRoom)).received.filter((frame) => frame.includes('still here')).length, 1);
+    await second.close();
   });
 
   test('arriving messages and clips do not move the controls', async () => {
