@@ -72,7 +72,7 @@ type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'm
  * @attr connect-timeout - Most ms a connection attempt may take to open before it is abandoned; 0 is no limit.
  * @attr stop-codes - Space-separated close codes after which the element does not reconnect.
  * @attr heartbeat - Milliseconds between pings; 0 is off.
- * @attr heartbeat-timeout - How long a ping may go unanswered before the connection counts as dead.
+ * @attr heartbeat-timeout - How long a ping may go unanswered before the connection counts as dead; `0` pings without ever counting it dead.
  * @attr heartbeat-type - The `type` of the ping frame.
  * @attr request-timeout - Default ms a `request()` waits for its reply; 0 is no timeout.
  * @attr buffer-limit - Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off.

@@ -388,7 +388,8 @@ export class Connection {
     const { heartbeat, heartbeatTimeout } = this.#host.policy();
     if (!(heartbeat > 0)) return;
     const nextPing = this.#lastPing + heartbeat;
-    const deadline = this.#answered ? Infinity : this.#pingAt + heartbeatTimeout;
+    // A timeout of 0 pings without a deadline: a keep-alive that never calls the connection dead.
+    const deadline = this.#answered || !(heartbeatTimeout > 0) ? Infinity : this.#pingAt + heartbeatTimeout;
     this.#beatTimer = later(this.#beat, Math.max(0, Math.min(nextPing, deadline) - now));
   }
 
@@ -404,7 +405,7 @@ export class Connection {
     const { heartbeat, heartbeatTimeout, heartbeatType } = this.#host.policy();
     if (!(heartbeat > 0)) return;
     const now = performance.now();
-    if (!this.#answered && now - this.#pingAt >= heartbeatTimeout) {
+    if (!this.#answered && heartbeatTimeout > 0 && now - this.#pingAt >= heartbeatTimeout) {
       // A timer that fires late means the page was busy; an answer may be queued behind it.
       // Give it one more turn of the event loop before calling the connection dead.
       if (!confirming && now - this.#pingAt - heartbeatTimeout > LATE_TIMER_MS) {

@@ -31,6 +31,28 @@ describe('heartbeat', function () {
     expect(el.state).to.equal('open');
   });
 
+  it('with heartbeat-timeout 0 keeps pinging a silent server and never calls the connection dead', async () => {
+    const name = room('keepalive');
+    const { el, log } = await mount({ 'ws-url': wsUrl(name), heartbeat: '50', 'heartbeat-timeout': '0' }, ['open', 'close', 'error', 'reconnecting']);
+    await log.nth('open', 1);
+    expect(el.heartbeatTimeout).to.equal(0);
+    await control(name).silence(true);
+    // A silenced server reads nothing, so the pings are counted as they leave the page.
+    const socket = el.socket!;
+    const send = socket.send.bind(socket);
+    const eightPings = new Promise<void>((resolve) => {
+      let pings = 0;
+      socket.send = (data) => {
+        if (typeof data === 'string' && JSON.parse(data).type === 'ping' && ++pings === 8) resolve();
+        send(data);
+      };
+    });
+    // Eight pings unanswered take at least 400 ms: eight times what a timeout following heartbeat would allow.
+    await eightPings;
+    await control(name).silence(false);
+    expect([log.count('close'), log.count('reconnecting'), (await control(name).stats()).connections, el.state]).to.deep.equal([0, 0, 1, 'open']);
+  });
+
   it('sends no pings when heartbeat is 0, and starts when heartbeat is set while open', async () => {
     const name = room('noping');
     // A long timeout: a pong delayed by a busy machine must not end the connection this test counts.
