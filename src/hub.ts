@@ -91,7 +91,11 @@ class SharedConnection {
   remove(member: Membership): void {
     const index = this.members.indexOf(member);
     if (index >= 0) this.members.splice(index, 1);
-    if (this.members.length > 0) return;
+    if (this.members.length > 0) {
+      // The opener left: the oldest member's binary type and heartbeat now apply.
+      if (index === 0) this.link.settingsChanged();
+      return;
+    }
     queueMicrotask(() => {
       if (this.members.length > 0 || registry.get(this.#id) !== this) return;
       registry.delete(this.#id);

@@ -1,0 +1,61 @@
+// share="page" and share="tabs" at their edges (issue 14): members that leave, members whose
+// settings differ, server requests seen by every member, share changed at runtime.
+// Connections and frames are counted on the real ws server.
+
+import { expect } from '@open-wc/testing';
+import '../../src/bricks-websocket.js';
+import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
+import { control, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
+
+const mounted: BricksWebSocketElement[] = [];
+
+function make(attributes: Record<string, string>, doc: Document = document): BricksWebSocketElement {
+  const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  mounted.push(element);
+  return element;
+}
+
+/** Inserts the elements (into their own documents) and waits until each is open. */
+async function opened(...elements: BricksWebSocketElement[]) {
+  const all = Promise.all(elements.map((element) => nextEvent(element, 'open')));
+  for (const element of elements) element.ownerDocument.body.append(element);
+  await all;
+}
+
+const parsed = (frames: unknown[]) => frames.map((frame) => JSON.parse(frame as string) as { type: string; id?: string; data: unknown });
+
+afterEach(() => {
+  for (const element of mounted.splice(0)) {
+    element.remove();
+    element.close();
+  }
+});
+
+
+describe('share: settings when the opener leaves', () => {
+  it('takes binary-type from the oldest member left once the opener has gone', async () => {
+    const name = room('edges');
+    const opener = make({ 'ws-url': wsUrl(name), share: 'page' });
+    const other = make({ 'ws-url': wsUrl(name), share: 'page', 'binary-type': 'blob' });
+    await opened(opener);
+    await opened(other);
+    opener.remove();
+    await nextEvent(opener, 'close');
+    const got = nextEvent<CustomEvent<{ data: unknown }>>(other, 'message');
+    await control(name).send({ binary: btoa('abc') });
+    expect((await got).detail.data).to.be.instanceOf(Blob);
+  });
+
+  it('starts the heartbeat of the oldest member left once the opener, which had none, has gone', async () => {
+    const name = room('edges');
+    const opener = make({ 'ws-url': wsUrl(name), share: 'page' });
+    const other = make({ 'ws-url': wsUrl(name), share: 'page', heartbeat: '50', 'heartbeat-type': 'beat' });
+    await opened(opener);
+    await opened(other);
+    opener.remove();
+    await nextEvent(opener, 'close');
+    const { received } = await serverUntil(name, (s) => s.received.length >= 2, '2 pings');
+    expect(new Set(parsed(received).map((frame) => frame.type))).to.deep.equal(new Set(['beat']));
+  });
+});
