@@ -171,8 +171,9 @@ export class BricksWebSocketElement extends LitElement {
     this.#share = next;
     const previous = this.#connection;
     this.#connection = createLink(next, this.#hostFor());
-    // Its late callbacks are ignored: stateChanged shows only the current link's state.
-    if (previous.state !== 'idle' && previous.state !== 'closed') previous.close(1000, '');
+    // Its late callbacks are ignored: stateChanged shows only the current link's state. Its
+    // close is reported now, not when its socket confirms it, so it comes before the new `open`.
+    if (previous.state !== 'idle' && previous.state !== 'closed') previous.closeNow(1000, '');
     if (this.#presence.present && this.#wsUrl) this.#connection.open();
     else this.#showState(this.#connection.state);
   }

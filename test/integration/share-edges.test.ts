@@ -59,3 +59,20 @@ describe('share: settings when the opener leaves', () => {
     expect(new Set(parsed(received).map((frame) => frame.type))).to.deep.equal(new Set(['beat']));
   });
 });
+
+describe('share: changing share at runtime', () => {
+  it('fires close for the old connection before open for the shared one', async () => {
+    const name = room('edges');
+    const member = make({ 'ws-url': wsUrl(name), share: 'page' });
+    const mover = make({ 'ws-url': wsUrl(name) });
+    await opened(member, mover);
+    const seen: string[] = [];
+    for (const type of ['open', 'close']) mover.addEventListener(type, () => seen.push(type));
+    const reopened = nextEvent(mover, 'open');
+    mover.share = 'page';
+    await reopened;
+    await serverUntil(name, (s) => s.open === 1, 'one open connection');
+    expect(seen).to.deep.equal(['close', 'open']);
+    expect(mover.socket).to.equal(member.socket);
+  });
+});
