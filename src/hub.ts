@@ -175,8 +175,14 @@ export class Membership implements Link {
   open(): void {
     this.#wanted = true;
     if (this.#shared) {
-      this.#shared.link.open();
-      return;
+      if (this.#shared.link.state !== 'closed') {
+        this.#shared.link.open();
+        return;
+      }
+      // The shared connection gave up (a stop code, retries spent): read the settings and the
+      // session again, as an own connection would, and join whatever they now name.
+      this.#leave();
+      this.#state = 'idle';
     }
     if (this.#state === 'connecting') return; // the target is being read
     this.#enter('connecting');

@@ -5,8 +5,9 @@
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import { control, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { control, nextEvent, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
+const serverOrigin = `ws://127.0.0.1:${port}`;
 const mounted: BricksWebSocketElement[] = [];
 
 function make(attributes: Record<string, string>, doc: Document = document): BricksWebSocketElement {
@@ -74,5 +75,24 @@ describe('share: changing share at runtime', () => {
     await serverUntil(name, (s) => s.open === 1, 'one open connection');
     expect(seen).to.deep.equal(['close', 'open']);
     expect(mover.socket).to.equal(member.socket);
+  });
+});
+
+describe('share: a session read anew', () => {
+  it('uses the new session on connect() after a shared connection was closed by the server', async () => {
+    const name = room('edges');
+    let token = 'old';
+    const member = make({ 'ws-url': wsUrl(name), share: 'page', 'with-session': '', 'session-origins': serverOrigin });
+    member.session = () => token;
+    await opened(member);
+    const closed = nextEvent(member, 'close');
+    await control(name).close(1008, 'expired');
+    await closed;
+    expect(member.state).to.equal('closed');
+    token = 'new';
+    const reopened = nextEvent(member, 'open');
+    member.connect();
+    await reopened;
+    expect(member.protocol).to.equal('new');
   });
 });
