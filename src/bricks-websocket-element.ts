@@ -648,6 +648,11 @@ export class BricksWebSocketElement extends LitElement {
       }
       const slot = this.#queue.reserve();
       if (!slot) return false;
+      // Members of a shared connection all see the request: the first answer is the one sent.
+      if (!this.#connection.claimReply(id)) {
+        this.#queue.release(slot);
+        return false;
+      }
       // Waiting (behind a clip being encoded, or the buffer limit): followed until it leaves,
       // and dropped with its connection, so it never reaches another.
       this.#replies.add(slot);

@@ -30,6 +30,11 @@ export interface Link {
   settingsChanged(): void;
   /** Whether the owner asked for a connection and has not asked to close it since. */
   readonly wanted: boolean;
+  /**
+   * Takes the right to answer the server's request `id` on the live connection: false when
+   * another member of a shared connection already answered it, so the server gets one reply.
+   */
+  claimReply(id: string): boolean;
   /** Closes and reports the close now (the element's document is going away). */
   closeNow(code: number, reason: string): void;
   /** Into the back/forward cache: let go of the socket, remembering to come back. */
@@ -74,6 +79,8 @@ class SharedConnection {
   #policy: ConnectionPolicy | undefined;
   /** What `open` said last, for members that join an open connection. */
   opened = { url: '', protocol: '' };
+  /** Server requests a member of this page answered on the live socket (ids are per connection). */
+  #answered = new Set<string>();
 
   constructor(mode: ShareMode, key: string, target: Target) {
     this.#id = `${mode} ${key}`;
@@ -103,6 +110,13 @@ class SharedConnection {
     });
   }
 
+  /** The first member to answer a server request answers it for all: the others see it too. */
+  claimReply(id: string): boolean {
+    if (this.#answered.has(id)) return false;
+    this.#answered.add(id);
+    return this.link.claimReply(id);
+  }
+
   /** Settings come from the oldest member: the one that opened the connection while it stays. */
   policy(): ConnectionPolicy {
     const first = this.members[0];
@@ -124,6 +138,7 @@ class SharedConnection {
       stateChanged: (state) => this.#each((m) => m.sharedState(state)),
       opened: (socket) => {
         this.opened = { url: socket.url, protocol: socket.protocol };
+        this.#answered.clear();
         this.#each((m) => m.host.opened(this.opened));
       },
       received: (data) => this.#each((m) => m.host.received(data)),
@@ -245,6 +260,10 @@ export class Membership implements Link {
 
   send(payload: Payload): boolean {
     return this.#state === 'open' && this.#shared !== null && this.#shared.link.send(payload);
+  }
+
+  claimReply(id: string): boolean {
+    return this.#shared?.claimReply(id) ?? false;
   }
 
   /** Only the member whose settings are in force can re-time the heartbeat. */
