@@ -170,11 +170,13 @@ export class BricksWebSocketElement extends LitElement {
     if (next === this.#share) return;
     this.#share = next;
     const previous = this.#connection;
+    // Outside the document, an element that connect() opened stays connected, as for ws-url.
+    const wanted = this.#presence.present || previous.wanted;
     this.#connection = createLink(next, this.#hostFor());
     // Its late callbacks are ignored: stateChanged shows only the current link's state. Its
     // close is reported now, not when its socket confirms it, so it comes before the new `open`.
     if (previous.state !== 'idle' && previous.state !== 'closed') previous.closeNow(1000, '');
-    if (this.#presence.present && this.#wsUrl) this.#connection.open();
+    if (wanted && this.#wsUrl) this.#connection.open();
     else this.#showState(this.#connection.state);
   }
 

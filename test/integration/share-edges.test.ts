@@ -115,6 +115,21 @@ describe('share: changing share at runtime', () => {
   });
 });
 
+describe('share: an element connected before insertion', () => {
+  it('stays connected when its share changes, as it follows ws-url changes', async () => {
+    const name = room('edges');
+    const element = make({ 'ws-url': wsUrl(name) });
+    const first = nextEvent(element, 'open');
+    element.connect();
+    await first;
+    const again = nextEvent(element, 'open');
+    element.share = 'page';
+    await again;
+    expect(element.state).to.equal('open');
+    await serverUntil(name, (s) => s.open === 1 && s.connections === 2, 'the shared connection only');
+  });
+});
+
 describe('share: a session read anew', () => {
   it('uses the new session on connect() after a shared connection was closed by the server', async () => {
     const name = room('edges');
