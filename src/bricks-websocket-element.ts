@@ -170,10 +170,13 @@ export class BricksWebSocketElement extends LitElement {
     if (next === this.#share) return;
     this.#share = next;
     const previous = this.#connection;
+    // Outside the document, an element that connect() opened stays connected, as for ws-url.
+    const wanted = this.#presence.present || previous.wanted;
     this.#connection = createLink(next, this.#hostFor());
-    // Its late callbacks are ignored: stateChanged shows only the current link's state.
-    if (previous.state !== 'idle' && previous.state !== 'closed') previous.close(1000, '');
-    if (this.#presence.present && this.#wsUrl) this.#connection.open();
+    // Its late callbacks are ignored: stateChanged shows only the current link's state. Its
+    // close is reported now, not when its socket confirms it, so it comes before the new `open`.
+    if (previous.state !== 'idle' && previous.state !== 'closed') previous.closeNow(1000, '');
+    if (wanted && this.#wsUrl) this.#connection.open();
     else this.#showState(this.#connection.state);
   }
 
@@ -647,6 +650,11 @@ export class BricksWebSocketElement extends LitElement {
       }
       const slot = this.#queue.reserve();
       if (!slot) return false;
+      // Members of a shared connection all see the request: the first answer is the one sent.
+      if (!this.#connection.claimReply(id)) {
+        this.#queue.release(slot);
+        return false;
+      }
       // Waiting (behind a clip being encoded, or the buffer limit): followed until it leaves,
       // and dropped with its connection, so it never reaches another.
       this.#replies.add(slot);

@@ -182,6 +182,11 @@ export class Connection {
     this.#host.closed(this.#requestedClose.code, this.#requestedClose.reason, false);
   }
 
+  /** Its own element is the only one that sees the server's requests, and answers each once. */
+  claimReply(): boolean {
+    return true;
+  }
+
   /** Sends one frame now if the socket is open; false when it must wait. */
   send(payload: string | ArrayBuffer | ArrayBufferView | Blob): boolean {
     const socket = this.#socket;

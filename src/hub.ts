@@ -30,6 +30,11 @@ export interface Link {
   settingsChanged(): void;
   /** Whether the owner asked for a connection and has not asked to close it since. */
   readonly wanted: boolean;
+  /**
+   * Takes the right to answer the server's request `id` on the live connection: false when
+   * another member of a shared connection already answered it, so the server gets one reply.
+   */
+  claimReply(id: string): boolean;
   /** Closes and reports the close now (the element's document is going away). */
   closeNow(code: number, reason: string): void;
   /** Into the back/forward cache: let go of the socket, remembering to come back. */
@@ -74,6 +79,8 @@ class SharedConnection {
   #policy: ConnectionPolicy | undefined;
   /** What `open` said last, for members that join an open connection. */
   opened = { url: '', protocol: '' };
+  /** Server requests a member of this page answered on the live socket (ids are per connection). */
+  #answered = new Set<string>();
 
   constructor(mode: ShareMode, key: string, target: Target) {
     this.#id = `${mode} ${key}`;
@@ -91,12 +98,23 @@ class SharedConnection {
   remove(member: Membership): void {
     const index = this.members.indexOf(member);
     if (index >= 0) this.members.splice(index, 1);
-    if (this.members.length > 0) return;
+    if (this.members.length > 0) {
+      // The opener left: the oldest member's binary type and heartbeat now apply.
+      if (index === 0) this.link.settingsChanged();
+      return;
+    }
     queueMicrotask(() => {
       if (this.members.length > 0 || registry.get(this.#id) !== this) return;
       registry.delete(this.#id);
       this.link.close(1000, '');
     });
+  }
+
+  /** The first member to answer a server request answers it for all: the others see it too. */
+  claimReply(id: string): boolean {
+    if (this.#answered.has(id)) return false;
+    this.#answered.add(id);
+    return this.link.claimReply(id);
   }
 
   /** Settings come from the oldest member: the one that opened the connection while it stays. */
@@ -120,6 +138,7 @@ class SharedConnection {
       stateChanged: (state) => this.#each((m) => m.sharedState(state)),
       opened: (socket) => {
         this.opened = { url: socket.url, protocol: socket.protocol };
+        this.#answered.clear();
         this.#each((m) => m.host.opened(this.opened));
       },
       received: (data) => this.#each((m) => m.host.received(data)),
@@ -171,8 +190,14 @@ export class Membership implements Link {
   open(): void {
     this.#wanted = true;
     if (this.#shared) {
-      this.#shared.link.open();
-      return;
+      if (this.#shared.link.state !== 'closed') {
+        this.#shared.link.open();
+        return;
+      }
+      // The shared connection gave up (a stop code, retries spent): read the settings and the
+      // session again, as an own connection would, and join whatever they now name.
+      this.#leave();
+      this.#state = 'idle';
     }
     if (this.#state === 'connecting') return; // the target is being read
     this.#enter('connecting');
@@ -235,6 +260,10 @@ export class Membership implements Link {
 
   send(payload: Payload): boolean {
     return this.#state === 'open' && this.#shared !== null && this.#shared.link.send(payload);
+  }
+
+  claimReply(id: string): boolean {
+    return this.#shared?.claimReply(id) ?? false;
   }
 
   /** Only the member whose settings are in force can re-time the heartbeat. */

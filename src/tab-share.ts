@@ -65,6 +65,13 @@ function parse(raw: unknown): Message | null {
   return ok ? (m as unknown as Message) : null;
 }
 
+/** The id of a reply frame as `encodeReply` writes it, or null for any other payload. */
+function replyIdOf(payload: Payload): string | null {
+  if (typeof payload !== 'string') return null;
+  const match = /^\{"type":"reply","id":("(?:[^"\\]|\\.)*")/.exec(payload);
+  return match ? (JSON.parse(match[1]!) as string) : null;
+}
+
 /** A frame sent from this tab through the holder, until the holder says it went out. */
 interface Outgoing {
   payload: Payload;
@@ -89,6 +96,8 @@ export class TabLink {
   #ended = false;
   #outgoing = new Map<number, Outgoing>();
   #nextId = 0;
+  /** While holding: server requests some tab answered on the live socket, so a second answer is not sent. */
+  #answered = new Set<string>();
 
   constructor(key: string, host: ConnectionHost) {
     this.#host = host;
@@ -159,8 +168,13 @@ export class TabLink {
     this.#state = 'closed';
   }
 
+  /** Members in every tab see a server request; the holder sends the first reply to reach it (#sendHere). */
+  claimReply(): boolean {
+    return true;
+  }
+
   send(payload: Payload): boolean {
-    if (this.#connection) return this.#connection.send(payload);
+    if (this.#connection) return this.#sendHere(payload);
     if (this.#state !== 'open' || !this.#holder) return false;
     const id = ++this.#nextId;
     this.#outgoing.set(id, { payload, to: this.#holder });
@@ -255,8 +269,9 @@ export class TabLink {
       },
       opened: (socket) => {
         if (!live()) return;
+        this.#answered.clear(); // a server numbers its requests per connection
         for (const [id, frame] of this.#outgoing) {
-          if (!connection.send(frame.payload)) break;
+          if (!this.#sendHere(frame.payload)) break;
           this.#outgoing.delete(id);
         }
         host.opened(socket);
@@ -296,8 +311,17 @@ export class TabLink {
     } else if (message.t === 'open' && message.to === this.#tab) {
       connection.open();
     } else if (message.t === 'send' && message.to === this.#tab) {
-      this.#post({ t: 'ack', to: message.from, id: message.id, ok: connection.send(message.payload) });
+      this.#post({ t: 'ack', to: message.from, id: message.id, ok: this.#sendHere(message.payload) });
     }
+  }
+
+  /** Sends on this tab's socket; a reply to a request another tab has answered counts as sent and is dropped. */
+  #sendHere(payload: Payload): boolean {
+    const reply = replyIdOf(payload);
+    if (reply !== null && this.#answered.has(reply)) return true;
+    const sent = this.#connection!.send(payload);
+    if (sent && reply !== null) this.#answered.add(reply);
+    return sent;
   }
 
   // ── following the holder ────────────────────────────────────────────────
