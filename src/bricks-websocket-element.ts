@@ -237,7 +237,7 @@ export class BricksWebSocketElement extends LitElement {
   get heartbeat(): number { return this.#numbers.heartbeat ?? 0; }
   set heartbeat(value: number) { this.#numbers.heartbeat = numberSetting(value); }
 
-  /** How long after a ping without any inbound frame the connection counts as dead; equal to `heartbeat` unless set. */
+  /** How long after a ping without any inbound frame the connection counts as dead; equal to `heartbeat` unless set; `0` pings without ever counting it dead. */
   get heartbeatTimeout(): number { return this.#numbers.heartbeatTimeout ?? this.heartbeat; }
   set heartbeatTimeout(value: number | null) { this.#numbers.heartbeatTimeout = numberSetting(value); }
 
