@@ -484,6 +484,7 @@ export class BricksWebSocketElement extends LitElement {
     }
     // Followed in the queue until it is handed to the socket: then it can be lost, never unsent.
     slot.sent = () => this.#requests.sent(id);
+    slot.once = true;
     this.#requests.queued(id, slot);
     this.#queue.fill(slot, frame);
     return reply;
@@ -523,9 +524,9 @@ export class BricksWebSocketElement extends LitElement {
       // (bufferedAmount under buffer-limit). A tab that shares another tab's socket has none here.
       ready: () => this.#connection.state === 'open' && this.#socketOpen() && this.#flow.admits(this.#connection.socket),
       limit: () => this.#queueLimit(),
-      send: (payload) => {
+      send: (payload, once) => {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.
-        if (!this.#connection.send(payload)) throw new Error('The socket was not open.');
+        if (!this.#connection.send(payload, once)) throw new Error('The socket was not open.');
       },
       full: (limit) =>
         this.#fail('queue-full', this.#connection.state === 'open'
@@ -658,6 +659,7 @@ export class BricksWebSocketElement extends LitElement {
       // Waiting (behind a clip being encoded, or the buffer limit): followed until it leaves,
       // and dropped with its connection, so it never reaches another.
       this.#replies.add(slot);
+      slot.once = true;
       slot.sent = () => this.#replies.delete(slot);
       this.#queue.fill(slot, frame);
       return true;

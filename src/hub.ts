@@ -25,7 +25,8 @@ export interface Link {
   open(): void;
   restart(): void;
   close(code: number, reason: string): void;
-  send(payload: Payload): boolean;
+  /** `once`: a request or reply, which must never be sent again after a change of holding tab. */
+  send(payload: Payload, once?: boolean): boolean;
   /** The settings the policy reads changed (binary type, heartbeat): only the member they come from changes the connection. */
   settingsChanged(): void;
   /** Whether the owner asked for a connection and has not asked to close it since. */
@@ -258,8 +259,8 @@ export class Membership implements Link {
     if (joined && live) this.host.closed(code, reason, true);
   }
 
-  send(payload: Payload): boolean {
-    return this.#state === 'open' && this.#shared !== null && this.#shared.link.send(payload);
+  send(payload: Payload, once = false): boolean {
+    return this.#state === 'open' && this.#shared !== null && this.#shared.link.send(payload, once);
   }
 
   claimReply(id: string): boolean {

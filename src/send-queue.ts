@@ -14,8 +14,11 @@ export interface Outlet {
   ready(): boolean;
   /** Most frames that may wait while `ready()` is false. */
   limit(): number;
-  /** Hands one frame to the socket; throws what the socket throws for a frame it refuses. */
-  send(payload: Payload): void;
+  /**
+   * Hands one frame to the socket; throws what the socket throws for a frame it refuses. `once`:
+   * the frame must never go twice, not even when the connection it was handed to fails to confirm it.
+   */
+  send(payload: Payload, once: boolean): void;
   /** A frame was not queued: `limit` frames already wait for the connection. */
   full(limit: number): void;
   /** The socket threw for a frame: it is dropped, and the frames after it go on. */
@@ -29,6 +32,8 @@ export interface Slot {
   refused: boolean;
   /** Called once the frame has been handed to the socket. */
   sent?: () => void;
+  /** A request or a reply: at most once on the wire, never sent again on another connection. */
+  once?: boolean;
 }
 
 export class SendQueue {
@@ -87,14 +92,14 @@ export class SendQueue {
       if (slot.payload === null || !this.#outlet.ready()) return;
       // Out of line before the socket sees it: a listener of `refused` may send, and that goes behind.
       this.#slots.shift();
-      slot.refused = !this.#hand(slot.payload);
+      slot.refused = !this.#hand(slot.payload, slot.once === true);
       if (!slot.refused) slot.sent?.();
     }
   }
 
-  #hand(payload: Payload): boolean {
+  #hand(payload: Payload, once = false): boolean {
     try {
-      this.#outlet.send(payload);
+      this.#outlet.send(payload, once);
       return true;
     } catch (error) {
       this.#outlet.refused(payload, error);

@@ -77,6 +77,8 @@ interface Outgoing {
   payload: Payload;
   /** The holder it was handed to; null once it must go again. */
   to: string | null;
+  /** A request or reply: never sent again, since its element counts it lost once the connection leaves open. */
+  once: boolean;
 }
 
 export class TabLink {
@@ -173,11 +175,11 @@ export class TabLink {
     return true;
   }
 
-  send(payload: Payload): boolean {
+  send(payload: Payload, once = false): boolean {
     if (this.#connection) return this.#sendHere(payload);
     if (this.#state !== 'open' || !this.#holder) return false;
     const id = ++this.#nextId;
-    this.#outgoing.set(id, { payload, to: this.#holder });
+    this.#outgoing.set(id, { payload, to: this.#holder, once });
     this.#post({ t: 'send', to: this.#holder, from: this.#tab, id, payload });
     return true;
   }
@@ -253,7 +255,7 @@ export class TabLink {
     this.#release = release;
     this.#holder = this.#tab;
     // Frames handed to the previous holder and never acknowledged go out first on the new socket.
-    for (const frame of this.#outgoing.values()) frame.to = null;
+    this.#unconfirmed();
     const host = this.#host;
     // A connection let go of (handed over) may still report its close: nobody listens any more.
     const live = () => this.#connection === connection;
@@ -340,14 +342,15 @@ export class TabLink {
       if (message.to !== this.#tab) return;
       const frame = this.#outgoing.get(message.id);
       if (!frame) return;
-      if (message.ok) this.#outgoing.delete(message.id);
-      else frame.to = null; // the holder was not open: goes again on the next open
+      // Not ok: the holder was not open; a frame goes again on the next open, a request or reply not.
+      if (message.ok || frame.once) this.#outgoing.delete(message.id);
+      else frame.to = null;
       return;
     }
     if (!('holder' in message)) return; // another follower's hello, open or send
     if (message.holder !== this.#holder) {
       this.#holder = message.holder;
-      for (const frame of this.#outgoing.values()) frame.to = null;
+      this.#unconfirmed();
       if (this.#openWanted) {
         this.#openWanted = false;
         this.#post({ t: 'open', to: message.holder });
@@ -391,8 +394,21 @@ export class TabLink {
   }
 
   #enter(state: ConnectionState): void {
+    if (state !== 'open') this.#unconfirmed();
     this.#state = state;
     this.#host.stateChanged(state);
+  }
+
+  /**
+   * Frames handed to a holder that did not confirm them may or may not have left: they go again
+   * on the next open, except requests and replies, which their element has already counted lost
+   * (a request is never resent; a reply belongs to the connection the request came on).
+   */
+  #unconfirmed(): void {
+    for (const [id, frame] of this.#outgoing) {
+      if (frame.once) this.#outgoing.delete(id);
+      else frame.to = null;
+    }
   }
 
   // ── the channel ─────────────────────────────────────────────────────────

@@ -129,6 +129,37 @@ describe('share="tabs": one socket for every context', () => {
     expect(stats.connections).to.equal(2);
   });
 
+  it('does not resend a request the old holder took without confirming: it fails with NetworkError and reaches the server once', async () => {
+    const name = room('tabs');
+    const frameDoc = await context();
+    await member(frameDoc, wsUrl(name));
+    const here = await member(document, wsUrl(name));
+    expect(here.socket).to.equal(null);
+    // The holder sends what it is handed but its confirmations are lost, as when it goes away
+    // between sending a frame and saying so.
+    const Channel = (frameDoc.defaultView as Window & typeof globalThis).BroadcastChannel;
+    const post = Channel.prototype.postMessage;
+    Channel.prototype.postMessage = function (this: BroadcastChannel, message: unknown) {
+      if ((message as { t?: string }).t !== 'ack') post.call(this, message);
+    };
+    const reply = here.request('ask', 'once').then(() => 'resolved', (error: Error) => error.name);
+    const plain = here.sendText('plain');
+    expect(plain).to.equal(true);
+    await serverUntil(name, (s) => s.received.length >= 2, 'the request and the text from the holder');
+    const reopened = nextEvent(here, 'open', 5000);
+    frames.splice(0).forEach((frame) => frame.remove());
+    expect(await reply).to.equal('NetworkError');
+    await reopened;
+    // A frame sent after the takeover marks the end of what the new holder sends first.
+    here.sendText('after');
+    const { received } = await serverUntil(name, (s) => s.received.some((frame) => String(frame).includes('after')), 'the frame after the takeover');
+    const types = received.map((frame) => (JSON.parse(frame as string) as { type: string; data: unknown }))
+      .map((frame) => `${frame.type} ${String(frame.data)}`);
+    // The plain frame may go twice (its socket died with it unconfirmed); the request never does.
+    expect(types.filter((frame) => frame === 'ask once')).to.have.length(1);
+    expect(types.at(-1)).to.equal('text after');
+  });
+
   it('gives a context with another session its own connection', async () => {
     const name = room('tabs');
     const here = make(document, { 'ws-url': wsUrl(name), share: 'tabs', 'with-session': '', 'session-origins': serverOrigin });
