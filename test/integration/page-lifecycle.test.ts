@@ -59,7 +59,7 @@ describe('back/forward cache (synthetic page transitions)', function () {
     await serverUntil(name, (s) => s.open === 0, 'the socket closed');
     // Cached: no timer, no attempt, and the old socket's own close event changes nothing.
     await quiet(400);
-    expect(sockets.created.length).to.equal(1);
+    expect(sockets.count(name)).to.equal(1);
     expect(log.count('reconnecting')).to.equal(0);
     expect(log.count('close')).to.equal(1);
     expect(el.state).to.equal('closed');
@@ -75,7 +75,7 @@ describe('back/forward cache (synthetic page transitions)', function () {
 
     pageshow(true);
     expect(el.state).to.equal('connecting');
-    expect(sockets.created.length).to.equal(2);
+    expect(sockets.count(name)).to.equal(2);
     await log.nth('open', 2);
     expect(el.queued).to.equal(0);
     expect(await arrivals(name, 3)).to.deep.equal([1, 2, 3]);
@@ -95,18 +95,18 @@ describe('back/forward cache (synthetic page transitions)', function () {
     const second = await log.nth('reconnecting', 2, 10_000);
     expect(second.detail.attempt).to.equal(2);
     expect(el.state).to.equal('reconnecting');
-    const created = sockets.created.length;
+    const created = sockets.count(name);
     const closes = log.count('close');
 
     pagehide(true);
     expect(el.state).to.equal('closed');
     expect(log.count('close'), 'no socket, so no close').to.equal(closes);
     await quiet(600); // three times the longest wait
-    expect(sockets.created.length).to.equal(created);
+    expect(sockets.count(name)).to.equal(created);
     expect(log.count('reconnecting')).to.equal(2);
 
     pageshow(true);
-    expect(sockets.created.length, 'an attempt at once').to.equal(created + 1);
+    expect(sockets.count(name), 'an attempt at once').to.equal(created + 1);
     const third = await log.nth('reconnecting', 3, 10_000);
     expect(third.detail.attempt, 'the backoff starts over').to.equal(1);
     await control(name).refuse(0);
@@ -132,7 +132,7 @@ describe('back/forward cache (synthetic page transitions)', function () {
     expect(log.count('reconnecting')).to.equal(0);
     expect(el.state).to.equal('open');
     expect(el.socket).to.equal(current);
-    expect(sockets.created.length).to.equal(2);
+    expect(sockets.count(name)).to.equal(2);
   });
 
   it('changes nothing on pagehide and pageshow that are not persisted (the page is unloading or loading)', async () => {
@@ -146,7 +146,7 @@ describe('back/forward cache (synthetic page transitions)', function () {
     expect(el.state).to.equal('open');
     expect(el.socket).to.equal(socket);
     expect(log.count('close')).to.equal(0);
-    expect(sockets.created.length).to.equal(1);
+    expect(sockets.count(name)).to.equal(1);
   });
 
   it('rejects requests in flight at pagehide; a request made while cached leaves after pageshow', async () => {
@@ -178,7 +178,7 @@ describe('back/forward cache (synthetic page transitions)', function () {
     await quiet(200);
     expect(el.state).to.equal('closed');
     expect(log.count('close')).to.equal(1);
-    expect(sockets.created.length).to.equal(1);
+    expect(sockets.count(name)).to.equal(1);
   });
 
   it('does nothing for an element that is not in a document', async () => {
@@ -232,18 +232,18 @@ describe('frozen pages (synthetic resume)', function () {
       await control(name).drop();
       const wait = await log.nth('reconnecting', 1);
       resume();
-      expect(sockets.created.length, 'not due yet').to.equal(0);
+      expect(sockets.count(name), 'not due yet').to.equal(0);
       // A frozen page runs no timer: holding the main thread past the wait does the same here.
       const until = performance.now() + wait.detail.delay + 50;
       while (performance.now() < until) {
         // frozen
       }
       resume();
-      expect(sockets.created.length, 'due: tried at once').to.equal(1);
+      expect(sockets.count(name), 'due: tried at once').to.equal(1);
       expect(el.state).to.equal('connecting');
       await log.nth('open', 2);
       await quiet(300);
-      expect(sockets.created.length, 'the cancelled timer tried nothing more').to.equal(1);
+      expect(sockets.count(name), 'the cancelled timer tried nothing more').to.equal(1);
     } finally {
       sockets.restore();
     }

@@ -120,7 +120,7 @@ export function ceiling(n: number, base: number, max: number): number {
  * whose last handshake failed (RFC 6455 §7.2.3), so the server's clock alone cannot show
  * when the element itself decided to try.
  */
-export function spyOnSockets(): { created: number[]; sockets: WebSocket[]; restore(): void } {
+export function spyOnSockets(): { created: number[]; sockets: WebSocket[]; count(room: string): number; restore(): void } {
   const Original = globalThis.WebSocket;
   const created: number[] = [];
   const sockets: WebSocket[] = [];
@@ -132,5 +132,12 @@ export function spyOnSockets(): { created: number[]; sockets: WebSocket[]; resto
     }
   }
   globalThis.WebSocket = RecordedWebSocket;
-  return { created, sockets, restore: () => void (globalThis.WebSocket = Original) };
+  return {
+    created,
+    sockets,
+    // Only this test's sockets: an element of an earlier test may still be on its way out
+    // (WebKit can deliver the task that ends a removal late on a busy machine).
+    count: (room) => sockets.filter((socket) => socket.url.includes(`/ws/${room}`)).length,
+    restore: () => void (globalThis.WebSocket = Original),
+  };
 }
