@@ -316,6 +316,12 @@ export class BricksWebSocketElement extends LitElement {
   /** Its own `Connection`, or a membership in a shared one (src/hub.ts). */
   #connection: Link = createLink('', this.#hostFor());
   #unhandled = new UnhandledErrors();
+  /**
+   * Whether a `message` listener may be on the element. One added before the element was defined
+   * (an upgrade) went through HTMLElement's own `addEventListener`, out of sight, so an upgraded
+   * element always fires `message`; a new one does from its first `message` listener on.
+   */
+  #messageHeard = true;
   /** The data-* bindings of the descendants, while the element is in a document. */
   #declarative: Declarative | null = null;
   // In a live document: connect on arrival, close like close() on leaving.
@@ -366,6 +372,19 @@ export class BricksWebSocketElement extends LitElement {
     // defaults. Taking that update now (Lit's documented performUpdate()) puts them in force at
     // once, for the first connection, every method and every read.
     this.performUpdate();
+    // During an upgrade the element is not yet :defined; constructed anew (createElement, the
+    // parser after the definition, `new`), it already is, and nothing can have listened to it.
+    try {
+      this.#messageHeard = !this.matches(':defined');
+    } catch {
+      // An engine without :defined: keep firing.
+    }
+  }
+
+  /** @internal Notes a `message` listener, so the raw frame is dispatched only when one may listen. */
+  override addEventListener(type: string, listener: unknown, options?: boolean | AddEventListenerOptions): void {
+    if (String(type) === 'message') this.#messageHeard = true;
+    super.addEventListener(type, listener as EventListenerOrEventListenerObject, options);
   }
 
   override render() {
@@ -672,7 +691,7 @@ export class BricksWebSocketElement extends LitElement {
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
       },
       received: (data) => {
-        this.#fire('message', { data });
+        if (this.#messageHeard) this.dispatchEvent(eventOf('message', { data }));
         if (typeof data !== 'string') return; // binary frames are data, not envelopes
         const frame = decodeFrame(data);
         if (frame.type !== undefined) {
