@@ -8,7 +8,7 @@ import { PartySocket, ReconnectingWebSocket } from './out/alts.js';
 // `npm run bench -- --try=DIR` also loads a scratch copy's build as <bricks-websocket-try>.
 const tried = new URLSearchParams(location.search).has('try') ? await import('./out/try/cdn/bricks-websocket.js') : null;
 if (tried) customElements.define('bricks-websocket-try', tried.BricksWebSocketElement);
-const isElement = (contender) => contender === 'element' || contender === 'element-try' || contender === 'element-declarative';
+const isElement = (contender) => contender.startsWith('element');
 
 const gc = () => globalThis.gc?.();
 const now = () => performance.now();
@@ -35,11 +35,11 @@ const opened = (target) => new Promise((resolve, reject) => {
 });
 const closed = (target) => new Promise((resolve) => target.addEventListener('close', resolve, { once: true }));
 
-/** `element-declarative`: three descendants show each `tick` frame's `seq` (README, "Without a script"). */
+/** `element-declarative(-try)`: three descendants show each `tick` frame's `seq` (README, "Without a script"). */
 function element(url, contender = 'element') {
-  const el = document.createElement(contender === 'element-try' ? 'bricks-websocket-try' : 'bricks-websocket');
+  const el = document.createElement(contender.endsWith('-try') ? 'bricks-websocket-try' : 'bricks-websocket');
   el.wsUrl = url;
-  if (contender === 'element-declarative') {
+  if (contender.startsWith('element-declarative')) {
     for (let i = 0; i < 3; i++) {
       const output = document.createElement('output');
       output.dataset.receive = 'tick';

@@ -66,6 +66,7 @@ export function formatTable(results) {
     line('element', `\`<bricks-websocket>\` + \`tick\` listener (ahead of reconnecting-websocket in ${v.receive.ahead} of ${v.receive.rounds} rounds)`, false, '≥ 0.92 and ≥ reconnecting-websocket, ahead in ≥ 3 of 5 rounds', v.receive.ok);
     if (c['element-try']) line('element-try', '`<bricks-websocket>`, proposed change (`--try`)', false, '', undefined);
     if (c['element-declarative']) line('element-declarative', '`<bricks-websocket>` + `tick` listener + 3 `data-receive="tick"` descendants', false, '', undefined);
+    if (c['element-declarative-try']) line('element-declarative-try', 'the same, proposed change (`--try`)', false, '', undefined);
     line('partysocket', 'partysocket + `JSON.parse` + `EventTarget`', false, '', undefined);
     line('reconnecting-websocket', 'reconnecting-websocket + `JSON.parse` + `EventTarget`', false, '', undefined);
   }
@@ -75,6 +76,7 @@ export function formatTable(results) {
     row('', 'the element\'s message path (fake socket)', `${fmtInt(c.element.nsPerFrame)} ns/frame`, `+${fmtInt(m.dispatch.overheadNsPerFrame)} ns/frame`, '≤ 1,500 ns/frame over `JSON.parse`', mark(v.dispatch.ok));
     if (c['element-try']) row('', 'the same, proposed change (`--try`)', `${fmtInt(c['element-try'].nsPerFrame)} ns/frame`, `+${fmtInt(c['element-try'].overheadNsPerFrame)} ns/frame`, '', '');
     if (c['element-declarative']) row('', 'the same with 3 `data-receive="tick"` descendants', `${fmtInt(c['element-declarative'].nsPerFrame)} ns/frame`, `+${fmtInt(c['element-declarative'].overheadNsPerFrame)} ns/frame`, '', '');
+    if (c['element-declarative-try']) row('', 'the same with 3 receivers, proposed change (`--try`)', `${fmtInt(c['element-declarative-try'].nsPerFrame)} ns/frame`, `+${fmtInt(c['element-declarative-try'].overheadNsPerFrame)} ns/frame`, '', '');
   }
   if (m.send) {
     const c = m.send.contenders;

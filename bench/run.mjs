@@ -54,7 +54,7 @@ const SHARED_ELEMENTS = 10;
 const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000, clips: 200, 'backpressure-rounds': 3 };
 const [profile = null, profiled = 'element'] = (args.profile ?? '').split(':').map((x) => x || null);
 const TRY = args.try ?? null;
-const withTry = (list) => (TRY ? list.flatMap((c) => (c === 'element' ? ['element', 'element-try'] : [c])) : list);
+const withTry = (list) => (TRY ? list.flatMap((c) => (c === 'element' || c === 'element-declarative' ? [c, `${c}-try`] : [c])) : list);
 const EVALUATE_TIMEOUT_MS = Number(args.timeout ?? 120) * 1000;
 
 const median = (values) => {
