@@ -8,7 +8,7 @@ import { PartySocket, ReconnectingWebSocket } from './out/alts.js';
 // `npm run bench -- --try=DIR` also loads a scratch copy's build as <bricks-websocket-try>.
 const tried = new URLSearchParams(location.search).has('try') ? await import('./out/try/cdn/bricks-websocket.js') : null;
 if (tried) customElements.define('bricks-websocket-try', tried.BricksWebSocketElement);
-const isElement = (contender) => contender === 'element' || contender === 'element-try';
+const isElement = (contender) => contender.startsWith('element');
 
 const gc = () => globalThis.gc?.();
 const now = () => performance.now();
@@ -35,9 +35,18 @@ const opened = (target) => new Promise((resolve, reject) => {
 });
 const closed = (target) => new Promise((resolve) => target.addEventListener('close', resolve, { once: true }));
 
+/** `element-declarative(-try)`: three descendants show each `tick` frame's `seq` (README, "Without a script"). */
 function element(url, contender = 'element') {
-  const el = document.createElement(contender === 'element-try' ? 'bricks-websocket-try' : 'bricks-websocket');
+  const el = document.createElement(contender.endsWith('-try') ? 'bricks-websocket-try' : 'bricks-websocket');
   el.wsUrl = url;
+  if (contender.startsWith('element-declarative')) {
+    for (let i = 0; i < 3; i++) {
+      const output = document.createElement('output');
+      output.dataset.receive = 'tick';
+      output.dataset.field = 'seq';
+      el.append(output);
+    }
+  }
   return el;
 }
 
@@ -85,6 +94,39 @@ async function receive(contender, url, n) {
   const result = await done;
   await stop();
   return result;
+}
+
+/**
+ * `count` elements on one page, with `share` set to `mode` ('' for one socket each), each
+ * counting `n` `tick` frames: one flood for the shared socket, one per element otherwise.
+ * Timed from the first frame any of them sees to the last element's n-th.
+ */
+async function receiveShared(mode, url, n, count) {
+  gc();
+  let t0 = 0;
+  let left = count;
+  let resolve;
+  const done = new Promise((r) => (resolve = r));
+  const elements = Array.from({ length: count }, () => {
+    const el = element(url);
+    if (mode) el.share = mode;
+    let seen = 0;
+    el.addEventListener('tick', () => {
+      if (t0 === 0) t0 = now();
+      if (++seen === n && --left === 0) resolve(now() - t0);
+    });
+    return el;
+  });
+  const open = Promise.all(elements.map(opened));
+  document.body.append(...elements);
+  await open;
+  // Shared, the first `go` starts the one flood; the server ignores the others.
+  for (const el of elements) el.sendRaw('go');
+  const ms = await done;
+  const left2 = Promise.all(elements.map(closed));
+  for (const el of elements) el.remove();
+  await left2;
+  return { ms, perElementFramesPerSecond: (n / ms) * 1000, eventsPerSecond: ((n * count) / ms) * 1000 };
 }
 
 // ── 2. dispatch without the network ───────────────────────────────────────
@@ -416,6 +458,7 @@ function unshare() {
 window.bench = {
   requests,
   receive,
+  receiveShared,
   dispatch,
   send,
   base64,

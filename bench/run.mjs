@@ -7,7 +7,7 @@
 //
 //   npm run bench                         everything; table on stdout, bench/results.json
 //   npm run bench -- --docs               also writes the table into docs/performance.md
-//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests sharing)
+//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests sharing share-receive)
 //   npm run bench -- --rounds=3 --n=50000 quicker, for development (not comparable)
 //
 // Only a full run with the default settings writes the committed bench/results.json (and may
@@ -30,7 +30,7 @@ import { startBenchServer } from './server.mjs';
 import { formatTable, judge } from './report.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests', 'sharing'];
+const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests', 'sharing', 'share-receive'];
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [key, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -48,11 +48,13 @@ const BACKPRESSURE_ROUNDS = Math.min(ROUNDS, Number(args['backpressure-rounds'] 
 const CYCLES = Number(args.cycles ?? 1000);
 const REQUESTS = Number(args.requests ?? 10_000);
 const only = args.only ? args.only.split(',') : ALL;
-const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'memory', 'requests', 'sharing'];
+const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'memory', 'requests', 'sharing', 'share-receive'];
+// share-receive: elements on one page, each receiving N / SHARED_ELEMENTS frames.
+const SHARED_ELEMENTS = 10;
 const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000, clips: 200, 'backpressure-rounds': 3 };
 const [profile = null, profiled = 'element'] = (args.profile ?? '').split(':').map((x) => x || null);
 const TRY = args.try ?? null;
-const withTry = (list) => (TRY ? list.flatMap((c) => (c === 'element' ? ['element', 'element-try'] : [c])) : list);
+const withTry = (list) => (TRY ? list.flatMap((c) => (c === 'element' || c === 'element-declarative' ? [c, `${c}-try`] : [c])) : list);
 const EVALUATE_TIMEOUT_MS = Number(args.timeout ?? 120) * 1000;
 
 const median = (values) => {
@@ -254,7 +256,7 @@ async function waitForSockets(server, timeoutMs = 5000) {
 
 const MEASUREMENTS = {
   async receive(ctx) {
-    const contenders = withTry(['raw', 'element', 'partysocket', 'reconnecting-websocket']);
+    const contenders = withTry(['raw', 'element', 'element-declarative', 'partysocket', 'reconnecting-websocket']);
     const run = (n) => async (c, round) => {
       const url = `${ctx.server.wsBase}/flood?n=${n}`;
       const r = await maybeProfile(ctx, 'receive', c, round, () => evaluate(ctx, `receive ${c}`, (c, url, n) => window.bench.receive(c, url, n), c, url, n));
@@ -266,7 +268,7 @@ const MEASUREMENTS = {
   },
 
   async dispatch(ctx) {
-    const contenders = withTry(['parse', 'element']);
+    const contenders = withTry(['parse', 'element', 'element-declarative']);
     const runs = await interleaved(contenders, async (c, round) => {
       const r = await maybeProfile(ctx, 'dispatch', c, round, () => evaluate(ctx, `dispatch ${c}`, (c, n) => window.bench.dispatch(c, n), c, N));
       return { ms: r.ms, nsPerFrame: (r.ms * 1e6) / N };
@@ -428,6 +430,27 @@ const MEASUREMENTS = {
         },
       },
     };
+  },
+
+  /**
+   * Receive throughput per element, 10 elements on one page: one socket with `share="page"`
+   * (one flood, every frame to every element) vs. a socket each (a flood each).
+   */
+  async 'share-receive'(ctx) {
+    const n = Math.round(N / SHARED_ELEMENTS);
+    const contenders = ['own', 'page'];
+    const run = (frames) => async (c, round) => {
+      const url = `${ctx.server.wsBase}/flood?n=${frames}`;
+      const r = await maybeProfile(ctx, 'share-receive', c, round, () => evaluate(ctx, `share-receive ${c}`, (mode, url, n, k) => window.bench.receiveShared(mode, url, n, k), c === 'own' ? '' : c, url, frames, SHARED_ELEMENTS));
+      await waitForSockets(ctx.server);
+      return r;
+    };
+    const runs = await interleaved(contenders, run(n), { warmup: run(Math.round(n / 10)) });
+    const out = summarize(runs, 'perElementFramesPerSecond', 'own');
+    for (const c of contenders) out.contenders[c].eventsPerSecond = median(runs[c].map((r) => r.eventsPerSecond));
+    out.elements = SHARED_ELEMENTS;
+    out.framesPerElement = n;
+    return out;
   },
 
   /** Connections the server holds: 10 elements on one page, and one element in each of 4 tabs. A count, not a timing. */

@@ -83,7 +83,7 @@ type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'm
  * unparsable or negative value means the default, as if absent.
  *
  * @fires {CustomEvent<{url: string, protocol: string}>} open - The socket opened. Does not bubble.
- * @fires {CustomEvent<{data: string | ArrayBuffer | Blob}>} message - Every frame, raw, before parsing. Does not bubble.
+ * @fires {CustomEvent<{data: string | ArrayBuffer | Blob}>} message - Every frame, raw, before parsing, wherever a listener may take it (README, Events). Does not bubble.
  * @fires {CustomEvent<{kind: string, message: string, error?: unknown}>} error - Something went wrong; `kind` is `connection`, `frame`, `url`, `session`, `queue-full` or `send`. Cancelable: unless a listener calls `preventDefault()`, the element prints it with `console.error`, once per distinct cause. Does not bubble.
  * @fires {CustomEvent<{code: number, reason: string, wasClean: boolean}>} close - The socket closed. Does not bubble.
  * @fires {CustomEvent<{attempt: number, delay: number, code: number}>} reconnecting - A retry is scheduled after `delay` ms. Does not bubble.
@@ -319,6 +319,12 @@ export class BricksWebSocketElement extends LitElement {
   /** Its own `Connection`, or a membership in a shared one (src/hub.ts). */
   #connection: Link = createLink('', this.#hostFor());
   #unhandled = new UnhandledErrors();
+  /**
+   * Whether a `message` listener may be on the element. One added before the element was defined
+   * (an upgrade) went through HTMLElement's own `addEventListener`, out of sight, so an upgraded
+   * element always fires `message`; a new one does from its first `message` listener on.
+   */
+  #messageHeard = true;
   /** The data-* bindings of the descendants, while the element is in a document. */
   #declarative: Declarative | null = null;
   // In a live document: connect on arrival, close like close() on leaving.
@@ -369,6 +375,19 @@ export class BricksWebSocketElement extends LitElement {
     // defaults. Taking that update now (Lit's documented performUpdate()) puts them in force at
     // once, for the first connection, every method and every read.
     this.performUpdate();
+    // During an upgrade the element is not yet :defined; constructed anew (createElement, the
+    // parser after the definition, `new`), it already is, and nothing can have listened to it.
+    try {
+      this.#messageHeard = !this.matches(':defined');
+    } catch {
+      // An engine without :defined: keep firing.
+    }
+  }
+
+  /** @internal Notes a `message` listener, so the raw frame is dispatched only when one may listen. */
+  override addEventListener(type: string, listener: unknown, options?: boolean | AddEventListenerOptions): void {
+    if (String(type) === 'message') this.#messageHeard = true;
+    super.addEventListener(type, listener as EventListenerOrEventListenerObject, options);
   }
 
   override render() {
@@ -681,7 +700,7 @@ export class BricksWebSocketElement extends LitElement {
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
       },
       received: (data) => {
-        this.#fire('message', { data });
+        if (this.#messageHeard) this.dispatchEvent(eventOf('message', { data }));
         if (typeof data !== 'string') return; // binary frames are data, not envelopes
         const frame = decodeFrame(data);
         if (frame.type !== undefined) {

@@ -211,7 +211,10 @@ export class Declarative {
       this.#fail('frame', `A "${type}" frame was not written into ${describe(node)}: frame data never becomes script or CSS. Show it in another element.`);
       return;
     }
-    node.textContent = text;
+    // A lone text node is changed in place: nothing is replaced, so the subtree observer gets no record.
+    const only = node.firstChild;
+    if (text !== '' && only !== null && only === node.lastChild && only.nodeType === Node.TEXT_NODE) (only as Text).data = text;
+    else node.textContent = text;
   }
 
   #clone(node: Element, template: HTMLTemplateElement, data: unknown, type: string): void {

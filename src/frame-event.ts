@@ -12,14 +12,27 @@ import type { ReplyErrorBody } from './codec.js';
 export type ReplySender = (id: string, answer: { data: unknown } | { error: ReplyErrorBody }) => boolean;
 
 export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
-  /** The server's request id, or undefined for a frame that expects no answer. */
-  readonly id: string | undefined;
+  // `detail` and `id` are kept here rather than passed in an init dictionary: reading the
+  // dictionary's four members costs more than the rest of the construction, once per frame.
+  #detail: T;
+  #id: string | undefined;
   #send: ReplySender | undefined;
 
   constructor(type: string, detail: T, id?: string, send?: ReplySender) {
-    super(type, { detail });
-    this.id = id;
+    super(type);
+    this.#detail = detail;
+    this.#id = id;
     this.#send = id === undefined ? undefined : send;
+  }
+
+  /** The frame's `data`. */
+  override get detail(): T {
+    return this.#detail;
+  }
+
+  /** The server's request id, or undefined for a frame that expects no answer. */
+  get id(): string | undefined {
+    return this.#id;
   }
 
   /** Answers the server's request with `data`; true when the reply was sent or queued, false for a second reply or a frame without `id`. */
@@ -43,7 +56,7 @@ export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
     if (!send) return false;
     // One reply per request; a reply that could not be sent or queued may be tried again.
     this.#send = undefined;
-    const sent = send(this.id!, answer);
+    const sent = send(this.#id!, answer);
     if (!sent) this.#send = send;
     return sent;
   }

@@ -73,7 +73,8 @@ function find(mode: ShareMode, key: string): SharedConnection | undefined {
 /** One socket (here or in another tab) and the members of this document that use it. */
 class SharedConnection {
   readonly link: Link;
-  readonly members: Membership[] = [];
+  /** Replaced, never changed in place, so a delivery walks the list as it was without copying it per frame. */
+  members: readonly Membership[] = [];
   #id: string;
   #target: Target;
   /** The opener's settings, kept for the close that follows the last member's leaving. */
@@ -92,16 +93,16 @@ class SharedConnection {
   }
 
   add(member: Membership): void {
-    this.members.push(member);
+    this.members = [...this.members, member];
   }
 
   /** Takes a member out; after the last one, the socket closes at the end of the task (a move rejoins first). */
   remove(member: Membership): void {
-    const index = this.members.indexOf(member);
-    if (index >= 0) this.members.splice(index, 1);
+    const opener = this.members[0] === member;
+    this.members = this.members.filter((m) => m !== member);
     if (this.members.length > 0) {
       // The opener left: the oldest member's binary type and heartbeat now apply.
-      if (index === 0) this.link.settingsChanged();
+      if (opener) this.link.settingsChanged();
       return;
     }
     queueMicrotask(() => {
@@ -126,9 +127,10 @@ class SharedConnection {
   }
 
   #each(deliver: (member: Membership) => void): void {
-    // A listener may make a member leave (or another join) while this runs.
-    for (const member of [...this.members]) {
-      if (this.members.includes(member)) deliver(member);
+    // A listener may make a member leave (or another join) while this runs: one that left is skipped.
+    const list = this.members;
+    for (const member of list) {
+      if (list === this.members || this.members.includes(member)) deliver(member);
     }
   }
 

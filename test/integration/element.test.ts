@@ -278,6 +278,20 @@ describe('receiving', () => {
     expect([...new Uint8Array(binary.detail.data)]).to.deep.equal([0, 1, 255]);
   });
 
+  it('fires message to a listener added after frames have arrived, and in order before the typed event', async () => {
+    const { element, server } = await openElement();
+    const typed = nextEvent(element, 'first');
+    await server.send('{"type":"first","data":1}');
+    await typed;
+    const seen: string[] = [];
+    element.addEventListener('message', (event) => seen.push(`message:${(event as CustomEvent).detail.data}`));
+    element.addEventListener('second', () => seen.push('second'));
+    const second = nextEvent(element, 'second');
+    await server.send('{"type":"second","data":2}');
+    await second;
+    expect(seen).to.deep.equal(['message:{"type":"second","data":2}', 'second']);
+  });
+
   it('delivers binary frames as Blob with binary-type="blob"', async () => {
     const { element, server } = await openElement({ 'binary-type': 'blob' });
     const message = nextEvent<CustomEvent>(element, 'message');

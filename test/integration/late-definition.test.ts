@@ -139,4 +139,30 @@ describe('properties set before the element is defined', () => {
     await echoed;
     expect(seen).to.deep.equal(['open', 'echoed:x']);
   });
+
+  it('message listeners added before definition hear every frame: created, parsed, and upgraded by customElements.upgrade()', async () => {
+    const { doc, win } = await blankFrame();
+    const name = room();
+    const url = wsUrl(name);
+    const created = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+    created.wsUrl = url;
+    doc.body.append(created);
+    doc.body.insertAdjacentHTML('beforeend', `<bricks-websocket ws-url="${url}"></bricks-websocket>`);
+    const parsed = doc.body.lastElementChild as BricksWebSocketElement;
+    // Out of the document and upgraded by hand: nothing but the listener tells it apart.
+    const detached = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+    const elements = [created, parsed, detached];
+    const heard = elements.map(() => [] as string[]);
+    elements.forEach((element, i) => element.addEventListener('message', (event) => heard[i]!.push((event as CustomEvent).detail.data)));
+    await define(doc, win);
+    win.customElements.upgrade(detached);
+    detached.wsUrl = url;
+    detached.connect();
+    await Promise.all(elements.map((element) => (element.state === 'open' ? null : nextEvent(element, 'open'))));
+    const arrived = elements.map((element) => nextEvent(element, 'ping'));
+    await control(name).send('{"type":"ping","data":1}');
+    await Promise.all(arrived);
+    expect(heard).to.deep.equal(elements.map(() => ['{"type":"ping","data":1}']));
+  });
 });
+

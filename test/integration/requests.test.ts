@@ -315,6 +315,16 @@ describe('requests from the server', () => {
     expect(await everythingArrived(element, name), 'exactly one reply').to.have.length(1);
   });
 
+  it('a BricksWebSocketFrameEvent made by hand keeps its detail and has nothing to answer', () => {
+    const data = { q: 2 };
+    const event = new BricksWebSocketFrameEvent('made', data);
+    expect(event).to.be.instanceOf(CustomEvent);
+    expect(event.type).to.equal('made');
+    expect(event.detail).to.equal(data);
+    expect(event.id).to.equal(undefined);
+    expect(event.reply(1)).to.equal(false);
+  });
+
   it('replyError() sends the error form, also after an await', async () => {
     const { element, name, server } = await openElement();
     element.addEventListener('rename', async (event) => {
