@@ -20,7 +20,8 @@ export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
 
   constructor(type: string, detail: T, id?: string, send?: ReplySender) {
     super(type);
-    this.#detail = detail;
+    // As CustomEvent's init dictionary does: an absent detail reads as null.
+    this.#detail = (detail === undefined ? null : detail) as T;
     this.#id = id;
     this.#send = id === undefined ? undefined : send;
   }

@@ -323,6 +323,9 @@ describe('requests from the server', () => {
     expect(event.detail).to.equal(data);
     expect(event.id).to.equal(undefined);
     expect(event.reply(1)).to.equal(false);
+    // As CustomEvent: no detail reads as null, a detail given as null or false stays so.
+    expect([new BricksWebSocketFrameEvent('none', undefined).detail, new BricksWebSocketFrameEvent('n', null).detail, new BricksWebSocketFrameEvent('f', false).detail])
+      .to.deep.equal([new CustomEvent('none').detail, null, false]);
   });
 
   it('replyError() sends the error form, also after an await', async () => {
