@@ -1,0 +1,119 @@
+// The receive path (issue 17) as pages and frameworks use it: when `message` is dispatched,
+// what a frame event carries, and text receivers the page has changed.
+
+import { expect } from '@open-wc/testing';
+import { html, render } from 'lit';
+import { BricksWebSocketFrameEvent } from '../../src/frame-event.js';
+import { useElements } from '../helpers/elements.js';
+import { control, nextEvent, room, wsUrl } from '../helpers/server.js';
+
+const { make, openElement } = useElements('recv');
+
+/** Sends `frames` and resolves once the element has dispatched the last one's typed event `last`. */
+async function deliver(element: HTMLElement, name: string, frames: string[], last: string) {
+  const arrived = nextEvent(element, last);
+  for (const frame of frames) await control(name).send(frame);
+  await arrived;
+}
+
+describe('receive path: message listeners', () => {
+  it('once, AbortSignal-removed and handleEvent message listeners each get what they asked for', async () => {
+    const { element, name } = await openElement();
+    const seen: string[] = [];
+    const controller = new AbortController();
+    element.addEventListener('message', () => seen.push('once'), { once: true });
+    element.addEventListener('message', () => seen.push('aborted'), { signal: controller.signal });
+    controller.abort();
+    element.addEventListener('message', { handleEvent: () => seen.push('object') });
+    await deliver(element, name, ['{"type":"a","data":1}', '{"type":"b","data":2}'], 'b');
+    expect(seen).to.deep.equal(['once', 'object', 'object']);
+  });
+
+  it('a Lit @message binding on a new element hears frames', async () => {
+    const name = room('recv');
+    const host = document.createElement('div');
+    document.body.append(host);
+    const seen: string[] = [];
+    render(html`<bricks-websocket ws-url=${wsUrl(name)} @message=${(e: CustomEvent) => seen.push(e.detail.data)}></bricks-websocket>`, host);
+    const element = host.firstElementChild as HTMLElement;
+    if ((element as any).state !== 'open') await nextEvent(element, 'open');
+    await deliver(element, name, ['{"type":"a","data":1}'], 'a');
+    host.remove();
+    expect(seen).to.deep.equal(['{"type":"a","data":1}']);
+  });
+
+  it('a message listener added inside a typed listener hears the next frame, not the current one', async () => {
+    const { element, name } = await openElement();
+    const seen: string[] = [];
+    element.addEventListener('a', () => element.addEventListener('message', (e) => seen.push((e as CustomEvent).detail.data)), { once: true });
+    await deliver(element, name, ['{"type":"a","data":1}', '{"type":"b","data":2}'], 'b');
+    expect(seen).to.deep.equal(['{"type":"b","data":2}']);
+  });
+
+  it('the element has no onmessage property a framework could set instead of listening', () => {
+    const element = make();
+    expect('onmessage' in element, 'onmessage in element').to.equal(false);
+  });
+
+  it('message reaches listeners added out of sight (the native addEventListener) to a clone, innerHTML, another document\'s and a template\'s element', async () => {
+    const name = room('recv');
+    const original = make({ 'ws-url': wsUrl(name) });
+    const clone = original.cloneNode(true) as HTMLElement;
+    const host = document.createElement('div');
+    host.innerHTML = `<bricks-websocket ws-url="${wsUrl(name)}"></bricks-websocket>`;
+    const inner = host.firstElementChild as HTMLElement;
+    const other = document.implementation.createHTMLDocument('x');
+    const foreign = other.createElement('bricks-websocket');
+    foreign.setAttribute('ws-url', wsUrl(name));
+    const tpl = document.createElement('template');
+    tpl.innerHTML = `<bricks-websocket ws-url="${wsUrl(name)}"></bricks-websocket>`;
+    const fromTemplate = tpl.content.cloneNode(true).firstChild as HTMLElement;
+    const all = [clone, inner, foreign, fromTemplate];
+    const heard = all.map(() => [] as string[]);
+    all.forEach((el, i) => EventTarget.prototype.addEventListener.call(el, 'message', (e) => heard[i]!.push((e as CustomEvent).detail.data)));
+    for (const el of all) {
+      const opened = nextEvent(el, 'open');
+      document.body.append(el);
+      await opened;
+    }
+    await deliver(all[3]!, name, ['{"type":"a","data":1}'], 'a');
+    for (const el of all) el.remove();
+    expect(heard.map((h) => h.length)).to.deep.equal([1, 1, 1, 1]);
+  });
+});
+
+describe('receive path: frame events', () => {
+  it('detail of a frame is its data for every JSON value, null when the frame has none', async () => {
+    const { element, name } = await openElement();
+    const details: unknown[] = [];
+    for (const t of ['a', 'b', 'c', 'd', 'e', 'f']) element.addEventListener(t, (e) => details.push((e as CustomEvent).detail));
+    await deliver(element, name, ['{"type":"a"}', '{"type":"b","data":null}', '{"type":"c","data":false}', '{"type":"d","data":0}', '{"type":"e","data":""}', '{"type":"f","data":[1]}'], 'f');
+    expect(details).to.deep.equal([null, null, false, 0, '', [1]]);
+  });
+
+  it('a frame event re-dispatched elsewhere keeps its detail, and initCustomEvent() sets detail as on any CustomEvent', () => {
+    const event = new BricksWebSocketFrameEvent('made', 1, 'r1');
+    const target = new EventTarget();
+    const seen: unknown[] = [];
+    target.addEventListener('made', (e) => {
+      seen.push((e as CustomEvent).detail);
+      // During a dispatch the platform ignores it.
+      (e as CustomEvent).initCustomEvent('made', false, false, 'ignored');
+    });
+    target.dispatchEvent(event);
+    target.dispatchEvent(event);
+    expect(seen, 'detail at each dispatch').to.deep.equal([1, 1]);
+    const plain = new CustomEvent('made', { detail: 1 });
+    for (const e of [event, plain]) e.initCustomEvent('made', true, false, 2);
+    expect([event.detail, event.bubbles], 'after initCustomEvent').to.deep.equal([plain.detail, plain.bubbles]);
+    for (const e of [event, plain]) e.initCustomEvent('made');
+    expect(event.detail, 'initCustomEvent without detail').to.equal(plain.detail);
+  });
+
+  it('a frame event keeps id an own property: Object.keys, spread and JSON of it show the id', () => {
+    const event = new BricksWebSocketFrameEvent('made', 1, 'r1');
+    expect(Object.keys(event)).to.deep.equal([...Object.keys(new CustomEvent('made')), 'id']);
+    expect({ ...event }.id).to.equal('r1');
+    expect(JSON.parse(JSON.stringify(event)).id).to.equal('r1');
+  });
+});
