@@ -117,3 +117,59 @@ describe('receive path: frame events', () => {
     expect(JSON.parse(JSON.stringify(event)).id).to.equal('r1');
   });
 });
+
+describe('receive path: shared members decide message each on their own', () => {
+  it('share="page": a member with a message listener hears frames, one without dispatches none, and a late listener hears from then on', async () => {
+    const name = room('recv');
+    const [heard, quiet] = [make({ 'ws-url': wsUrl(name), share: 'page' }), make({ 'ws-url': wsUrl(name), share: 'page' })];
+    const log: string[] = [];
+    heard.addEventListener('message', (e) => log.push(`heard ${(e as CustomEvent).detail.data}`));
+    // A capturing listener on an ancestor sees what each member dispatches.
+    const seenAbove: EventTarget[] = [];
+    const above = (e: Event) => e.type === 'message' && seenAbove.push(e.target!);
+    document.addEventListener('message', above, true);
+    try {
+      const opened = Promise.all([nextEvent(heard, 'open'), nextEvent(quiet, 'open')]);
+      document.body.append(heard, quiet);
+      await opened;
+      await deliver(quiet, name, ['{"type":"a","data":1}'], 'a');
+      expect(seenAbove, 'dispatched message').to.deep.equal([heard]);
+      quiet.addEventListener('message', (e) => log.push(`quiet ${(e as CustomEvent).detail.data}`));
+      await deliver(quiet, name, ['{"type":"b","data":2}'], 'b');
+      expect(log).to.deep.equal(['heard {"type":"a","data":1}', 'heard {"type":"b","data":2}', 'quiet {"type":"b","data":2}']);
+    } finally {
+      document.removeEventListener('message', above, true);
+    }
+  });
+});
+
+describe('receive path: text receivers the page has changed', () => {
+  it('shows each frame after the page replaced, split, emptied or filled the receiver with an element', async () => {
+    const { element, name } = await openElement();
+    element.innerHTML = '<span data-receive="t">start</span><ul data-receive="l"><template><li><b data-field="n">?</b></li></template></ul>';
+    const span = element.querySelector('span')!;
+    const shown: string[] = [];
+    const send = async (text: string) => {
+      await deliver(element, name, [JSON.stringify({ type: 't', data: text })], 't');
+      shown.push(span.textContent!);
+    };
+    await send('one');
+    const own = span.firstChild!;
+    span.firstChild!.replaceWith('page');
+    await send('two');
+    (span.firstChild as Text).splitText(1);
+    await send('three');
+    span.replaceChildren();
+    await send('four');
+    span.replaceChildren(document.createElement('i'));
+    await send('five');
+    span.replaceChildren(own);
+    await send('');
+    await send('six');
+    expect(shown).to.deep.equal(['one', 'two', 'three', 'four', 'five', '', 'six']);
+    expect(span.childNodes.length, 'one text node').to.equal(1);
+    await deliver(element, name, ['{"type":"l","data":{"n":1}}'], 'l');
+    await deliver(element, name, ['{"type":"l","data":{"n":0}}'], 'l');
+    expect([...element.querySelectorAll('li')].map((li) => li.textContent)).to.deep.equal(['1', '0']);
+  });
+});
