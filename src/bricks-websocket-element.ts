@@ -364,6 +364,14 @@ export class BricksWebSocketElement extends LitElement {
 
   constructor() {
     super();
+    // During an upgrade the element is not yet :defined; constructed anew (createElement, the
+    // parser after the definition, `new`), it already is, and nothing can have listened to it.
+    // Decided before the first update below, whose hooks (a subclass's firstUpdated()) may listen.
+    try {
+      this.#messageHeard = !this.matches(':defined');
+    } catch {
+      // An engine without :defined: keep firing.
+    }
     try {
       this.#internals = this.attachInternals();
       this.#setState('idle');
@@ -375,13 +383,6 @@ export class BricksWebSocketElement extends LitElement {
     // defaults. Taking that update now (Lit's documented performUpdate()) puts them in force at
     // once, for the first connection, every method and every read.
     this.performUpdate();
-    // During an upgrade the element is not yet :defined; constructed anew (createElement, the
-    // parser after the definition, `new`), it already is, and nothing can have listened to it.
-    try {
-      this.#messageHeard = !this.matches(':defined');
-    } catch {
-      // An engine without :defined: keep firing.
-    }
   }
 
   /** @internal Notes a `message` listener, so the raw frame is dispatched only when one may listen. */

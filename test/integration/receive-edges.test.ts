@@ -3,6 +3,7 @@
 
 import { expect } from '@open-wc/testing';
 import { html, render } from 'lit';
+import { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import { BricksWebSocketFrameEvent } from '../../src/frame-event.js';
 import { useElements } from '../helpers/elements.js';
 import { control, nextEvent, room, wsUrl } from '../helpers/server.js';
@@ -48,6 +49,31 @@ describe('receive path: message listeners', () => {
     element.addEventListener('a', () => element.addEventListener('message', (e) => seen.push((e as CustomEvent).detail.data)), { once: true });
     await deliver(element, name, ['{"type":"a","data":1}', '{"type":"b","data":2}'], 'b');
     expect(seen).to.deep.equal(['{"type":"b","data":2}']);
+  });
+
+  it('a subclass that listens for message in firstUpdated() hears frames', async () => {
+    const heard: string[] = [];
+    const hooks: string[] = [];
+    class Listening extends BricksWebSocketElement {
+      override firstUpdated() {
+        hooks.push('firstUpdated');
+        this.addEventListener('message', (e) => heard.push((e as CustomEvent).detail.data));
+      }
+    }
+    customElements.define('recv-listening-websocket', Listening);
+    const name = room('recv');
+    const element = new Listening();
+    element.wsUrl = wsUrl(name);
+    const opened = nextEvent(element, 'open');
+    document.body.append(element);
+    try {
+      await opened;
+      await deliver(element, name, ['{"type":"a","data":1}'], 'a');
+    } finally {
+      element.remove();
+    }
+    expect(hooks).to.deep.equal(['firstUpdated']);
+    expect(heard).to.deep.equal(['{"type":"a","data":1}']);
   });
 
   it('the element has no onmessage property a framework could set instead of listening', () => {
@@ -133,7 +159,7 @@ describe('receive path: shared members decide message each on their own', () => 
       document.body.append(heard, quiet);
       await opened;
       await deliver(quiet, name, ['{"type":"a","data":1}'], 'a');
-      expect(seenAbove, 'dispatched message').to.deep.equal([heard]);
+      expect(seenAbove.map((t) => (t === heard ? 'heard' : t === quiet ? 'quiet' : (t as Element).outerHTML)), 'dispatched message').to.deep.equal(['heard']);
       quiet.addEventListener('message', (e) => log.push(`quiet ${(e as CustomEvent).detail.data}`));
       await deliver(quiet, name, ['{"type":"b","data":2}'], 'b');
       expect(log).to.deep.equal(['heard {"type":"a","data":1}', 'heard {"type":"b","data":2}', 'quiet {"type":"b","data":2}']);
