@@ -709,7 +709,8 @@ export class BricksWebSocketElement extends LitElement {
           this.#declarative?.receive(frame.type, frame.data);
         }
         else if (frame.reply) this.#requests.settle(frame.reply);
-        else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. ${frame.problem.startsWith('is a reply') ? REPLY_ADVICE : 'Send {"type", "data"} objects.'}`);
+        // Without a message listener no event carried it: say so rather than point at one that never came.
+        else this.#fail('frame', `A frame ${frame.problem}, so it came only as ${this.#messageHeard ? 'message' : 'this error (a message listener gets it raw)'}: ${preview(data)}. ${frame.problem.startsWith('is a reply') ? REPLY_ADVICE : 'Send {"type", "data"} objects.'}`);
       },
       closed: (code, reason, wasClean) => this.#fire('close', { code, reason, wasClean }),
       failed: (kind, message, error) => this.#fail(kind, message, error),

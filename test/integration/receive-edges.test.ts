@@ -76,6 +76,21 @@ describe('receive path: message listeners', () => {
     expect(heard).to.deep.equal(['{"type":"a","data":1}']);
   });
 
+  it('a frame that is no envelope: the error says it came as message only where message was dispatched', async () => {
+    const { element, name } = await openElement();
+    const errors: string[] = [];
+    element.addEventListener('error', (e) => errors.push((e as CustomEvent).detail.message));
+    const first = nextEvent(element, 'error');
+    await control(name).send('[1]');
+    await first;
+    element.addEventListener('message', () => {});
+    const second = nextEvent(element, 'error');
+    await control(name).send('[2]');
+    await second;
+    expect(errors[0], 'no message listener').to.contain('came only as this error (a message listener gets it raw): "[1]"');
+    expect(errors[1], 'with one').to.contain('came only as message: "[2]"');
+  });
+
   it('the element has no onmessage property a framework could set instead of listening', () => {
     const element = make();
     expect('onmessage' in element, 'onmessage in element').to.equal(false);
