@@ -386,9 +386,12 @@ export class BricksWebSocketElement extends LitElement {
   }
 
   /** @internal Notes a `message` listener, so the raw frame is dispatched only when one may listen. */
-  override addEventListener(type: string, listener: unknown, options?: boolean | AddEventListenerOptions): void {
-    if (String(type) === 'message') this.#messageHeard = true;
-    super.addEventListener(type, listener as EventListenerOrEventListenerObject, options);
+  override addEventListener(...args: [type: string, listener: unknown, options?: boolean | AddEventListenerOptions]): void {
+    // Converted here once, as the platform converts it; the arguments go on as given otherwise,
+    // so too few throw as they do on any element.
+    if (args.length > 0 && typeof args[0] !== 'string') args[0] = `${args[0] as string}`;
+    super.addEventListener(...(args as [string, EventListenerOrEventListenerObject, (boolean | AddEventListenerOptions)?]));
+    if (args[0] === 'message') this.#messageHeard = true;
   }
 
   override render() {

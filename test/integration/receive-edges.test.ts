@@ -91,6 +91,22 @@ describe('receive path: message listeners', () => {
     expect(errors[1], 'with one').to.contain('came only as message: "[2]"');
   });
 
+  it('addEventListener with a type that is not a string: converted once, as on any element; too few arguments throw', async () => {
+    const { element, name } = await openElement();
+    let conversions = 0;
+    const type = { toString: () => (conversions++, 'message') };
+    const heard: string[] = [];
+    element.addEventListener(type as unknown as string, (e: Event) => heard.push((e as CustomEvent).detail.data));
+    const plain = document.createElement('div');
+    let plainConversions = 0;
+    plain.addEventListener({ toString: () => (plainConversions++, 'message') } as unknown as string, () => {});
+    expect(conversions, 'conversions').to.equal(plainConversions);
+    expect(() => (element.addEventListener as (type: string) => void)('message'), 'one argument').to.throw(TypeError);
+    expect(() => element.addEventListener(Symbol('message') as unknown as string, () => {}), 'a symbol').to.throw(TypeError);
+    await deliver(element, name, ['{"type":"a","data":1}'], 'a');
+    expect(heard).to.deep.equal(['{"type":"a","data":1}']);
+  });
+
   it('the element has no onmessage property a framework could set instead of listening', () => {
     const element = make();
     expect('onmessage' in element, 'onmessage in element').to.equal(false);
