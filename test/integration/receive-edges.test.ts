@@ -30,7 +30,7 @@ describe('receive path: message listeners', () => {
     expect(seen).to.deep.equal(['once', 'object', 'object']);
   });
 
-  it('a Lit @message binding on a new element hears frames', async () => {
+  it('a Lit @message binding hears frames (Lit clones its template: the element is upgraded, not new)', async () => {
     const name = room('recv');
     const host = document.createElement('div');
     document.body.append(host);
