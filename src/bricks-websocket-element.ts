@@ -364,6 +364,14 @@ export class BricksWebSocketElement extends LitElement {
 
   constructor() {
     super();
+    // During an upgrade the element is not yet :defined; constructed anew (createElement, the
+    // parser after the definition, `new`), it already is, and nothing can have listened to it.
+    // Decided before the first update below, whose hooks (a subclass's firstUpdated()) may listen.
+    try {
+      this.#messageHeard = !this.matches(':defined');
+    } catch {
+      // An engine without :defined: keep firing.
+    }
     try {
       this.#internals = this.attachInternals();
       this.#setState('idle');
@@ -375,19 +383,15 @@ export class BricksWebSocketElement extends LitElement {
     // defaults. Taking that update now (Lit's documented performUpdate()) puts them in force at
     // once, for the first connection, every method and every read.
     this.performUpdate();
-    // During an upgrade the element is not yet :defined; constructed anew (createElement, the
-    // parser after the definition, `new`), it already is, and nothing can have listened to it.
-    try {
-      this.#messageHeard = !this.matches(':defined');
-    } catch {
-      // An engine without :defined: keep firing.
-    }
   }
 
   /** @internal Notes a `message` listener, so the raw frame is dispatched only when one may listen. */
-  override addEventListener(type: string, listener: unknown, options?: boolean | AddEventListenerOptions): void {
-    if (String(type) === 'message') this.#messageHeard = true;
-    super.addEventListener(type, listener as EventListenerOrEventListenerObject, options);
+  override addEventListener(...args: [type: string, listener: unknown, options?: boolean | AddEventListenerOptions]): void {
+    // Converted here once, as the platform converts it; the arguments go on as given otherwise,
+    // so too few throw as they do on any element.
+    if (args.length > 0 && typeof args[0] !== 'string') args[0] = `${args[0] as string}`;
+    super.addEventListener(...(args as [string, EventListenerOrEventListenerObject, (boolean | AddEventListenerOptions)?]));
+    if (args[0] === 'message') this.#messageHeard = true;
   }
 
   override render() {
@@ -708,7 +712,8 @@ export class BricksWebSocketElement extends LitElement {
           this.#declarative?.receive(frame.type, frame.data);
         }
         else if (frame.reply) this.#requests.settle(frame.reply);
-        else this.#fail('frame', `A frame ${frame.problem}, so it came only as message: ${preview(data)}. ${frame.problem.startsWith('is a reply') ? REPLY_ADVICE : 'Send {"type", "data"} objects.'}`);
+        // Without a message listener no event carried it: say so rather than point at one that never came.
+        else this.#fail('frame', `A frame ${frame.problem}, so it came only as ${this.#messageHeard ? 'message' : 'this error (a message listener gets it raw)'}: ${preview(data)}. ${frame.problem.startsWith('is a reply') ? REPLY_ADVICE : 'Send {"type", "data"} objects.'}`);
       },
       closed: (code, reason, wasClean) => this.#fire('close', { code, reason, wasClean }),
       failed: (kind, message, error) => this.#fail(kind, message, error),

@@ -12,17 +12,19 @@ import type { ReplyErrorBody } from './codec.js';
 export type ReplySender = (id: string, answer: { data: unknown } | { error: ReplyErrorBody }) => boolean;
 
 export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
-  // `detail` and `id` are kept here rather than passed in an init dictionary: reading the
-  // dictionary's four members costs more than the rest of the construction, once per frame.
+  /** The server's request id, or undefined for a frame that expects no answer. */
+  readonly id: string | undefined;
+  // `detail` is kept here rather than passed in an init dictionary: reading the dictionary's
+  // four members costs more than the rest of the construction, once per frame.
   #detail: T;
-  #id: string | undefined;
   #send: ReplySender | undefined;
 
   constructor(type: string, detail: T, id?: string, send?: ReplySender) {
     super(type);
     // As CustomEvent's init dictionary does: an absent detail reads as null.
     this.#detail = (detail === undefined ? null : detail) as T;
-    this.#id = id;
+    // An own property, as it has always been, so a spread or JSON of the event keeps it.
+    this.id = id;
     this.#send = id === undefined ? undefined : send;
   }
 
@@ -31,9 +33,11 @@ export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
     return this.#detail;
   }
 
-  /** The server's request id, or undefined for a frame that expects no answer. */
-  get id(): string | undefined {
-    return this.#id;
+  /** As on any CustomEvent: outside a dispatch, sets the type, flags and `detail` anew. */
+  override initCustomEvent(...args: [type: string, bubbles?: boolean, cancelable?: boolean, detail?: T]): void {
+    super.initCustomEvent(...args);
+    // The platform ignores the call during a dispatch; so does the detail kept here.
+    if (this.eventPhase === Event.NONE) this.#detail = (args[3] === undefined ? null : args[3]) as T;
   }
 
   /** Answers the server's request with `data`; true when the reply was sent or queued, false for a second reply or a frame without `id`. */
@@ -57,7 +61,7 @@ export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
     if (!send) return false;
     // One reply per request; a reply that could not be sent or queued may be tried again.
     this.#send = undefined;
-    const sent = send(this.#id!, answer);
+    const sent = send(this.id!, answer);
     if (!sent) this.#send = send;
     return sent;
   }
