@@ -35,8 +35,8 @@ export function judge(results) {
   }
   if (m.size) {
     const row = (id) => m.size.rows.find((r) => r.id === id);
-    v.sizeElement = { ok: row('element').gzip <= 3.5 * KB, detail: `${fmtKB(row('element').gzip)} min+gzip (target ≤ 3.50 KB)` };
-    v.sizeCdn = { ok: row('cdn-esm').gzip <= 10 * KB, detail: `${fmtKB(row('cdn-esm').gzip)} min+gzip (target ≤ 10.00 KB)` };
+    v.sizeElement = { ok: row('element').gzip <= 8 * KB, detail: `${fmtKB(row('element').gzip)} min+gzip (target ≤ 8.00 KB)` };
+    v.sizeCdn = { ok: row('cdn-esm').gzip <= 14 * KB, detail: `${fmtKB(row('cdn-esm').gzip)} min+gzip (target ≤ 14.00 KB)` };
   }
   if (m.memory) {
     const e = m.memory.contenders.element;
@@ -106,7 +106,7 @@ export function formatTable(results) {
     row('', '`buffer-limit` 1 MiB, each call awaited, `drain` awaited while `backpressure`', cell('limit-1MiB-drain'), '', '', '');
   }
   if (m.size) {
-    const targets = { element: ['≤ 3.50 KB min+gzip', v.sizeElement.ok], 'cdn-esm': ['≤ 10.00 KB min+gzip', v.sizeCdn.ok] };
+    const targets = { element: ['≤ 8.00 KB min+gzip', v.sizeElement.ok], 'cdn-esm': ['≤ 14.00 KB min+gzip', v.sizeCdn.ok] };
     m.size.rows.forEach((r, i) => {
       const [target = '', ok] = targets[r.id] ?? [];
       row(i === 0 ? 'Size: min / min+gzip / min+brotli' : '', r.label, `${fmtKB(r.min)} / **${fmtKB(r.gzip)}** / ${fmtKB(r.brotli)}`, '', target, mark(ok));
