@@ -18,9 +18,9 @@ export function useElements(prefix = 't') {
     }
   });
 
-  /** A new element with these attributes, not in the document. */
-  function make(attributes: Record<string, string> = {}): BricksWebSocketElement {
-    const element = document.createElement('bricks-websocket');
+  /** A new element of `doc` (an iframe's, for a second tab) with these attributes, not in it yet. */
+  function make(attributes: Record<string, string> = {}, doc: Document = document): BricksWebSocketElement {
+    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
     for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
     mounted.push(element);
     return element;

@@ -6,32 +6,14 @@ import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketFrameEvent } from '../../src/frame-event.js';
+import { useContexts } from '../helpers/contexts.js';
+import { useElements } from '../helpers/elements.js';
 import { control, nextEvent, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const serverOrigin = `ws://127.0.0.1:${port}`;
-const contextUrl = new URL('../helpers/context.html', import.meta.url).href;
-const mounted: BricksWebSocketElement[] = [];
-const frames: HTMLIFrameElement[] = [];
-
-/** A same-origin iframe with the element defined in it: a second tab to Web Locks and BroadcastChannel. */
-async function context(): Promise<Document> {
-  const frame = document.createElement('iframe');
-  frame.src = contextUrl;
-  frames.push(frame);
-  const loaded = nextEvent(frame, 'load', 5000);
-  document.body.append(frame);
-  await loaded;
-  const win = frame.contentWindow as Window & typeof globalThis;
-  await win.customElements.whenDefined('bricks-websocket');
-  return frame.contentDocument!;
-}
-
-function make(attributes: Record<string, string>, doc: Document = document): BricksWebSocketElement {
-  const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  mounted.push(element);
-  return element;
-}
+// Frames first: removing a frame ends its document, and with it its lock, channel and socket.
+const { context } = useContexts();
+const { make } = useElements('edges');
 
 /** Inserts the elements (into their own documents) and waits until each is open. */
 async function opened(...elements: BricksWebSocketElement[]) {
@@ -42,13 +24,6 @@ async function opened(...elements: BricksWebSocketElement[]) {
 
 const parsed = (frames: unknown[]) => frames.map((frame) => JSON.parse(frame as string) as { type: string; id?: string; data: unknown });
 
-afterEach(() => {
-  for (const frame of frames.splice(0)) frame.remove();
-  for (const element of mounted.splice(0)) {
-    element.remove();
-    element.close();
-  }
-});
 
 
 describe('share: settings when the opener leaves', () => {

@@ -5,17 +5,11 @@ import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
+import { useElements } from '../helpers/elements.js';
 import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const serverOrigin = `ws://127.0.0.1:${port}`;
-const mounted: BricksWebSocketElement[] = [];
-
-function make(attributes: Record<string, string>): BricksWebSocketElement {
-  const element = document.createElement('bricks-websocket');
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  mounted.push(element);
-  return element;
-}
+const { make } = useElements('share');
 
 /** `count` members of one shared connection to a fresh room, all open. */
 async function members(count: number, attributes: Record<string, string> = {}, mode: 'echo' | 'room' = 'echo') {
@@ -54,12 +48,6 @@ const until = (element: BricksWebSocketElement, type: string, test: (detail: unk
 
 const parsed = (frames: unknown[]) => frames.map((frame) => JSON.parse(frame as string) as { type: string; data: unknown });
 
-afterEach(() => {
-  for (const element of mounted.splice(0)) {
-    element.remove();
-    element.close();
-  }
-});
 
 describe('share="page": one socket', () => {
   it('gives three elements with one URL one connection, and each reports it as its own', async () => {

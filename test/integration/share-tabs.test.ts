@@ -5,40 +5,21 @@
 
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
-import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
 import { connectionKey } from '../../src/hub.js';
 import { channelName } from '../../src/tab-share.js';
+import { useContexts } from '../helpers/contexts.js';
+import { useElements } from '../helpers/elements.js';
 import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const serverOrigin = `ws://127.0.0.1:${port}`;
-const contextUrl = new URL('../helpers/context.html', import.meta.url).href;
-const mounted: BricksWebSocketElement[] = [];
-const frames: HTMLIFrameElement[] = [];
-
-/** A same-origin iframe with the element defined in it; resolves with its document. */
-async function context(): Promise<Document> {
-  const frame = document.createElement('iframe');
-  frame.src = contextUrl;
-  frames.push(frame);
-  const loaded = nextEvent(frame, 'load', 5000);
-  document.body.append(frame);
-  await loaded;
-  const win = frame.contentWindow as Window & typeof globalThis;
-  await win.customElements.whenDefined('bricks-websocket');
-  return frame.contentDocument!;
-}
-
-function make(doc: Document, attributes: Record<string, string>): BricksWebSocketElement {
-  const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
-  mounted.push(element);
-  return element;
-}
+// Frames first: removing a frame ends its document, and with it its lock, channel and socket.
+const { context, removeContexts } = useContexts();
+const { make } = useElements('tabs');
 
 /** An element of `doc` sharing `url` across tabs, inserted and open. */
 async function member(doc: Document, url: string, attributes: Record<string, string> = {}) {
-  const element = make(doc, { 'ws-url': url, share: 'tabs', ...attributes });
+  const element = make({ 'ws-url': url, share: 'tabs', ...attributes }, doc);
   const opened = nextEvent(element, 'open', 5000);
   doc.body.append(element);
   await opened;
@@ -61,14 +42,6 @@ const until = (element: EventTarget, type: string, test: (detail: unknown) => bo
 const dataOnServer = async (name: string) =>
   (await control(name).stats()).received.map((frame) => (JSON.parse(frame as string) as { data: unknown }).data);
 
-afterEach(() => {
-  // Frames first: removing a frame ends its document, and with it its lock, channel and socket.
-  for (const frame of frames.splice(0)) frame.remove();
-  for (const element of mounted.splice(0)) {
-    element.remove();
-    element.close();
-  }
-});
 
 describe('share="tabs": one socket for every context', () => {
   it('gives two contexts with one URL one connection, held by one of them', async () => {
@@ -115,7 +88,7 @@ describe('share="tabs": one socket for every context', () => {
     const here = await member(document, wsUrl(name));
     expect(here.socket).to.equal(null);
     const reopened = nextEvent(here, 'open', 5000);
-    frames.splice(0).forEach((frame) => frame.remove());
+    removeContexts();
     for (let n = 0; n < 3; n++) here.send('during', n);
     await reopened;
     expect(here.socket).to.be.instanceOf(WebSocket);
@@ -147,7 +120,7 @@ describe('share="tabs": one socket for every context', () => {
     expect(plain).to.equal(true);
     await serverUntil(name, (s) => s.received.length >= 2, 'the request and the text from the holder');
     const reopened = nextEvent(here, 'open', 5000);
-    frames.splice(0).forEach((frame) => frame.remove());
+    removeContexts();
     expect(await reply).to.equal('NetworkError');
     await reopened;
     // A frame sent after the takeover marks the end of what the new holder sends first.
@@ -162,12 +135,12 @@ describe('share="tabs": one socket for every context', () => {
 
   it('gives a context with another session its own connection', async () => {
     const name = room('tabs');
-    const here = make(document, { 'ws-url': wsUrl(name), share: 'tabs', 'with-session': '', 'session-origins': serverOrigin });
+    const here = make({ 'ws-url': wsUrl(name), share: 'tabs', 'with-session': '', 'session-origins': serverOrigin });
     here.session = 'alpha';
     const opened = nextEvent(here, 'open');
     document.body.append(here);
     await opened;
-    const there = make(await context(), { 'ws-url': wsUrl(name), share: 'tabs', 'with-session': '', 'session-origins': serverOrigin });
+    const there = make({ 'ws-url': wsUrl(name), share: 'tabs', 'with-session': '', 'session-origins': serverOrigin }, await context());
     there.session = 'beta';
     const alsoOpened = nextEvent(there, 'open', 5000);
     there.ownerDocument.body.append(there);
