@@ -1,6 +1,9 @@
 // CDN builds from tsc's output in dist/: lit bundled in, minified.
-//   dist/cdn/bricks-websocket.js       ES module: <script type="module" src=...>
-//   dist/cdn/bricks-websocket.iife.js  classic <script>: defines the tag, sets window.BricksWebSocketElement
+//   dist/cdn/bricks-websocket.js       ES module: <script type="module" src=...>; the parts an element
+//                                      loads on demand (sharing, the declarative layer) are chunks beside it,
+//                                      dist/cdn/bricks-websocket-<part>-<hash>.js
+//   dist/cdn/bricks-websocket.iife.js  classic <script>: defines the tag, sets window.BricksWebSocketElement;
+//                                      one file, the on-demand parts inlined (a classic script cannot import)
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
@@ -24,13 +27,13 @@ const onwarn = (warning, warn) => warning.code !== 'THIS_IS_UNDEFINED' && warn(w
 export default [
   {
     input: 'dist/bricks-websocket.js',
-    output: { file: 'dist/cdn/bricks-websocket.js', format: 'es', sourcemap: true },
+    output: { dir: 'dist/cdn', entryFileNames: 'bricks-websocket.js', chunkFileNames: 'bricks-websocket-[name]-[hash].js', format: 'es', sourcemap: true },
     plugins: plugins(true),
     onwarn,
   },
   {
     input: IIFE_ENTRY,
-    output: { file: 'dist/cdn/bricks-websocket.iife.js', format: 'iife', name: 'BricksWebSocketElement', exports: 'default', sourcemap: true },
+    output: { file: 'dist/cdn/bricks-websocket.iife.js', format: 'iife', name: 'BricksWebSocketElement', exports: 'default', inlineDynamicImports: true, sourcemap: true },
     plugins: [iifeEntry, ...plugins(false)],
     onwarn,
   },

@@ -50,7 +50,8 @@ async function buildCdn(repo, out) {
   };
   for (const config of configs) {
     const bundle = await rollup({ ...config, input: config.input, plugins: [redirect, ...config.plugins] });
-    await bundle.write({ ...config.output, file: path.join(out, 'cdn', path.basename(config.output.file)) });
+    const { file, dir } = config.output;
+    await bundle.write(file ? { ...config.output, file: path.join(out, 'cdn', path.basename(file)) } : { ...config.output, dir: path.join(out, 'cdn', path.relative(path.join(repo, 'dist/cdn'), path.resolve(repo, dir))) });
     await bundle.close();
   }
 }
