@@ -9,10 +9,13 @@
  * Sharing is decided by the connection key: the resolved URL and the subprotocol list, which
  * carries the session when one is sent. It is known only once the target is read (the session
  * may come from a promise), so a member joins after that, never before.
+ *
+ * The shared connection and the tab link are loaded on demand (src/shared-connection.ts), with
+ * the target: most pages never share, and they are a third of the element's size.
  */
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import type { Payload } from './payload.js';
-import { TabLink, tabsSupported } from './tab-share.js';
+import type { SharedConnection, join } from './shared-connection.js';
 import type { Target, TargetProblem } from './target.js';
 
 /** What the element drives: its own connection, or its membership in a shared one. */
@@ -57,99 +60,21 @@ export function createLink(share: string, host: ConnectionHost): Link {
   return new Connection({ ...host, target: () => problem });
 }
 
-/** The connection key: what must be equal for two elements to use one socket. */
-export function connectionKey(target: Target): string {
-  return JSON.stringify([target.url, target.protocols]);
-}
+type Join = typeof join;
+/** Why a member cannot join: its target's problem, or the module that did not load. */
+type JoinProblem = TargetProblem | { kind: 'connection'; message: string; error: unknown };
 
-/** Shared connections of this document, by mode and key. */
-const registry = new Map<string, SharedConnection>();
+let loading: Promise<Join | JoinProblem> | null = null;
 
-/** A `page` member also joins a `tabs` connection with its key: both are one socket for this page. */
-function find(mode: ShareMode, key: string): SharedConnection | undefined {
-  return (mode === 'page' ? registry.get(`tabs ${key}`) : undefined) ?? registry.get(`${mode} ${key}`);
-}
-
-/** One socket (here or in another tab) and the members of this document that use it. */
-class SharedConnection {
-  readonly link: Link;
-  /** Replaced, never changed in place, so a delivery walks the list as it was without copying it per frame. */
-  members: readonly Membership[] = [];
-  #id: string;
-  #target: Target;
-  /** The opener's settings, kept for the close that follows the last member's leaving. */
-  #policy: ConnectionPolicy | undefined;
-  /** What `open` said last, for members that join an open connection. */
-  opened = { url: '', protocol: '' };
-  /** Server requests a member of this page answered on the live socket (ids are per connection). */
-  #answered = new Set<string>();
-
-  constructor(mode: ShareMode, key: string, target: Target) {
-    this.#id = `${mode} ${key}`;
-    this.#target = target;
-    const host = this.#fanOut();
-    this.link = mode === 'tabs' && tabsSupported() ? new TabLink(key, host) : new Connection(host);
-    registry.set(this.#id, this);
-  }
-
-  add(member: Membership): void {
-    this.members = [...this.members, member];
-  }
-
-  /** Takes a member out; after the last one, the socket closes at the end of the task (a move rejoins first). */
-  remove(member: Membership): void {
-    const opener = this.members[0] === member;
-    this.members = this.members.filter((m) => m !== member);
-    if (this.members.length > 0) {
-      // The opener left: the oldest member's binary type and heartbeat now apply.
-      if (opener) this.link.settingsChanged();
-      return;
-    }
-    queueMicrotask(() => {
-      if (this.members.length > 0 || registry.get(this.#id) !== this) return;
-      registry.delete(this.#id);
-      this.link.close(1000, '');
-    });
-  }
-
-  /** The first member to answer a server request answers it for all: the others see it too. */
-  claimReply(id: string): boolean {
-    if (this.#answered.has(id)) return false;
-    this.#answered.add(id);
-    return this.link.claimReply(id);
-  }
-
-  /** Settings come from the oldest member: the one that opened the connection while it stays. */
-  policy(): ConnectionPolicy {
-    const first = this.members[0];
-    if (first) this.#policy = first.policy();
-    return this.#policy!;
-  }
-
-  #each(deliver: (member: Membership) => void): void {
-    // A listener may make a member leave (or another join) while this runs: one that left is skipped.
-    const list = this.members;
-    for (const member of list) {
-      if (list === this.members || this.members.includes(member)) deliver(member);
-    }
-  }
-
-  #fanOut(): ConnectionHost {
-    return {
-      target: () => this.#target,
-      policy: () => this.policy(),
-      stateChanged: (state) => this.#each((m) => m.sharedState(state)),
-      opened: (socket) => {
-        this.opened = { url: socket.url, protocol: socket.protocol };
-        this.#answered.clear();
-        this.#each((m) => m.host.opened(this.opened));
-      },
-      received: (data) => this.#each((m) => m.host.received(data)),
-      closed: (code, reason, wasClean) => this.#each((m) => m.host.closed(code, reason, wasClean)),
-      failed: (kind, message, error) => this.#each((m) => m.host.failed(kind, message, error)),
-      reconnecting: (attempt, delay, code) => this.#each((m) => m.host.reconnecting(attempt, delay, code)),
-    };
-  }
+/** The shared-connection module, loaded once per document; a failed load is tried again by the next join. */
+function sharing(mode: ShareMode): Promise<Join | JoinProblem> {
+  return (loading ??= import('./shared-connection.js').then(
+    (module) => module.join,
+    (error: unknown): JoinProblem => {
+      loading = null;
+      return { kind: 'connection', message: `share="${mode}" could not load its part of the element (${(error as Error)?.message ?? error}), so nothing connected: serve every file of the build beside bricks-websocket.js.`, error };
+    },
+  ));
 }
 
 /**
@@ -211,12 +136,13 @@ export class Membership implements Link {
     } catch (error) {
       target = { kind: 'url', message: 'Reading the connection settings failed.', error };
     }
-    // Joining always waits a microtask, as a socket's `open` would, so listeners added
-    // right after insertion see it.
-    Promise.resolve(target).then(
-      (settled) => generation === this.#generation && this.#join(settled),
-      (error) => generation === this.#generation && this.#join({ kind: 'session', message: 'Reading the session failed.', error }),
+    // Joining always waits at least a microtask, as a socket's `open` would, so listeners added
+    // right after insertion see it; the first join in a document also waits for the module.
+    const read = Promise.resolve(target).then(
+      (settled) => settled,
+      (error): TargetProblem => ({ kind: 'session', message: 'Reading the session failed.', error }),
     );
+    void Promise.all([read, sharing(this.#mode)]).then(([settled, join]) => generation === this.#generation && this.#join(settled, join));
   }
 
   get wanted(): boolean {
@@ -279,14 +205,14 @@ export class Membership implements Link {
     this.#enter(state);
   }
 
-  #join(target: Target | TargetProblem): void {
-    if ('kind' in target) {
-      this.host.failed(target.kind, target.message, target.error);
+  #join(target: Target | TargetProblem, join: Join | JoinProblem): void {
+    const problem = 'kind' in target ? target : typeof join === 'function' ? null : join;
+    if (problem) {
+      this.host.failed(problem.kind, problem.message, problem.error);
       this.#enter('closed');
       return;
     }
-    const key = connectionKey(target);
-    const shared = find(this.#mode, key) ?? new SharedConnection(this.#mode, key, target);
+    const shared = (join as Join)(this.#mode, target as Target);
     shared.add(this);
     this.#shared = shared;
     const state = shared.link.state;

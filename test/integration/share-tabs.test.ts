@@ -6,7 +6,7 @@
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
-import { connectionKey } from '../../src/hub.js';
+import { connectionKey } from '../../src/shared-connection.js';
 import { channelName } from '../../src/tab-share.js';
 import { useContexts } from '../helpers/contexts.js';
 import { useElements } from '../helpers/elements.js';
