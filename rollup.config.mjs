@@ -27,6 +27,8 @@ const onwarn = (warning, warn) => warning.code !== 'THIS_IS_UNDEFINED' && warn(w
 export default [
   {
     input: 'dist/bricks-websocket.js',
+    // The on-demand chunks import what they share with the entry from the entry itself, not from a third file.
+    preserveEntrySignatures: 'allow-extension',
     output: { dir: 'dist/cdn', entryFileNames: 'bricks-websocket.js', chunkFileNames: 'bricks-websocket-[name]-[hash].js', format: 'es', sourcemap: true },
     plugins: plugins(true),
     onwarn,
