@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { rollup } from 'rollup';
-import { LIT, minified, sizes } from '../scripts/size.mjs';
+import { LIT, cdnFiles, minified, sizes, split } from '../scripts/size.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const OUT = path.join(REPO, 'bench/out');
@@ -58,17 +58,22 @@ async function buildCdn(repo, out) {
 
 /** Sizes of the element, its CDN bundles and the alternatives; call after buildElement(). */
 export async function measureSizes(tryRepo = null) {
-  const tried = tryRepo
-    ? [
-        { id: 'element-try', label: 'the same, with the proposed src/ change (--try)', ...sizes(await minified(path.join(path.resolve(tryRepo), 'src/index.ts'), LIT, path.resolve(tryRepo))) },
-        { id: 'cdn-esm-try', label: 'the ES module CDN bundle, with the proposed change (--try)', ...sizes(readFileSync(path.join(OUT, 'try/cdn/bricks-websocket.js'))) },
-      ]
-    : [];
+  // What a page loads first; sharing and the declarative layer are chunks an element loads when it uses them.
+  const element = async (repo) => {
+    const { initial, lazy } = await split(path.join(repo, 'src/index.ts'), LIT, repo);
+    return { first: sizes(initial), all: sizes([...initial, ...lazy]) };
+  };
+  const cdn = (dir) => sizes(cdnFiles(path.join(dir, 'bricks-websocket.js')).initial);
+  const own = await element(REPO);
+  const tried = tryRepo ? await element(path.resolve(tryRepo)) : null;
   const rows = [
-    { id: 'element', label: '`bricks-websocket` module graph (src/index.ts, lit external)', ...sizes(await minified('src/index.ts', LIT)) },
-    ...tried,
-    { id: 'cdn-esm', label: '`dist/cdn/bricks-websocket.js` (lit bundled, as shipped)', ...sizes(readFileSync(path.join(OUT, 'cdn/bricks-websocket.js'))) },
-    { id: 'cdn-iife', label: '`dist/cdn/bricks-websocket.iife.js` (lit bundled, as shipped)', ...sizes(readFileSync(path.join(OUT, 'cdn/bricks-websocket.iife.js'))) },
+    { id: 'element', label: '`bricks-websocket` module graph as a page loads it first (src/index.ts, lit external)', ...own.first },
+    ...(tried ? [{ id: 'element-try', label: 'the same, with the proposed src/ change (--try)', ...tried.first }] : []),
+    { id: 'element-all', label: 'the same with every part an element loads on demand (sharing, data-*)', ...own.all },
+    ...(tried ? [{ id: 'element-all-try', label: 'the same, with the proposed src/ change (--try)', ...tried.all }] : []),
+    { id: 'cdn-esm', label: '`dist/cdn/bricks-websocket.js` (lit bundled, as shipped; its on-demand chunks not counted)', ...cdn(path.join(OUT, 'cdn')) },
+    ...(tryRepo ? [{ id: 'cdn-esm-try', label: 'the ES module CDN bundle, with the proposed change (--try)', ...cdn(path.join(OUT, 'try/cdn')) }] : []),
+    { id: 'cdn-iife', label: '`dist/cdn/bricks-websocket.iife.js` (lit bundled, everything inlined, as shipped)', ...sizes(readFileSync(path.join(OUT, 'cdn/bricks-websocket.iife.js'))) },
     { id: 'lit', label: 'lit alone (for reference)', ...sizes(await minified('lit')) },
     { id: 'partysocket', label: 'partysocket', ...sizes(await minified('partysocket')) },
     { id: 'reconnecting-websocket', label: 'reconnecting-websocket', ...sizes(await minified('reconnecting-websocket')) },
