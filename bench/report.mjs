@@ -73,6 +73,8 @@ export function formatTable(results) {
   if (m.dispatch) {
     const c = m.dispatch.contenders;
     row(`Dispatch ${fmtInt(settings.n)} frames, no network`, '`JSON.parse` + call', `${fmtInt(c.parse.nsPerFrame)} ns/frame`, '', '', '');
+    if (c['event-target']) row('', '`JSON.parse` + a `CustomEvent` on an `EventTarget` (any library\'s floor)', `${fmtInt(c['event-target'].nsPerFrame)} ns/frame`, `+${fmtInt(c['event-target'].overheadNsPerFrame)} ns/frame`, '', '');
+    if (c['node-event']) row('', '`JSON.parse` + a `CustomEvent` on an element in the document (the contract\'s floor)', `${fmtInt(c['node-event'].nsPerFrame)} ns/frame`, `+${fmtInt(c['node-event'].overheadNsPerFrame)} ns/frame`, '', '');
     row('', 'the element\'s message path (fake socket)', `${fmtInt(c.element.nsPerFrame)} ns/frame`, `+${fmtInt(m.dispatch.overheadNsPerFrame)} ns/frame`, '≤ 1,500 ns/frame over `JSON.parse`', mark(v.dispatch.ok));
     if (c['element-try']) row('', 'the same, proposed change (`--try`)', `${fmtInt(c['element-try'].nsPerFrame)} ns/frame`, `+${fmtInt(c['element-try'].overheadNsPerFrame)} ns/frame`, '', '');
     if (c['element-declarative']) row('', 'the same with 3 `data-receive="tick"` descendants', `${fmtInt(c['element-declarative'].nsPerFrame)} ns/frame`, `+${fmtInt(c['element-declarative'].overheadNsPerFrame)} ns/frame`, '', '');

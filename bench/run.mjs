@@ -268,7 +268,7 @@ const MEASUREMENTS = {
   },
 
   async dispatch(ctx) {
-    const contenders = withTry(['parse', 'element', 'element-declarative']);
+    const contenders = withTry(['parse', 'event-target', 'node-event', 'element', 'element-declarative']);
     const runs = await interleaved(contenders, async (c, round) => {
       const r = await maybeProfile(ctx, 'dispatch', c, round, () => evaluate(ctx, `dispatch ${c}`, (c, n) => window.bench.dispatch(c, n), c, N));
       return { ms: r.ms, nsPerFrame: (r.ms * 1e6) / N };
