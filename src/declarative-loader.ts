@@ -135,7 +135,6 @@ export class DeclarativeLoader {
 
   #stopKeeping(): void {
     this.#kept = null;
-    if (this.#failed) return;
     this.#host.removeEventListener('submit', this.#keep);
     this.#host.removeEventListener('click', this.#keep);
   }
