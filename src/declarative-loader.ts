@@ -134,6 +134,8 @@ export class DeclarativeLoader {
   }
 
   #stopKeeping(): void {
+    // Listening only while loading, or after a failed import.
+    if (this.#kept === null && !this.#failed) return;
     this.#kept = null;
     this.#host.removeEventListener('submit', this.#keep);
     this.#host.removeEventListener('click', this.#keep);
