@@ -69,8 +69,13 @@ export class DeclarativeLoader {
       this.#start();
       return;
     }
+    // Only what changed is looked at: an attribute's element, or the nodes added.
+    const uses = (record: MutationRecord) =>
+      record.type === 'attributes'
+        ? record.target !== host && usesLayer(record.target as Element)
+        : [...record.addedNodes].some((node) => isElement(node) && usesLayer(node));
     this.#observer = new MutationObserver((records) => {
-      if (records.some((record) => (record.type === 'attributes' ? record.target !== host && usesLayer(record.target as Element) : [...record.addedNodes].some((node) => isElement(node) && usesLayer(node))))) this.#start();
+      if (records.some(uses)) this.#start();
     });
     this.#observer.observe(host, { childList: true, subtree: true, attributes: true, attributeFilter: USE_ATTRIBUTES });
   }
