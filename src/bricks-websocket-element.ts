@@ -2,7 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } from './codec.js';
 import { closeProblem, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
-import { Declarative } from './declarative.js';
+import { DeclarativeLoader } from './declarative-loader.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { DEFAULT_BUFFER_LIMIT, FlowControl } from './flow-control.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
@@ -325,12 +325,12 @@ export class BricksWebSocketElement extends LitElement {
    * element always fires `message`; a new one does from its first `message` listener on.
    */
   #messageHeard = true;
-  /** The data-* bindings of the descendants, while the element is in a document. */
-  #declarative: Declarative | null = null;
+  /** The data-* bindings of the descendants, while the element is in a document; loaded on first use. */
+  #declarative: DeclarativeLoader | null = null;
   // In a live document: connect on arrival, close like close() on leaving.
   #presence = new Presence(this, {
     arrived: () => {
-      this.#declarative = new Declarative(this, (kind, message, error) => this.#fail(kind, message, error));
+      this.#declarative = new DeclarativeLoader(this, (kind, message, error) => this.#fail(kind, message, error));
       this.#lifecycle.attach(this.ownerDocument);
       if (this.#wsUrl) this.#connection.open();
     },

@@ -2,14 +2,16 @@
  * The declarative layer: descendants of a `<bricks-websocket>` send and show frames through
  * `data-*` attributes, with no script. Text only: nothing from the wire is parsed as HTML.
  *
- * The element makes one `Declarative` when it is connected and disposes of it when it is
+ * Loaded on demand: the element's `DeclarativeLoader` (declarative-loader.ts) makes one
+ * `Declarative` once a descendant uses the layer, and disposes of it when the element is
  * removed; `dispose()` takes back everything it added (two listeners, the observer, object
  * URLs, `aria-busy`, the controls it disabled). Receivers are kept in a registry by frame type,
- * updated by a MutationObserver, so a frame costs one size check when nothing uses the layer.
+ * updated by a MutationObserver, so a frame costs one size check when none is left.
  */
 import { base64ToBytes } from './base64.js';
 import type { ConnectionState } from './connection.js';
-import { attributeNameProblem, attributeValueProblem, errorView, parseFieldAttrs, pickField, serializeForm, textOf } from './declarative-rules.js';
+import { BINDINGS, hosts, SENDERS, WATCHED } from './declarative-loader.js';
+import { attributeNameProblem, attributeValueProblem, errorView, formFields, formPayload, parseFieldAttrs, pickField, serializeForm, textOf } from './declarative-rules.js';
 
 /** What the layer needs from its element. */
 export interface DeclarativeHost extends HTMLElement {
@@ -31,10 +33,6 @@ interface Binding {
   whenOpen: boolean;
 }
 
-const BINDINGS = '[data-receive],[data-reply],[data-reply-error],[data-state],[data-send-when]';
-const WATCHED = ['data-receive', 'data-reply', 'data-reply-error', 'data-state', 'data-send-when'];
-const SENDERS = 'button[data-send],button[data-request]';
-
 const describe = (node: Element) => `<${node.localName}>`;
 const clip = (text: string) => (text.length > 40 ? `${JSON.stringify(text.slice(0, 40))}…` : JSON.stringify(text));
 const isElement = (node: Node): node is Element => node.nodeType === Node.ELEMENT_NODE;
@@ -42,9 +40,6 @@ const isMedia = (node: Element): node is HTMLMediaElement => node.localName === 
 
 /** Controls disabled by `data-send-when`, with the layer that did it, so a moved control is handed over. */
 const disabledBy = new WeakMap<Element, Declarative>();
-
-/** Every element the layer works for, so a nested one of a subclass (another tag) is a boundary too. */
-const hosts = new WeakSet<Element>();
 
 const XLINK = 'http://www.w3.org/1999/xlink';
 
@@ -291,16 +286,32 @@ export class Declarative {
 
   // ── sending ─────────────────────────────────────────────────────────────
 
+  /**
+   * A submission or click the loader kept while this layer was loading (declarative-loader.ts),
+   * with the form's entries as they were when it was submitted. The loader has already cancelled
+   * the submission and judged a button's `disabled` at the click; the rest is decided now.
+   */
+  handle(event: Event, entries?: FormData): void {
+    if (event.type === 'submit') this.#submit(event.target as Element, entries);
+    else this.#click(event);
+  }
+
   #onSubmit = (event: Event): void => {
     const form = event.target as Element;
-    if (form.localName !== 'form' || !this.#owns(form)) return;
-    const requestType = form.getAttribute('data-request');
-    const sendType = form.getAttribute('data-send');
     // A listener of the page that cancelled the submission has the last word.
-    if ((requestType === null && sendType === null) || event.defaultPrevented) return;
+    if (event.defaultPrevented || !this.#isSendingForm(form)) return;
     event.preventDefault();
-    if (!this.#mayAct(form)) return;
-    const payload = serializeForm(form as HTMLFormElement);
+    this.#submit(form);
+  };
+
+  #isSendingForm(form: Element): boolean {
+    return form.localName === 'form' && (form.hasAttribute('data-request') || form.hasAttribute('data-send')) && this.#owns(form);
+  }
+
+  #submit(form: Element, entries?: FormData): void {
+    if (!this.#isSendingForm(form) || !this.#mayAct(form)) return;
+    const requestType = form.getAttribute('data-request');
+    const payload = entries ? formPayload(formFields(form as HTMLFormElement), entries) : serializeForm(form as HTMLFormElement);
     if (payload.kind === 'empty') return;
     if (payload.kind === 'file') {
       this.#fail('send', `The form's field "${payload.field}" is a file input, which data-send does not send, so nothing was sent: remove the field, or send the file from script with sendBase64Audio() or sendBase64Video().`);
@@ -308,13 +319,21 @@ export class Declarative {
     }
     const reset = () => (form as HTMLFormElement).reset();
     if (requestType !== null) this.#request(form, requestType, payload.data, reset);
-    else if (this.#send(form, sendType!, payload.data)) reset();
-  };
+    else if (this.#send(form, form.getAttribute('data-send')!, payload.data)) reset();
+  }
 
   #onClick = (event: Event): void => {
-    const button = (event.target as Element).closest?.(SENDERS) as HTMLButtonElement | null | undefined;
     // A click on the content of a disabled button (or one in a disabled fieldset) still bubbles.
-    if (button?.matches(':disabled')) return;
+    if (this.#senderOf(event)?.matches(':disabled')) return;
+    this.#click(event);
+  };
+
+  #senderOf(event: Event): HTMLButtonElement | null | undefined {
+    return (event.target as Element).closest?.(SENDERS) as HTMLButtonElement | null | undefined;
+  }
+
+  #click(event: Event): void {
+    const button = this.#senderOf(event);
     // A submit button of a form submits it; the form's own data-send applies.
     if (!button || !this.#owns(button) || (button.form !== null && button.type !== 'button')) return;
     if (!this.#mayAct(button)) return;
@@ -322,7 +341,7 @@ export class Declarative {
     const requestType = button.getAttribute('data-request');
     if (requestType !== null) this.#request(button, requestType, data, () => {});
     else this.#send(button, button.getAttribute('data-send')!, data);
-  };
+  }
 
   /** False, with an error, when `data-send-when="open"` holds the sender back. */
   #mayAct(node: Element): boolean {

@@ -5,7 +5,11 @@
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
+import { layerLoaded } from '../helpers/declarative.js';
 import { control, nextEvent, nextEvents, room, serverUntil, wsUrl } from '../helpers/server.js';
+
+// Frames are shown with their events once the layer has loaded in the page (test/helpers/declarative.ts).
+before(layerLoaded);
 
 const mounted: BricksWebSocketElement[] = [];
 

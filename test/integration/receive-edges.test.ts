@@ -6,7 +6,11 @@ import { html, render } from 'lit';
 import { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import { BricksWebSocketFrameEvent } from '../../src/frame-event.js';
 import { useElements } from '../helpers/elements.js';
+import { layerLoaded } from '../helpers/declarative.js';
 import { control, nextEvent, room, wsUrl } from '../helpers/server.js';
+
+// Frames are shown with their events once the layer has loaded in the page (test/helpers/declarative.ts).
+before(layerLoaded);
 
 const { make, openElement } = useElements('recv');
 

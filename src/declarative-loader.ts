@@ -1,0 +1,174 @@
+/**
+ * The declarative layer on demand. Most pages never use its `data-*` attributes, so its code
+ * (declarative.ts, declarative-rules.ts) is imported only once a descendant of an element uses
+ * one: found by one query on arrival, or else by a MutationObserver that stops at the first use.
+ *
+ * While the import is in flight (a fetch of a chunk on a CDN page), the frames for the layer and
+ * the submissions and clicks it would handle are kept in order and handed to it once it has
+ * started; a submission is cancelled at once, so the page never navigates. Once the module has
+ * loaded in a document, later elements there start the layer at once, as a static import would.
+ */
+import type { ConnectionState } from './connection.js';
+import type { Declarative, DeclarativeFail, DeclarativeHost } from './declarative.js';
+
+export type DeclarativeModule = typeof import('./declarative.js');
+export type LoadDeclarative = () => Promise<DeclarativeModule>;
+
+/** Descendants the layer keeps current. */
+export const BINDINGS = '[data-receive],[data-reply],[data-reply-error],[data-state],[data-send-when]';
+export const WATCHED = ['data-receive', 'data-reply', 'data-reply-error', 'data-state', 'data-send-when'];
+/** Buttons whose clicks the layer handles; forms are told by their submit event. */
+export const SENDERS = 'button[data-send],button[data-request]';
+const FORMS = 'form[data-send],form[data-request]';
+/** Any descendant that needs the layer. */
+const USES = `${BINDINGS},${FORMS},${SENDERS}`;
+const USE_ATTRIBUTES = [...WATCHED, 'data-send', 'data-request'];
+
+/**
+ * Every element the layer works for, from its arrival on, so a nested one of a subclass (another
+ * tag) is a boundary to the layer of an outer one even before (or without) a layer of its own.
+ */
+export const hosts = new WeakSet<Element>();
+
+const importDeclarative: LoadDeclarative = () => import('./declarative.js');
+
+/** Modules each loader has given, so the elements that come after the first start at once. */
+const loaded = new WeakMap<LoadDeclarative, DeclarativeModule>();
+
+/** A submission kept with what its form held then: the page may change or reset the form meanwhile. */
+type Kept = { type: string; data: unknown } | { event: Event; entries?: FormData };
+
+/** Where frames go: nowhere until a descendant uses the layer, kept while it loads, then the layer. */
+interface FrameSink {
+  receive(type: string, data: unknown): void;
+}
+
+const isElement = (node: Node): node is Element => node.nodeType === Node.ELEMENT_NODE;
+const usesLayer = (node: Element) => node.matches(USES) || node.querySelector(USES) !== null;
+
+/** The declarative layer of one element while it is in a document, loaded on first use. */
+export class DeclarativeLoader {
+  readonly #host: DeclarativeHost;
+  readonly #fail: DeclarativeFail;
+  readonly #load: LoadDeclarative;
+  #observer: MutationObserver | null = null;
+  #sink: FrameSink | null = null;
+  #layer: Declarative | null = null;
+  /** Frames and events that came while the layer loads, in order; null when not loading. */
+  #kept: Kept[] | null = null;
+  /** The import failed: the layer's submissions are still cancelled, and reported. */
+  #failed = false;
+  #disposed = false;
+
+  constructor(host: DeclarativeHost, fail: DeclarativeFail, load: LoadDeclarative = importDeclarative) {
+    this.#host = host;
+    this.#fail = fail;
+    this.#load = load;
+    hosts.add(host);
+    if (host.querySelector(USES)) {
+      this.#start();
+      return;
+    }
+    // Only what changed is looked at: an attribute's element, or the nodes added.
+    const uses = (record: MutationRecord) =>
+      record.type === 'attributes'
+        ? record.target !== host && usesLayer(record.target as Element)
+        : [...record.addedNodes].some((node) => isElement(node) && usesLayer(node));
+    this.#observer = new MutationObserver((records) => {
+      if (records.some(uses)) this.#start();
+    });
+    this.#observer.observe(host, { childList: true, subtree: true, attributes: true, attributeFilter: USE_ATTRIBUTES });
+  }
+
+  /** A frame arrived. The hot path: one check while no descendant uses the layer. */
+  receive(type: string, data: unknown): void {
+    this.#sink?.receive(type, data);
+  }
+
+  stateChanged(state: ConnectionState): void {
+    // While loading, nothing: the layer reads the host's state when it starts.
+    this.#layer?.stateChanged(state);
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#observer?.disconnect();
+    this.#observer = null;
+    this.#stopKeeping();
+    this.#sink = null;
+    this.#layer?.dispose();
+    this.#layer = null;
+  }
+
+  #start(): void {
+    this.#observer?.disconnect();
+    this.#observer = null;
+    const module = loaded.get(this.#load);
+    if (module) {
+      this.#begin(module);
+      return;
+    }
+    const kept: Kept[] = (this.#kept = []);
+    this.#sink = { receive: (type, data) => kept.push({ type, data }) };
+    this.#host.addEventListener('submit', this.#keep);
+    this.#host.addEventListener('click', this.#keep);
+    this.#load().then(
+      (module) => {
+        loaded.set(this.#load, module);
+        if (this.#disposed) return;
+        this.#stopKeeping();
+        this.#begin(module);
+        for (const item of kept) {
+          if ('event' in item) this.#layer!.handle(item.event, item.entries);
+          else this.#layer!.receive(item.type, item.data);
+        }
+      },
+      (error: unknown) => {
+        if (this.#disposed) return;
+        this.#failed = true;
+        this.#sink = null;
+        this.#kept = null;
+        this.#fail('frame', `The declarative layer (the data-* attributes) did not load, so they do nothing in this element${this.#dropped(kept)}: serve the bricks-websocket-declarative-*.js file from beside bricks-websocket.js, or check the network.`, error);
+      },
+    );
+  }
+
+  #begin(module: DeclarativeModule): void {
+    this.#layer = new module.Declarative(this.#host, this.#fail);
+    this.#sink = this.#layer;
+  }
+
+  #stopKeeping(): void {
+    // Listening only while loading, or after a failed import.
+    if (this.#kept === null && !this.#failed) return;
+    this.#kept = null;
+    this.#host.removeEventListener('submit', this.#keep);
+    this.#host.removeEventListener('click', this.#keep);
+  }
+
+  /** Keeps, or after a failed import reports, a submission or click the layer would handle. */
+  #keep = (event: Event): void => {
+    const target = event.target as Element;
+    let entries: FormData | undefined;
+    if (event.type === 'submit') {
+      // A page listener that cancelled the submission has the last word, as with the layer.
+      if (!target.matches(FORMS) || event.defaultPrevented) return;
+      event.preventDefault();
+      if (!this.#failed) entries = new FormData(target as HTMLFormElement);
+    } else {
+      // A disabled button's content still gets clicks; the layer ignores them.
+      const button = target.closest?.(SENDERS);
+      if (!button || !this.#host.contains(button) || button.matches(':disabled')) return;
+    }
+    if (this.#failed) this.#fail('send', `The declarative layer (the data-* attributes) did not load, so this ${event.type === 'submit' ? 'form' : 'button'} sent nothing: serve the bricks-websocket-declarative-*.js file from beside bricks-websocket.js, or check the network.`);
+    else this.#kept?.push(entries ? { event, entries } : { event });
+  };
+
+  #dropped(kept: Kept[]): string {
+    const frames = kept.filter((item) => !('event' in item)).length;
+    const events = kept.length - frames;
+    if (frames + events === 0) return '';
+    const parts = [frames ? `${frames} frame${frames === 1 ? '' : 's'} not shown` : '', events ? `${events} submission${events === 1 ? '' : 's'} or click${events === 1 ? '' : 's'} not sent` : ''];
+    return ` (${parts.filter(Boolean).join(', ')})`;
+  }
+}
