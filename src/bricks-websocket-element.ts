@@ -2,7 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { toBase64, type BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } from './codec.js';
 import { closeProblem, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
-import { DeclarativeLoader } from './declarative-loader.js';
+import { DeclarativeLoader, type Place } from './declarative-loader.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { DEFAULT_BUFFER_LIMIT, FlowControl } from './flow-control.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
@@ -330,7 +330,7 @@ export class BricksWebSocketElement extends LitElement {
   // In a live document: connect on arrival, close like close() on leaving.
   #presence = new Presence(this, {
     arrived: () => {
-      this.#declarative = new DeclarativeLoader(this, (kind, message, error) => this.#fail(kind, message, error));
+      this.#declarative = new DeclarativeLoader(this, (kind, message, error) => this.#fail(kind, message, error), undefined, () => this.#place());
       this.#lifecycle.attach(this.ownerDocument);
       if (this.#wsUrl) this.#connection.open();
     },
@@ -539,6 +539,16 @@ export class BricksWebSocketElement extends LitElement {
         return false;
       },
     );
+  }
+
+  /** A place in line for a frame of the declarative layer kept while it loads (declarative-loader.ts). */
+  #place(): Place | null {
+    const slot = this.#queue.reserve();
+    return slot && {
+      // Form data and button values are strings and arrays of them: always JSON.
+      send: (type, data) => (this.#queue.fill(slot, encodeFrame(type, data)), !slot.refused),
+      release: () => this.#queue.release(slot),
+    };
   }
 
   #outletFor(): Outlet {

@@ -30,13 +30,40 @@ const USE_ATTRIBUTES = [...WATCHED, 'data-send', 'data-request'];
  */
 export const hosts = new WeakSet<Element>();
 
+/**
+ * True when `node`'s nearest element ancestor of the layer is `host`: not another element of the
+ * class (a subclass under another tag included), nor one of this tag not upgraded yet.
+ */
+export function owns(host: Element, node: Element): boolean {
+  if (node === host) return false;
+  for (let parent = node.parentElement; parent; parent = parent.parentElement) {
+    if (parent === host) return true;
+    if (hosts.has(parent) || parent.localName === host.localName) return false;
+  }
+  return false;
+}
+
+/**
+ * A place in the element's send queue, taken when a `data-send` submission or click is kept, so
+ * its frame leaves in call order with frames sent from script meanwhile.
+ */
+export interface Place {
+  send(type: string, data?: unknown): boolean;
+  release(): void;
+}
+/** Takes a place; null when the queue is full (the element has said so); undefined: no queue, send when handled. */
+export type Reserve = () => Place | null | undefined;
+
 const importDeclarative: LoadDeclarative = () => import('./declarative.js');
 
 /** Modules each loader has given, so the elements that come after the first start at once. */
 const loaded = new WeakMap<LoadDeclarative, DeclarativeModule>();
 
-/** A submission kept with what its form held then: the page may change or reset the form meanwhile. */
-type Kept = { type: string; data: unknown } | { event: Event; entries?: FormData };
+/**
+ * A submission or click kept with what its form held then (the page may change or reset the form
+ * meanwhile) and, for `data-send`, its place in the queue (null: the queue was full).
+ */
+type Kept = { type: string; data: unknown } | { event: Event; entries?: FormData; place?: Place | null };
 
 /** Where frames go: nowhere until a descendant uses the layer, kept while it loads, then the layer. */
 interface FrameSink {
@@ -51,6 +78,7 @@ export class DeclarativeLoader {
   readonly #host: DeclarativeHost;
   readonly #fail: DeclarativeFail;
   readonly #load: LoadDeclarative;
+  readonly #reserve: Reserve;
   #observer: MutationObserver | null = null;
   #sink: FrameSink | null = null;
   #layer: Declarative | null = null;
@@ -60,10 +88,11 @@ export class DeclarativeLoader {
   #failed = false;
   #disposed = false;
 
-  constructor(host: DeclarativeHost, fail: DeclarativeFail, load: LoadDeclarative = importDeclarative) {
+  constructor(host: DeclarativeHost, fail: DeclarativeFail, load: LoadDeclarative = importDeclarative, reserve: Reserve = () => undefined) {
     this.#host = host;
     this.#fail = fail;
     this.#load = load;
+    this.#reserve = reserve;
     hosts.add(host);
     if (host.querySelector(USES)) {
       this.#start();
@@ -115,17 +144,21 @@ export class DeclarativeLoader {
     this.#load().then(
       (module) => {
         loaded.set(this.#load, module);
-        if (this.#disposed) return;
+        // Removed meanwhile: what was kept still happens, as it did before the removal with the
+        // layer loaded (frames shown, submissions queued), on a layer that lets go at once.
+        const layer = this.#disposed ? new module.Declarative(this.#host, this.#fail) : this.#begin(module);
         this.#stopKeeping();
-        this.#begin(module);
         for (const item of kept) {
-          if ('event' in item) this.#layer!.handle(item.event, item.entries);
-          else this.#layer!.receive(item.type, item.data);
+          if ('event' in item) layer.handle(item.event, item.entries, item.place);
+          else layer.receive(item.type, item.data);
         }
+        if (this.#disposed) layer.dispose();
       },
       (error: unknown) => {
-        if (this.#disposed) return;
-        this.#failed = true;
+        for (const item of kept) if ('event' in item) item.place?.release();
+        // Said even when removed meanwhile: what was kept is lost, and the page should know.
+        if (this.#disposed && kept.length === 0) return;
+        this.#failed = !this.#disposed;
         this.#sink = null;
         this.#kept = null;
         this.#fail('frame', `The declarative layer (the data-* attributes) did not load, so they do nothing in this element${this.#dropped(kept)}: serve the bricks-websocket-declarative-*.js file from beside bricks-websocket.js, or check the network.`, error);
@@ -133,9 +166,10 @@ export class DeclarativeLoader {
     );
   }
 
-  #begin(module: DeclarativeModule): void {
+  #begin(module: DeclarativeModule): Declarative {
     this.#layer = new module.Declarative(this.#host, this.#fail);
     this.#sink = this.#layer;
+    return this.#layer;
   }
 
   #stopKeeping(): void {
@@ -148,20 +182,28 @@ export class DeclarativeLoader {
 
   /** Keeps, or after a failed import reports, a submission or click the layer would handle. */
   #keep = (event: Event): void => {
-    const target = event.target as Element;
+    // Whose it is, is judged now, as the layer would: the page may move or remove it meanwhile.
+    let sender = event.target as Element;
     let entries: FormData | undefined;
     if (event.type === 'submit') {
       // A page listener that cancelled the submission has the last word, as with the layer.
-      if (!target.matches(FORMS) || event.defaultPrevented) return;
+      if (!sender.matches(FORMS) || event.defaultPrevented || !owns(this.#host, sender)) return;
       event.preventDefault();
-      if (!this.#failed) entries = new FormData(target as HTMLFormElement);
+      if (!this.#failed) entries = new FormData(sender as HTMLFormElement);
     } else {
-      // A disabled button's content still gets clicks; the layer ignores them.
-      const button = target.closest?.(SENDERS);
-      if (!button || !this.#host.contains(button) || button.matches(':disabled')) return;
+      // A disabled button's content still gets clicks; the layer ignores them, and a form's
+      // submit button, whose form's submission is what counts.
+      const button = sender.closest?.(SENDERS) as HTMLButtonElement | null | undefined;
+      if (!button || !owns(this.#host, button) || button.matches(':disabled') || (button.form !== null && button.type !== 'button')) return;
+      sender = button;
     }
-    if (this.#failed) this.#fail('send', `The declarative layer (the data-* attributes) did not load, so this ${event.type === 'submit' ? 'form' : 'button'} sent nothing: serve the bricks-websocket-declarative-*.js file from beside bricks-websocket.js, or check the network.`);
-    else this.#kept?.push(entries ? { event, entries } : { event });
+    if (this.#failed) {
+      this.#fail('send', `The declarative layer (the data-* attributes) did not load, so this ${event.type === 'submit' ? 'form' : 'button'} sent nothing: serve the bricks-websocket-declarative-*.js file from beside bricks-websocket.js, or check the network.`);
+      return;
+    }
+    // A request takes its place when request() is called; a frame takes it now.
+    const place = sender.hasAttribute('data-request') ? undefined : this.#reserve();
+    this.#kept?.push({ event, entries, place });
   };
 
   #dropped(kept: Kept[]): string {

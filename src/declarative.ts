@@ -10,7 +10,7 @@
  */
 import { base64ToBytes } from './base64.js';
 import type { ConnectionState } from './connection.js';
-import { BINDINGS, hosts, SENDERS, WATCHED } from './declarative-loader.js';
+import { BINDINGS, hosts, owns, SENDERS, WATCHED, type Place } from './declarative-loader.js';
 import { attributeNameProblem, attributeValueProblem, errorView, formFields, formPayload, parseFieldAttrs, pickField, serializeForm, textOf } from './declarative-rules.js';
 
 /** What the layer needs from its element. */
@@ -54,8 +54,6 @@ const isCode = (node: Element) => node.localName === 'script' || node.localName 
 export class Declarative {
   readonly #host: DeclarativeHost;
   readonly #fail: DeclarativeFail;
-  /** The host's tag as a selector, for finding a node's nearest `<bricks-websocket>`. */
-  readonly #tag: string;
   readonly #observer: MutationObserver;
   readonly #bindings = new Map<Element, Binding>();
   readonly #receivers: Registry = new Map();
@@ -70,12 +68,13 @@ export class Declarative {
   /** The clones of a receiver with `data-limit`, oldest first; a clone may be several nodes. */
   /** Requests in flight per form or button, for `aria-busy`. */
   readonly #busy = new Map<Element, number>();
+  /** While a kept submission or click is handled: its place in the queue (null: the queue was full). */
+  #place: Place | null | undefined;
   #disposed = false;
 
   constructor(host: DeclarativeHost, fail: DeclarativeFail) {
     this.#host = host;
     this.#fail = fail;
-    this.#tag = host.localName;
     hosts.add(host);
     this.#observer = new MutationObserver((records) => this.#sync(records));
     this.#observer.observe(host, { childList: true, subtree: true, attributes: true, attributeOldValue: true, attributeFilter: WATCHED });
@@ -108,17 +107,8 @@ export class Declarative {
 
   // ── the registry ────────────────────────────────────────────────────────
 
-  /**
-   * True when the node's nearest element ancestor of the layer is this host: another element
-   * of the class (a subclass under another tag included), or one of this tag not upgraded yet.
-   */
   #owns(node: Element): boolean {
-    if (node === this.#host) return false;
-    for (let parent = node.parentElement; parent; parent = parent.parentElement) {
-      if (parent === this.#host) return true;
-      if (hosts.has(parent) || parent.localName === this.#tag) return false;
-    }
-    return false;
+    return owns(this.#host, node);
   }
 
   #sync(records: MutationRecord[]): void {
@@ -288,12 +278,20 @@ export class Declarative {
 
   /**
    * A submission or click the loader kept while this layer was loading (declarative-loader.ts),
-   * with the form's entries as they were when it was submitted. The loader has already cancelled
-   * the submission and judged a button's `disabled` at the click; the rest is decided now.
+   * with the form's entries as they were when it was submitted and the frame's place in the
+   * queue. The loader has already cancelled the submission and judged whose it is and a button's
+   * `disabled` at the event; the rest is decided now.
    */
-  handle(event: Event, entries?: FormData): void {
-    if (event.type === 'submit') this.#submit(event.target as Element, entries);
-    else this.#click(event);
+  handle(event: Event, entries?: FormData, place?: Place | null): void {
+    this.#place = place;
+    try {
+      if (event.type === 'submit') this.#submit(event.target as Element, entries, true);
+      else this.#click(event, true);
+    } finally {
+      // Nothing was sent: the frames behind the place go on.
+      this.#place?.release();
+      this.#place = undefined;
+    }
   }
 
   #onSubmit = (event: Event): void => {
@@ -304,12 +302,12 @@ export class Declarative {
     this.#submit(form);
   };
 
-  #isSendingForm(form: Element): boolean {
-    return form.localName === 'form' && (form.hasAttribute('data-request') || form.hasAttribute('data-send')) && this.#owns(form);
+  #isSendingForm(form: Element, kept = false): boolean {
+    return form.localName === 'form' && (form.hasAttribute('data-request') || form.hasAttribute('data-send')) && (kept || this.#owns(form));
   }
 
-  #submit(form: Element, entries?: FormData): void {
-    if (!this.#isSendingForm(form) || !this.#mayAct(form)) return;
+  #submit(form: Element, entries?: FormData, kept = false): void {
+    if (!this.#isSendingForm(form, kept) || !this.#mayAct(form)) return;
     const requestType = form.getAttribute('data-request');
     const payload = entries ? formPayload(formFields(form as HTMLFormElement), entries) : serializeForm(form as HTMLFormElement);
     if (payload.kind === 'empty') return;
@@ -332,10 +330,10 @@ export class Declarative {
     return (event.target as Element).closest?.(SENDERS) as HTMLButtonElement | null | undefined;
   }
 
-  #click(event: Event): void {
+  #click(event: Event, kept = false): void {
     const button = this.#senderOf(event);
     // A submit button of a form submits it; the form's own data-send applies.
-    if (!button || !this.#owns(button) || (button.form !== null && button.type !== 'button')) return;
+    if (!button || !(kept || this.#owns(button)) || (button.form !== null && button.type !== 'button')) return;
     if (!this.#mayAct(button)) return;
     const data = button.hasAttribute('value') ? button.value : undefined;
     const requestType = button.getAttribute('data-request');
@@ -356,7 +354,10 @@ export class Declarative {
       this.#fail('send', `data-send on ${describe(node)} is empty, so nothing was sent: name the frame type, e.g. data-send="text".`);
       return false;
     }
-    return this.#host.send(type, data);
+    if (this.#place === undefined) return this.#host.send(type, data);
+    const place = this.#place;
+    this.#place = undefined;
+    return place !== null && place.send(type, data);
   }
 
   #request(node: Element, type: string, data: unknown, done: () => void): void {

@@ -171,7 +171,7 @@ describe('declarative layer on demand: while it loads', () => {
 });
 
 describe('declarative layer on demand: removal and failure', () => {
-  it('removed before the import finishes: nothing is started, kept frames and events are dropped', async () => {
+  it('removed before the import finishes: what was kept still happens once it has loaded, and the layer lets go at once', async () => {
     const el = host('<span data-state></span><b data-receive="t"></b><form data-send="f"><input name="v" value="x"></form>');
     const held = heldImport();
     const { errors, fail } = collectErrors();
@@ -179,9 +179,10 @@ describe('declarative layer on demand: removal and failure', () => {
     loader.receive('t', 'kept');
     $<HTMLFormElement>(el, 'form').requestSubmit();
     loader.dispose();
+    // With the layer loaded, the frame was shown and the submission queued before the removal.
     held.resolve();
     await held.settled();
-    expect([$(el, 'span').textContent, $(el, 'b').textContent, el.sent, errors]).to.deep.equal(['', '', [], []]);
+    expect([$(el, 'b').textContent, el.sent, errors]).to.deep.equal(['kept', [['f', 'x']], []]);
     // No listener is left: a submission now is the page's own.
     let prevented: boolean | undefined;
     const check = (event: Event) => {
@@ -192,6 +193,56 @@ describe('declarative layer on demand: removal and failure', () => {
     $<HTMLFormElement>(el, 'form').requestSubmit();
     document.removeEventListener('submit', check);
     expect(prevented).to.equal(false);
+  });
+
+  it('removed before a failed import: says what it dropped', async () => {
+    const el = host('<form data-send="f"><input name="v" value="x"></form>');
+    const held = heldImport();
+    const { errors, fail } = collectErrors();
+    const loader = new DeclarativeLoader(el, fail, held.load);
+    $<HTMLFormElement>(el, 'form').requestSubmit();
+    loader.dispose();
+    held.reject(new TypeError('Failed to fetch dynamically imported module'));
+    await held.settled();
+    expect(errors.map((e) => e.kind)).to.deep.equal(['frame']);
+    expect(errors[0]!.message).to.contain('1 submission or click not sent');
+  });
+
+  it('submissions and clicks of a nested element are its own: an outer element whose import failed says nothing of them', async () => {
+    const el = host('<section><form data-send="f"><input name="v" value="x"></form><button type="button" data-send="b">b</button></section>');
+    const inner = Object.assign($(el, 'section'), { state: 'open' as ConnectionState, sent: [] as Array<[string, unknown]> });
+    Object.assign(inner, { send: (type: string, data: unknown) => (inner.sent.push([type, data]), true) });
+    const outer = heldImport();
+    const { errors, fail } = collectErrors();
+    const loader = new DeclarativeLoader(el, fail, outer.load);
+    const innerHeld = heldImport();
+    const innerLoader = new DeclarativeLoader(inner as unknown as Host, () => {}, innerHeld.load);
+    outer.reject(new TypeError('Failed to fetch dynamically imported module'));
+    await outer.settled();
+    $<HTMLFormElement>(el, 'form').requestSubmit();
+    $(el, 'button').click();
+    innerHeld.resolve();
+    await innerHeld.settled();
+    expect(errors.map((e) => e.kind), 'only the failed import').to.deep.equal(['frame']);
+    expect(inner.sent).to.deep.equal([['f', 'x'], ['b', undefined]]);
+    innerLoader.dispose();
+    loader.dispose();
+  });
+
+  it('a submission or click is judged at the event: the page removing its form or button meanwhile does not drop it', async () => {
+    const el = host('<form data-send="f"><input name="v" value="x"></form><button type="button" data-send="b" value="1">b</button>');
+    const held = heldImport();
+    const loader = new DeclarativeLoader(el, () => {}, held.load);
+    const form = $<HTMLFormElement>(el, 'form');
+    const button = $(el, 'button');
+    form.requestSubmit();
+    button.click();
+    form.remove();
+    button.remove();
+    held.resolve();
+    await held.settled();
+    expect(el.sent).to.deep.equal([['f', 'x'], ['b', '1']]);
+    loader.dispose();
   });
 
   it('a failed import fires one error of kind frame that says what was dropped, with no unhandled rejection', async () => {
