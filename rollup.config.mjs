@@ -4,8 +4,12 @@
 //                                      dist/cdn/bricks-websocket-<part>-<hash>.js
 //   dist/cdn/bricks-websocket.iife.js  classic <script>: defines the tag, sets window.BricksWebSocketElement;
 //                                      one file, the on-demand parts inlined (a classic script cannot import)
+import { rmSync } from 'node:fs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+
+// Chunk names carry a hash: emptied first, so no chunk of an earlier build is published beside these.
+rmSync(new URL('./dist/cdn', import.meta.url), { recursive: true, force: true });
 
 // `module` lets terser drop unused top-level names; the classic build's global must survive.
 const plugins = (module) => [nodeResolve(), terser({ ecma: 2022, module, format: { comments: false } })];
