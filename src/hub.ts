@@ -11,7 +11,7 @@
  * may come from a promise), so a member joins after that, never before.
  *
  * The shared connection and the tab link are loaded on demand (src/shared-connection.ts), with
- * the target: most pages never share, and they are a third of the element's size.
+ * the target: most pages never share, and they are 2.8 KB min+gzip of the element.
  */
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import type { Payload } from './payload.js';
