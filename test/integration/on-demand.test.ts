@@ -5,7 +5,7 @@
 
 import { expect } from '@open-wc/testing';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
-import { nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { control, nextEvent, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const CDN = '/dist/cdn/bricks-websocket.js';
 const frames: HTMLIFrameElement[] = [];
@@ -21,10 +21,13 @@ async function chunkUrl(part: string): Promise<string> {
   return new URL(`/dist/cdn/${name}`, location.href).href;
 }
 
-/** A page with the CDN bundle; `imports` is its import map (e.g. a chunk sent where nothing is served). */
-async function cdnPage(imports: Record<string, string> = {}): Promise<Document> {
+/**
+ * A page with the CDN bundle; `imports` is its import map (e.g. a chunk sent where nothing is
+ * served), `head` runs before the bundle, and `body` is markup the bundle's definition upgrades.
+ */
+async function cdnPage(imports: Record<string, string> = {}, body = '', head = ''): Promise<Document> {
   const frame = document.createElement('iframe');
-  frame.srcdoc = `<!doctype html><script type="importmap">${JSON.stringify({ imports })}</script><script type="module" src="${CDN}"></script>`;
+  frame.srcdoc = `<!doctype html><script type="importmap">${JSON.stringify({ imports })}</script>${head}<script type="module" src="${CDN}"></script>${body}`;
   frames.push(frame);
   const loaded = nextEvent(frame, 'load', 5000);
   document.body.append(frame);
@@ -39,14 +42,14 @@ type Element_ = HTMLElement & { state: string; connect(): void; close(): void; s
  * A CDN page whose chunk `part` finishes loading only when `release()` is called: the import map
  * sends the chunk's URL to a module that waits for the test, then re-exports the real chunk
  * (under another URL, which the map leaves alone; its own imports still reach this page's bundle).
+ * The gate is set before the bundle runs, so elements of `body`, upgraded by the definition, wait too.
  */
-async function heldPage(part: string) {
+async function heldPage(part: string, body = '') {
   const url = await chunkUrl(part);
   const gate = `data:text/javascript,${encodeURIComponent(`await window.__gate; export * from ${JSON.stringify(`${url}?held`)};`)}`;
-  let release!: () => void;
-  const gate_ = new Promise<void>((resolve) => (release = resolve));
-  const doc = await cdnPage({ [url]: gate });
-  (doc.defaultView as Window & { __gate?: Promise<void> }).__gate = gate_;
+  const head = '<script>window.__gate = new Promise((resolve) => (window.__release = resolve));</script>';
+  const doc = await cdnPage({ [url]: gate }, body, head);
+  const release = () => (doc.defaultView as unknown as { __release: () => void }).__release();
   return { doc, release };
 }
 
@@ -67,6 +70,12 @@ async function opened(doc: Document, el: Element_): Promise<void> {
 }
 
 const text = (data: string, type = 'text') => JSON.stringify({ type, data });
+
+/** A synthetic page transition of `doc`'s window, as page-lifecycle.test.ts makes them. */
+const transition = (doc: Document, type: 'pagehide' | 'pageshow', persisted = true) =>
+  doc.defaultView!.dispatchEvent(new PageTransitionEvent(type, { persisted }));
+
+const serverOrigin = `ws://127.0.0.1:${port}`;
 
 describe('parts loaded on demand', () => {
   it('share="tabs" and share="page" work from the CDN bundle, their chunk fetched when the first element joins', async () => {
@@ -151,6 +160,97 @@ describe('the declarative layer while its chunk loads', () => {
     const { received } = await serverUntil(name, (stats) => stats.received.length >= 2);
     expect(received).to.deep.equal([text('kept'), text('after')]);
   });
+
+  it('a data-request submitted meanwhile leaves before a frame sent from script after it, as with the layer loaded', async () => {
+    const { doc, release } = await heldPage('declarative');
+    const name = room('od');
+    const el = element(doc, name, '<form data-request="ask"><input name="q" value="first"></form>');
+    await opened(doc, el);
+    el.querySelector('form')!.requestSubmit();
+    el.sendText('second');
+    release();
+    const { received } = await serverUntil(name, (stats) => stats.received.length >= 2);
+    const [request, after] = received.map((frame) => JSON.parse(frame as string) as { type: string; data: unknown; id?: string });
+    expect([request!.type, request!.data, typeof request!.id, after]).to.deep.equal(['ask', 'first', 'string', { type: 'text', data: 'second' }]);
+  });
+
+  it('a submission kept across pagehide and pageshow (persisted) is sent once, in order, on the new socket', async () => {
+    const { doc, release } = await heldPage('declarative');
+    const name = room('od');
+    const el = element(doc, name, '<form data-send="text"><input name="text" value="kept"></form>');
+    await opened(doc, el);
+    el.querySelector('form')!.requestSubmit();
+    const closed = nextEvent<CustomEvent>(el, 'close');
+    transition(doc, 'pagehide');
+    expect((await closed).detail.reason).to.equal('pagehide');
+    el.sendText('cached');
+    const open = nextEvent(el, 'open');
+    transition(doc, 'pageshow');
+    await open;
+    release();
+    el.sendText('back');
+    const stats = await serverUntil(name, (s) => s.received.length >= 3);
+    expect([stats.connections, stats.received]).to.deep.equal([2, [text('kept'), text('cached'), text('back')]]);
+  });
+
+  it('a server request meanwhile is answered once from script, shown by data-receive, and not by data-reply', async () => {
+    const { doc, release } = await heldPage('declarative');
+    const name = room('od');
+    const el = element(doc, name, '<p data-receive="ask">none</p><p data-reply="ask">none</p>');
+    await opened(doc, el);
+    const asked = nextEvent<CustomEvent & { id?: string; reply(data?: unknown): boolean }>(el, 'ask');
+    await control(name).send(JSON.stringify({ type: 'ask', data: 'who?', id: 'srv-1' }));
+    const event = await asked;
+    expect([event.id, event.reply('me')]).to.deep.equal(['srv-1', true]);
+    release();
+    // The layer has started once a frame sent after it is shown.
+    el.sendText('done');
+    const shown = doc.createElement('p');
+    shown.setAttribute('data-receive', 'text');
+    el.append(shown);
+    await nextEvent(el, 'text');
+    await serverUntil(name, (s) => s.received.length >= 2);
+    const { received } = await control(name).stats();
+    expect([...el.querySelectorAll('p')].map((p) => p.textContent)).to.deep.equal(['who?', 'none', 'done']);
+    expect(received).to.deep.equal([JSON.stringify({ type: 'reply', id: 'srv-1', data: 'me' }), text('done')]);
+  });
+
+  it('nested elements meanwhile: each keeps its own submissions and frames', async () => {
+    const { doc, release } = await heldPage('declarative');
+    const [outerRoom, innerRoom] = [room('od'), room('od')];
+    const outer = element(doc, outerRoom, '<p data-receive="text"></p>');
+    const inner = element(doc, innerRoom, '<p data-receive="text"></p><form data-send="text"><input name="text" value="inner"></form><button type="button" data-send="hit" value="1">hit</button>');
+    outer.append(inner);
+    const opens = [nextEvent(outer, 'open'), nextEvent(inner, 'open')];
+    doc.body.append(outer);
+    await Promise.all(opens);
+    inner.querySelector('form')!.requestSubmit();
+    inner.querySelector('button')!.click();
+    outer.sendText('outer');
+    const echoes = [nextEvent(outer, 'text'), nextEvent(inner, 'text')];
+    release();
+    await Promise.all(echoes);
+    const [outerStats, innerStats] = await Promise.all([serverUntil(outerRoom, (s) => s.received.length >= 1), serverUntil(innerRoom, (s) => s.received.length >= 2)]);
+    expect([outerStats.received, innerStats.received]).to.deep.equal([[text('outer')], [text('inner'), text('1', 'hit')]]);
+    // Shown once the layer has started: each receiver its own element's frames.
+    await serverUntil(innerRoom, () => inner.querySelector('p')!.textContent === 'inner' && outer.querySelector(':scope > p')!.textContent === 'outer');
+  });
+
+  it('elements the definition upgrades, with data-* descendants and share, keep what comes meanwhile', async () => {
+    const name = room('od');
+    const markup = `<bricks-websocket share="page" ws-url="${wsUrl(name)}"><p data-receive="text"></p><form data-send="text"><input name="text" value="a"></form></bricks-websocket>`;
+    const { doc, release } = await heldPage('declarative', markup + markup);
+    const [first, second] = [...doc.querySelectorAll('bricks-websocket')] as Element_[];
+    await serverUntil(name, (s) => s.open === 1);
+    expect([first!.state, second!.state]).to.deep.equal(['open', 'open']);
+    first!.querySelector('form')!.requestSubmit();
+    const echoes = [nextEvent(first!, 'text'), nextEvent(second!, 'text')];
+    release();
+    await Promise.all(echoes);
+    await serverUntil(name, () => [first!, second!].every((el) => el.querySelector('p')!.textContent === 'a'));
+    const stats = await control(name).stats();
+    expect([stats.connections, stats.received]).to.deep.equal([1, [text('a')]]);
+  });
 });
 
 describe('sharing while its chunk loads', () => {
@@ -171,6 +271,102 @@ describe('sharing while its chunk loads', () => {
     expect(order).to.deep.equal([0, 1, 2, 3, 4]);
     const stats = await serverUntil(name, (s) => s.received.length >= 1);
     expect([stats.connections, stats.received]).to.deep.equal([1, [JSON.stringify({ type: 'early', data: 3 })]]);
+  });
+
+  it('pagehide (persisted) meanwhile: no socket while the page is cached, one when it is back', async () => {
+    const { doc, release } = await heldPage('shared-connection');
+    const name = room('od');
+    const el = element(doc, name, '', 'page');
+    doc.body.append(el);
+    transition(doc, 'pagehide');
+    el.send('queued', 1);
+    release();
+    // Loaded: a later element joins at once; the cached one would have joined before it.
+    await opened(doc, element(doc, room('od'), '', 'page'));
+    expect(el.state).to.equal('closed');
+    expect((await control(name).stats()).attempts).to.have.length(0);
+    const open = nextEvent(el, 'open');
+    transition(doc, 'pageshow');
+    await open;
+    const stats = await serverUntil(name, (s) => s.received.length >= 1);
+    expect([stats.connections, stats.received]).to.deep.equal([1, [JSON.stringify({ type: 'queued', data: 1 })]]);
+  });
+
+  it('pagehide and pageshow (persisted) both meanwhile: one socket once it has loaded', async () => {
+    const { doc, release } = await heldPage('shared-connection');
+    const name = room('od');
+    const el = element(doc, name, '', 'tabs');
+    const open = nextEvent(el, 'open');
+    doc.body.append(el);
+    transition(doc, 'pagehide');
+    transition(doc, 'pageshow');
+    release();
+    await open;
+    await opened(doc, element(doc, room('od'), '', 'page'));
+    expect((await control(name).stats()).connections).to.equal(1);
+  });
+
+  it('a new ws-url meanwhile: one socket, for the new URL', async () => {
+    const { doc, release } = await heldPage('shared-connection');
+    const [before, after] = [room('od'), room('od')];
+    const el = element(doc, before, '', 'page');
+    doc.body.append(el);
+    el.setAttribute('ws-url', wsUrl(after));
+    const open = nextEvent<CustomEvent<{ url: string }>>(el, 'open');
+    release();
+    expect((await open).detail.url).to.equal(wsUrl(after));
+    await opened(doc, element(doc, room('od'), '', 'page'));
+    const [old, current] = await Promise.all([control(before).stats(), control(after).stats()]);
+    expect([old.attempts.length, current.connections]).to.deep.equal([0, 1]);
+  });
+
+  for (const [from, to] of [['page', 'tabs'], ['tabs', 'page'], ['page', '']] as const) {
+    it(`share="${from}" changed to "${to}" meanwhile: one socket, one open`, async () => {
+      const { doc, release } = await heldPage('shared-connection');
+      const name = room('od');
+      const el = element(doc, name, '', from);
+      let opens = 0;
+      el.addEventListener('open', () => opens++);
+      doc.body.append(el);
+      const open = nextEvent(el, 'open');
+      if (to) el.setAttribute('share', to);
+      else el.removeAttribute('share');
+      release();
+      await open;
+      await opened(doc, element(doc, room('od'), '', 'page'));
+      expect([opens, (await control(name).stats()).connections]).to.deep.equal([1, 1]);
+    });
+  }
+
+  it('a session or with-session changed meanwhile: one socket, with the session read when the element asked to connect', async () => {
+    const { doc, release } = await heldPage('shared-connection');
+    const name = room('od');
+    const el = element(doc, name, '', 'page') as Element_ & { session: string | null; withSession: boolean };
+    el.setAttribute('session-origins', serverOrigin);
+    el.withSession = true;
+    el.session = 'token-a';
+    doc.body.append(el);
+    el.session = 'token-b';
+    el.withSession = false;
+    const open = nextEvent(el, 'open');
+    release();
+    await open;
+    await opened(doc, element(doc, room('od'), '', 'page'));
+    const { attempts } = await control(name).stats();
+    expect(attempts.map((a) => a.protocols)).to.deep.equal([['token-a']]);
+  });
+
+  it('elements the definition upgrades with share meanwhile: one socket, each opens', async () => {
+    const name = room('od');
+    // `tabs` first: a `page` element joins a `tabs` connection, not the other way round (README, Sharing).
+    const markup = `<bricks-websocket share="tabs" ws-url="${wsUrl(name)}"></bricks-websocket><bricks-websocket share="page" ws-url="${wsUrl(name)}"></bricks-websocket>`;
+    const { doc, release } = await heldPage('shared-connection', markup);
+    const elements = [...doc.querySelectorAll('bricks-websocket')] as Element_[];
+    expect(elements.map((el) => el.state)).to.deep.equal(['connecting', 'connecting']);
+    const opens = elements.map((el) => nextEvent(el, 'open'));
+    release();
+    await Promise.all(opens);
+    expect((await serverUntil(name, (s) => s.open === 1)).connections).to.equal(1);
   });
 
   it('close() meanwhile stays closed once it has loaded, keeps what was sent, and connect() opens', async () => {
