@@ -491,18 +491,26 @@ export class BricksWebSocketElement extends LitElement {
       throw new TypeError('request(type, data, options): signal must be an AbortSignal.');
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
+    return this.#request<T>(type, data, timeout, signal);
+  }
+
+  // ── sending ─────────────────────────────────────────────────────────────
+
+  /** A checked request, in `reserved` (a place taken earlier for a kept `data-request`) or at the end of the queue. */
+  #request<T>(type: string, data: unknown, timeout: number, signal?: AbortSignal, reserved?: Slot): Promise<T> {
     const id = this.#requests.nextId();
     let frame: string;
     try {
       frame = encodeFrame(type, data, id);
     } catch (error) {
+      // Never with a place taken earlier: form data and button values are strings.
       this.#fail('send', `request(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
       return Promise.reject(error);
     }
     const reply = this.#requests.add<T>(id, timeout, signal);
-    const slot = this.#queue.reserve();
+    const slot = reserved ?? this.#queue.reserve();
     if (!slot) {
-      this.#requests.refuse(id, new DOMException(`The send queue is full (${this.#queueLimit()} frames).`, 'QuotaExceededError'));
+      this.#requests.refuse(id, new DOMException(`The send queue is full (${this.queueLimit} frames).`, 'QuotaExceededError'));
       return reply;
     }
     // Followed in the queue until it is handed to the socket: then it can be lost, never unsent.
@@ -511,12 +519,6 @@ export class BricksWebSocketElement extends LitElement {
     this.#requests.queued(id, slot);
     this.#queue.fill(slot, frame);
     return reply;
-  }
-
-  // ── sending ─────────────────────────────────────────────────────────────
-
-  #queueLimit(): number {
-    return this.queueLimit;
   }
 
   #sendBase64(type: string, input: string | BinaryInput, call: string): Promise<boolean> {
@@ -541,12 +543,14 @@ export class BricksWebSocketElement extends LitElement {
     );
   }
 
-  /** A place in line for a frame of the declarative layer kept while it loads (declarative-loader.ts). */
+  /** A place in line for a frame or request of the declarative layer kept while it loads (declarative-loader.ts). */
   #place(): Place | null {
     const slot = this.#queue.reserve();
     return slot && {
       // Form data and button values are strings and arrays of them: always JSON.
       send: (type, data) => (this.#queue.fill(slot, encodeFrame(type, data)), !slot.refused),
+      // The layer has checked the type as request() does.
+      request: (type, data) => this.#request(type, data, this.requestTimeout, undefined, slot),
       release: () => this.#queue.release(slot),
     };
   }
@@ -556,7 +560,7 @@ export class BricksWebSocketElement extends LitElement {
       // Open (the socket, where this tab holds it), and flow control lets frames through
       // (bufferedAmount under buffer-limit). A tab that shares another tab's socket has none here.
       ready: () => this.#connection.state === 'open' && this.#socketOpen() && this.#flow.admits(this.#connection.socket),
-      limit: () => this.#queueLimit(),
+      limit: () => this.queueLimit,
       send: (payload, once) => {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.
         if (!this.#connection.send(payload, once)) throw new Error('The socket was not open.');

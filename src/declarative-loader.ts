@@ -44,11 +44,13 @@ export function owns(host: Element, node: Element): boolean {
 }
 
 /**
- * A place in the element's send queue, taken when a `data-send` submission or click is kept, so
- * its frame leaves in call order with frames sent from script meanwhile.
+ * A place in the element's send queue, taken when a submission or click is kept, so its frame
+ * (`data-send`) or request (`data-request`) leaves in call order with frames sent from script meanwhile.
  */
 export interface Place {
   send(type: string, data?: unknown): boolean;
+  /** The element's `request()` in this place; throws its `TypeError` for a type it refuses. */
+  request(type: string, data?: unknown): Promise<unknown>;
   release(): void;
 }
 /** Takes a place; null when the queue is full (the element has said so); undefined: no queue, send when handled. */
@@ -61,7 +63,7 @@ const loaded = new WeakMap<LoadDeclarative, DeclarativeModule>();
 
 /**
  * A submission or click kept with what its form held then (the page may change or reset the form
- * meanwhile) and, for `data-send`, its place in the queue (null: the queue was full).
+ * meanwhile) and its place in the queue (null: the queue was full).
  */
 type Kept = { type: string; data: unknown } | { event: Event; entries?: FormData; place?: Place | null };
 
@@ -201,9 +203,8 @@ export class DeclarativeLoader {
       this.#fail('send', `The declarative layer (the data-* attributes) did not load, so this ${event.type === 'submit' ? 'form' : 'button'} sent nothing: serve the bricks-websocket-declarative-*.js file from beside bricks-websocket.js, or check the network.`);
       return;
     }
-    // A request takes its place when request() is called; a frame takes it now.
-    const place = sender.hasAttribute('data-request') ? undefined : this.#reserve();
-    this.#kept?.push({ event, entries, place });
+    // Its frame or request takes its place in the queue now, as it would with the layer loaded.
+    this.#kept?.push({ event, entries, place: this.#reserve() });
   };
 
   #dropped(kept: Kept[]): string {

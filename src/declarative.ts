@@ -366,9 +366,18 @@ export class Declarative {
       this.#fail('send', type === '' ? `data-request on ${describe(node)} is empty, so nothing was sent: name the request type.` : `data-request needs the element's request(), which this build does not have, so nothing was sent: use data-send.`);
       return;
     }
+    // Kept while the layer loaded: in the place taken at the event (null: the queue was full then,
+    // and said so). A type request() refuses goes to it, to be refused, and the place is let go.
+    const place = type === 'reply' ? undefined : this.#place;
+    if (place !== undefined) this.#place = undefined;
     let pending: Promise<unknown>;
     try {
-      pending = request.call(this.#host, type, data);
+      pending =
+        place === undefined
+          ? request.call(this.#host, type, data)
+          : place === null
+            ? Promise.reject(new DOMException('The send queue was full when it was submitted.', 'QuotaExceededError'))
+            : place.request(type, data);
     } catch (error) {
       this.#fail('send', `data-request="${type}" could not be sent: ${errorView(error).message}`, error);
       return;

@@ -89,6 +89,8 @@ export class Membership implements Link {
   /** Bumped when a pending join is abandoned (close, restart), so a late target is ignored. */
   #generation = 0;
   #wanted = false;
+  /** The page went into the back/forward cache before this member joined: it joins when the page is back. */
+  #suspended = false;
 
   constructor(mode: ShareMode, host: ConnectionHost) {
     this.#mode = mode;
@@ -117,6 +119,7 @@ export class Membership implements Link {
 
   open(): void {
     this.#wanted = true;
+    this.#suspended = false;
     if (this.#shared) {
       if (this.#shared.link.state !== 'closed') {
         this.#shared.link.open();
@@ -158,11 +161,18 @@ export class Membership implements Link {
    * member passes it on; it acts once); across tabs, the holding tab hands over by itself.
    */
   suspend(code: number, reason: string): void {
-    this.#shared?.link.suspend(code, reason);
+    if (this.#shared) this.#shared.link.suspend(code, reason);
+    // Not joined yet (the target or the sharing part still loading): no socket to let go of, so
+    // no `close`, as for an own attempt without one; but the join must not open one in a cached page.
+    else if (this.#state === 'connecting') {
+      this.close(code, reason);
+      this.#wanted = this.#suspended = true;
+    }
   }
 
   restore(): void {
-    this.#shared?.link.restore();
+    if (this.#shared) this.#shared.link.restore();
+    else if (this.#suspended) this.open();
   }
 
   wake(): void {
@@ -179,7 +189,7 @@ export class Membership implements Link {
 
   /** Leaves: this member alone closes (its own `close` event); the others see nothing. */
   close(code: number, reason: string): void {
-    this.#wanted = false;
+    this.#wanted = this.#suspended = false;
     const live = this.#state === 'open' || this.#state === 'connecting' || this.#state === 'closing';
     const joined = this.#shared !== null;
     this.#leave();
