@@ -36,7 +36,7 @@ async function cdnPage(imports: Record<string, string> = {}, body = '', head = '
   return frame.contentDocument!;
 }
 
-type Element_ = HTMLElement & { state: string; connect(): void; close(): void; send(type: string, data?: unknown): boolean; sendText(text: string): boolean };
+type Element_ = HTMLElement & { state: string; queued: number; connect(): void; close(): void; send(type: string, data?: unknown): boolean; sendText(text: string): boolean };
 
 /**
  * A CDN page whose chunk `part` finishes loading only when `release()` is called: the import map
@@ -172,6 +172,21 @@ describe('the declarative layer while its chunk loads', () => {
     const { received } = await serverUntil(name, (stats) => stats.received.length >= 2);
     const [request, after] = received.map((frame) => JSON.parse(frame as string) as { type: string; data: unknown; id?: string });
     expect([request!.type, request!.data, typeof request!.id, after]).to.deep.equal(['ask', 'first', 'string', { type: 'text', data: 'second' }]);
+  });
+
+  it('a kept data-request of a type request() refuses lets its place go: an error, and the frames behind it leave', async () => {
+    const { doc, release } = await heldPage('declarative');
+    const name = room('od');
+    const el = element(doc, name, '<button type="button" data-request="reply">ask</button>');
+    await opened(doc, el);
+    el.querySelector('button')!.click();
+    el.sendText('behind');
+    const failed = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error');
+    release();
+    const { detail } = await failed;
+    expect([detail.kind, detail.message]).to.deep.equal(['send', 'data-request="reply" could not be sent: request(type, data, options): "reply" is the type of answers, so the server would never answer it; pick another type.']);
+    const { received } = await serverUntil(name, (stats) => stats.received.length >= 1);
+    expect([received, el.queued]).to.deep.equal([[text('behind')], 0]);
   });
 
   it('a submission kept across pagehide and pageshow (persisted) is sent once, in order, on the new socket', async () => {
