@@ -90,6 +90,21 @@ describe('share: changing share at runtime', () => {
   });
 });
 
+describe('share: page and tabs on one page', () => {
+  it('a page element joins a tabs connection; a tabs element after page elements opens its own (README, Sharing)', async () => {
+    const [joins, beside] = [room('edges'), room('edges')];
+    const tabsFirst = [make({ 'ws-url': wsUrl(joins), share: 'tabs' }), make({ 'ws-url': wsUrl(joins), share: 'page' })];
+    await opened(...tabsFirst);
+    expect(tabsFirst[1]!.socket).to.equal(tabsFirst[0]!.socket);
+    const pageFirst = [make({ 'ws-url': wsUrl(beside), share: 'page' }), make({ 'ws-url': wsUrl(beside), share: 'tabs' })];
+    await opened(pageFirst[0]!);
+    await opened(pageFirst[1]!);
+    expect(pageFirst[1]!.socket).to.not.equal(pageFirst[0]!.socket);
+    const [one, two] = await Promise.all([serverUntil(joins, (s) => s.open === 1), serverUntil(beside, (s) => s.open === 2)]);
+    expect([one.connections, two.connections]).to.deep.equal([1, 2]);
+  });
+});
+
 describe('share: an element connected before insertion', () => {
   it('stays connected when its share changes, as it follows ws-url changes', async () => {
     const name = room('edges');
