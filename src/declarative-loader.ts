@@ -15,8 +15,8 @@ export type DeclarativeModule = typeof import('./declarative.js');
 export type LoadDeclarative = () => Promise<DeclarativeModule>;
 
 /** Descendants the layer keeps current. */
-export const BINDINGS = '[data-receive],[data-reply],[data-reply-error],[data-state],[data-send-when]';
 export const WATCHED = ['data-receive', 'data-reply', 'data-reply-error', 'data-state', 'data-send-when'];
+export const BINDINGS = WATCHED.map((name) => `[${name}]`).join();
 /** Buttons whose clicks the layer handles; forms are told by their submit event. */
 export const SENDERS = 'button[data-send],button[data-request]';
 const FORMS = 'form[data-send],form[data-request]';

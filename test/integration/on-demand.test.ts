@@ -403,8 +403,64 @@ describe('sharing while its chunk loads', () => {
   });
 });
 
+describe('the base64 encoder', () => {
+  type Sender = Element_ & { sendBase64Audio(input: unknown): Promise<boolean>; sendBase64Video(input: unknown): Promise<boolean> };
+  const fetchedEncoder = (doc: Document) => doc.defaultView!.performance.getEntriesByType('resource').some((entry) => /bricks-websocket-base64-/.test(entry.name));
+
+  it('is fetched at the first binary input, not for a base64 string', async () => {
+    const doc = await cdnPage();
+    const name = room('od');
+    const el = element(doc, name) as Sender;
+    await opened(doc, el);
+    expect(await el.sendBase64Audio('QUJD')).to.equal(true);
+    expect(fetchedEncoder(doc), 'not fetched for a string').to.equal(false);
+    expect(await el.sendBase64Video(new Uint8Array([1, 2, 3]))).to.equal(true);
+    expect(fetchedEncoder(doc), 'fetched for bytes').to.equal(true);
+    const { received } = await serverUntil(name, (stats) => stats.received.length >= 2);
+    expect(received).to.deep.equal([text('QUJD', 'base64audio'), text('AQID', 'base64video')]);
+  });
+
+  it('while it loads, the frame keeps its place before later sends, with the bytes as they were at the call', async () => {
+    const { doc, release } = await heldPage('base64');
+    const name = room('od');
+    const el = element(doc, name) as Sender;
+    await opened(doc, el);
+    const bytes = new Uint8Array([1, 2, 3]);
+    const sent = el.sendBase64Audio(bytes);
+    const blob = el.sendBase64Video(new Blob([new Uint8Array([4, 5, 6])]));
+    bytes.fill(0);
+    el.sendText('after');
+    expect(el.queued, 'all three wait').to.equal(3);
+    release();
+    expect(await Promise.all([sent, blob])).to.deep.equal([true, true]);
+    const { received } = await serverUntil(name, (stats) => stats.received.length >= 3);
+    expect(received).to.deep.equal([text('AQID', 'base64audio'), text('BAUG', 'base64video'), text('after')]);
+  });
+
+  it('that cannot be loaded is an error of kind "send" that says what to serve, and the frames after it leave', async () => {
+    const doc = await cdnPage({ [await chunkUrl('base64')]: new URL('/no-such-chunk.js', location.href).href });
+    const name = room('od');
+    const el = element(doc, name) as Sender;
+    await opened(doc, el);
+    const failed = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error', 5000);
+    const sent = el.sendBase64Video(new Uint8Array([1]));
+    el.sendText('after');
+    expect(await sent).to.equal(false);
+    const { detail } = await failed;
+    expect(detail.kind).to.equal('send');
+    expect(detail.message).to.equal('sendBase64Video(video): the base64 encoder did not load, so nothing was sent: serve every file of the build beside bricks-websocket.js, or check the network.');
+    const { received } = await serverUntil(name, (stats) => stats.received.length >= 1);
+    expect(received).to.deep.equal([text('after')]);
+
+    const again = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error', 5000);
+    expect(await el.sendBase64Audio(new Uint8Array([2])), 'asked for again, failed again').to.equal(false);
+    expect((await again).detail.kind).to.equal('send');
+    expect(el.queued).to.equal(0);
+  });
+});
+
 describe('the classic build', () => {
-  it('has sharing and the data-* attributes inlined, and fetches nothing more', async () => {
+  it('has sharing, the data-* attributes and the base64 encoder inlined, and fetches nothing more', async () => {
     const frame = document.createElement('iframe');
     frame.srcdoc = '<!doctype html><script src="/dist/cdn/bricks-websocket.iife.js"></script>';
     frames.push(frame);
@@ -417,6 +473,9 @@ describe('the classic build', () => {
     el.querySelector('form')!.requestSubmit();
     const echoed = await nextEvent<CustomEvent<string>>(el, 'text');
     expect([echoed.detail, el.querySelector('p')!.textContent]).to.deep.equal(['classic', 'classic']);
+    const audio = nextEvent<CustomEvent<string>>(el, 'base64audio');
+    expect(await (el as Element_ & { sendBase64Audio(input: unknown): Promise<boolean> }).sendBase64Audio(new Uint8Array([1, 2, 3]))).to.equal(true);
+    expect((await audio).detail).to.equal('AQID');
     const fetched = doc.defaultView!.performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname);
     expect(fetched).to.deep.equal(['/dist/cdn/bricks-websocket.iife.js']);
   });

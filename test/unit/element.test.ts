@@ -366,6 +366,18 @@ describe('element: layout', () => {
     expect(second.left).to.equal(first.left);
   });
 
+  it('shows its children through one slot, also after it is removed and inserted again', async () => {
+    const el = mount({});
+    el.innerHTML = '<p>a</p><p>b</p>';
+    await el.updateComplete;
+    const parent = el.parentNode!;
+    el.remove();
+    parent.append(el);
+    await el.updateComplete;
+    const slots = el.shadowRoot!.querySelectorAll('slot');
+    expect([slots.length, slots[0].assignedElements().length]).to.deep.equal([1, 2]);
+  });
+
   it('has no gap by default', async () => {
     const el = mount({});
     await el.updateComplete;
