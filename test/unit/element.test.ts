@@ -378,6 +378,53 @@ describe('element: layout', () => {
     expect([slots.length, slots[0].assignedElements().length]).to.deep.equal([1, 2]);
   });
 
+  /** A same-origin document of its own (an iframe here; a picture-in-picture window is another), removed after the test. */
+  async function otherDocument(html = ''): Promise<Document> {
+    const frame = document.createElement('iframe');
+    frame.srcdoc = `<!doctype html>${html}`;
+    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    document.body.append(frame);
+    after(frame);
+    await loaded;
+    return frame.contentDocument!;
+  }
+  const frames: HTMLIFrameElement[] = [];
+  const after = (frame: HTMLIFrameElement) => frames.push(frame);
+  afterEach(() => frames.splice(0).forEach((frame) => frame.remove()));
+  const layout = (el: Element) => {
+    const style = el.ownerDocument.defaultView!.getComputedStyle(el);
+    return [style.display, style.flexDirection, style.rowGap];
+  };
+
+  it('keeps its layout when moved into another document, and back', async () => {
+    const doc = await otherDocument();
+    const el = mount({});
+    el.style.setProperty('--bricks-websocket-gap', '7px');
+    el.innerHTML = '<p>a</p><p>b</p>';
+    await el.updateComplete;
+    doc.body.append(doc.adoptNode(el));
+    expect(layout(el), 'in the other document').to.deep.equal(['flex', 'column', '7px']);
+    document.body.append(el);
+    expect(layout(el), 'back').to.deep.equal(['flex', 'column', '7px']);
+  });
+
+  it('has its layout when first inserted into another document than the one it was made in', async () => {
+    const doc = await otherDocument();
+    const el = document.createElement('bricks-websocket') as BricksWebSocketElement;
+    el.innerHTML = '<p>a</p>';
+    doc.body.append(doc.adoptNode(el));
+    await el.updateComplete;
+    expect(layout(el)).to.deep.equal(['flex', 'column', '0px']);
+  });
+
+  it('uses the slot of a declarative shadow root it already has instead of adding a second', async () => {
+    const doc = await otherDocument('<bricks-websocket><template shadowrootmode="open"><slot></slot></template><p>a</p><p>b</p></bricks-websocket><script src="/dist/cdn/bricks-websocket.iife.js"></script>');
+    const el = doc.querySelector('bricks-websocket') as BricksWebSocketElement;
+    await el.updateComplete;
+    const slots = el.shadowRoot!.querySelectorAll('slot');
+    expect([slots.length, slots[0].assignedElements().length, layout(el)[0]]).to.deep.equal([1, 2, 'flex']);
+  });
+
   it('has no gap by default', async () => {
     const el = mount({});
     await el.updateComplete;
