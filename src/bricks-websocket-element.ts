@@ -3,6 +3,7 @@ import type { Base64, BinaryInput } from './base64.js';
 import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } from './codec.js';
 import { closeProblem, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
 import { DeclarativeLoader, type Place } from './declarative-loader.js';
+import { adoptStylesIn } from './document-styles.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { DEFAULT_BUFFER_LIMIT, FlowControl } from './flow-control.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
@@ -401,10 +402,21 @@ export class BricksWebSocketElement extends ReactiveElement {
 
   // One `<slot>`, made once: a VBox needs no template, so the element is built on Lit's
   // ReactiveElement and leaves lit-html out (3 KB min+gzip less in the CDN bundle).
+  // A declarative shadow root that came with the page may have its slot already.
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
-    const root = super.createRenderRoot();
-    root.append(this.ownerDocument.createElement('slot'));
+    const root = super.createRenderRoot() as ShadowRoot;
+    if (this.ownerDocument !== document) this.#restyle(root);
+    if (!root.querySelector('slot:not([name])')) root.append(this.ownerDocument.createElement('slot'));
     return root;
+  }
+
+  /** Moved to another document: its styles are made anew there (document-styles.ts). */
+  adoptedCallback(): void {
+    if (this.renderRoot) this.#restyle(this.renderRoot as ShadowRoot);
+  }
+
+  #restyle(root: ShadowRoot): void {
+    adoptStylesIn(root, (this.constructor as typeof ReactiveElement).elementStyles);
   }
 
   override connectedCallback(): void {
