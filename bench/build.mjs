@@ -58,7 +58,7 @@ async function buildCdn(repo, out) {
 
 /** Sizes of the element, its CDN bundles and the alternatives; call after buildElement(). */
 export async function measureSizes(tryRepo = null) {
-  // What a page loads first; sharing and the declarative layer are chunks an element loads when it uses them.
+  // What a page loads first; sharing, the declarative layer and the base64 encoder are chunks an element loads when it uses them.
   const element = async (repo) => {
     const { initial, lazy } = await split(path.join(repo, 'src/index.ts'), LIT, repo);
     return { first: sizes(initial), all: sizes([...initial, ...lazy]) };
@@ -67,14 +67,15 @@ export async function measureSizes(tryRepo = null) {
   const own = await element(REPO);
   const tried = tryRepo ? await element(path.resolve(tryRepo)) : null;
   const rows = [
-    { id: 'element', label: '`bricks-websocket` module graph as a page loads it first (src/index.ts, lit external)', ...own.first },
+    { id: 'element', label: '`bricks-websocket` module graph as a page loads it first (src/index.ts, @lit/reactive-element external)', ...own.first },
     ...(tried ? [{ id: 'element-try', label: 'the same, with the proposed src/ change (--try)', ...tried.first }] : []),
-    { id: 'element-all', label: 'the same with every part an element loads on demand (sharing, data-*)', ...own.all },
+    { id: 'element-all', label: 'the same with every part an element loads on demand (sharing, data-*, the base64 encoder)', ...own.all },
     ...(tried ? [{ id: 'element-all-try', label: 'the same, with the proposed src/ change (--try)', ...tried.all }] : []),
-    { id: 'cdn-esm', label: '`dist/cdn/bricks-websocket.js` (lit bundled, as shipped; its on-demand chunks not counted)', ...cdn(path.join(OUT, 'cdn')) },
+    { id: 'cdn-esm', label: '`dist/cdn/bricks-websocket.js` (@lit/reactive-element bundled, as shipped; its on-demand chunks not counted)', ...cdn(path.join(OUT, 'cdn')) },
     ...(tryRepo ? [{ id: 'cdn-esm-try', label: 'the ES module CDN bundle, with the proposed change (--try)', ...cdn(path.join(OUT, 'try/cdn')) }] : []),
-    { id: 'cdn-iife', label: '`dist/cdn/bricks-websocket.iife.js` (lit bundled, everything inlined, as shipped)', ...sizes(readFileSync(path.join(OUT, 'cdn/bricks-websocket.iife.js'))) },
-    { id: 'lit', label: 'lit alone (for reference)', ...sizes(await minified('lit')) },
+    { id: 'cdn-iife', label: '`dist/cdn/bricks-websocket.iife.js` (@lit/reactive-element bundled, everything inlined, as shipped)', ...sizes(readFileSync(path.join(OUT, 'cdn/bricks-websocket.iife.js'))) },
+    { id: 'reactive-element', label: "@lit/reactive-element alone (the element's one dependency)", ...sizes(await minified('@lit/reactive-element')) },
+    { id: 'lit', label: 'lit alone (for reference: LitElement and lit-html, which the element does not use)', ...sizes(await minified('lit')) },
     { id: 'partysocket', label: 'partysocket', ...sizes(await minified('partysocket')) },
     { id: 'reconnecting-websocket', label: 'reconnecting-websocket', ...sizes(await minified('reconnecting-websocket')) },
     { id: 'htmx-ext-ws', label: 'htmx-ext-ws (htmx.org external)', ...sizes(await minified('htmx-ext-ws', ['htmx.org'])) },
