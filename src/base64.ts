@@ -79,6 +79,16 @@ export function toBase64(input: BinaryInput): Promise<Base64> {
   return isBlob(input) ? blobToBase64(input) : bytesToBase64(input);
 }
 
+/**
+ * Why `input` could not be encoded, for the error sentence. A Blob fails to read when it is a File
+ * changed or removed on disk since it was picked; bytes fail only when their base64 would pass
+ * the engine's longest string (hundreds of MiB).
+ */
+export function failure(input: BinaryInput, error: unknown): string {
+  const blob = isBlob(input);
+  return `${blob ? 'the Blob could not be read' : 'the bytes could not be encoded'} (${String(error)}), so nothing was sent: ${blob ? 'if it is a File changed since it was picked, pick it again' : 'send them in smaller parts'}.`;
+}
+
 type NativeFromBase64 = (text: string) => Uint8Array<ArrayBuffer>;
 const nativeFromBase64 = (Uint8Array as { fromBase64?: NativeFromBase64 }).fromBase64;
 
