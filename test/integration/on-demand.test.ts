@@ -641,4 +641,22 @@ describe('the base64 encoder while it loads: what the README promises of a queue
     expect(second!.detail.length).to.equal(expected.length);
     expect(second!.detail === expected, 'the 16 MiB clip as it was at the call').to.equal(true);
   });
+
+  it('a clip too large for the engine\'s longest string: false, an error that says so, and the frames after it leave', async () => {
+    // The encoder makes the base64, but the frame around it passes the longest string the engine
+    // allows (hundreds of MiB): shown by a base64 whose use throws as such a concatenation does.
+    const head = `<script>Uint8Array.prototype.toBase64 = () => ({ toString() { throw new RangeError('Invalid string length'); } });</script>`;
+    const doc = await cdnPage({}, '', head);
+    const name = room('od');
+    const el = element(doc, name) as Sender;
+    await opened(doc, el);
+    const failed = errorOf(el);
+    const sent = el.sendBase64Audio(new Uint8Array([1, 2, 3]));
+    el.sendText('after');
+    expect(await sent).to.equal(false);
+    const { detail } = await failed;
+    expect([detail.kind, detail.message]).to.deep.equal(['send', 'sendBase64Audio(audio): the clip could not be encoded (RangeError: Invalid string length), so nothing was sent: send it in smaller parts.']);
+    const { received } = await serverUntil(name, (s) => s.received.length >= 1);
+    expect([received, el.queued]).to.deep.equal([[text('after')], 0]);
+  });
 });
