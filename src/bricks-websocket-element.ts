@@ -559,8 +559,9 @@ export class BricksWebSocketElement extends ReactiveElement {
       this.#fail('send', `${call}: ${message}`, error);
       return false;
     };
-    // Only once the encoder is loaded, which the error sentence comes from too.
-    const encode = (bytes: BinaryInput) => encoder!.toBase64(bytes).then(done, (error) => failed(encoder!.failure(bytes, error), error));
+    // Only once the encoder is loaded, which the error sentence comes from too. `done` is covered:
+    // the frame around a base64 near the engine's longest string may not fit in one.
+    const encode = (bytes: BinaryInput) => encoder!.toBase64(bytes).then(done).catch((error) => failed(encoder!.failure(bytes, error), error));
     // Called now, not after a yield: the encoder reads (or copies) the bytes as they are at this call.
     if (encoder) return encode(input);
     // The first binary input loads the encoder. Until it is there, the bytes are copied at this
