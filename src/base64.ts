@@ -79,6 +79,17 @@ export function toBase64(input: BinaryInput): Promise<Base64> {
   return isBlob(input) ? blobToBase64(input) : bytesToBase64(input);
 }
 
+/**
+ * Why `input` could not be sent, for the error sentence. A Blob fails to read when it is a File
+ * changed or removed on disk since it was picked; a RangeError is a base64 or frame longer than
+ * the engine's longest string (hundreds of MiB).
+ */
+export function failure(input: BinaryInput, error: unknown): string {
+  return isBlob(input) && (error as { name?: unknown } | null)?.name !== 'RangeError'
+    ? `the Blob could not be read (${String(error)}), so nothing was sent: if it is a File changed since it was picked, pick it again.`
+    : `the clip could not be encoded (${String(error)}), so nothing was sent: send it in smaller parts.`;
+}
+
 type NativeFromBase64 = (text: string) => Uint8Array<ArrayBuffer>;
 const nativeFromBase64 = (Uint8Array as { fromBase64?: NativeFromBase64 }).fromBase64;
 

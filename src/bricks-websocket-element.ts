@@ -554,20 +554,22 @@ export class BricksWebSocketElement extends ReactiveElement {
       this.#queue.fill(slot, encodeBase64Frame(type, base64));
       return !slot.refused;
     };
-    const failed = (message: string) => (error: unknown) => {
+    const failed = (message: string, error: unknown) => {
       this.#queue.release(slot);
       this.#fail('send', `${call}: ${message}`, error);
       return false;
     };
-    const unreadable = failed('reading the input failed, so nothing was sent.');
+    // Only once the encoder is loaded, which the error sentence comes from too. `done` is covered:
+    // the frame around a base64 near the engine's longest string may not fit in one.
+    const encode = (bytes: BinaryInput) => encoder!.toBase64(bytes).then(done).catch((error) => failed(encoder!.failure(bytes, error), error));
     // Called now, not after a yield: the encoder reads (or copies) the bytes as they are at this call.
-    if (encoder) return encoder.toBase64(input).then(done, unreadable);
+    if (encoder) return encode(input);
     // The first binary input loads the encoder. Until it is there, the bytes are copied at this
     // call (a Blob cannot change), since the caller may reuse its buffer meanwhile.
     const bytes = isBlob(input) ? input : bytesOf(input).slice();
     return loadEncoder().then(
-      (module) => module.toBase64(bytes).then(done, unreadable),
-      failed('the base64 encoder did not load, so nothing was sent: serve every file of the build beside bricks-websocket.js, or check the network.'),
+      () => encode(bytes),
+      (error) => failed('the base64 encoder did not load, so nothing was sent: serve every file of the build beside bricks-websocket.js, or check the network.', error),
     );
   }
 

@@ -5,7 +5,7 @@
 
 import { expect } from '@open-wc/testing';
 import type { BricksWebSocketErrorDetail } from '../../src/events.js';
-import { control, nextEvent, port, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const CDN = '/dist/cdn/bricks-websocket.js';
 const frames: HTMLIFrameElement[] = [];
@@ -478,5 +478,185 @@ describe('the classic build', () => {
     expect((await audio).detail).to.equal('AQID');
     const fetched = doc.defaultView!.performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname);
     expect(fetched).to.deep.equal(['/dist/cdn/bricks-websocket.iife.js']);
+  });
+});
+
+describe('the base64 encoder while it loads: what the README promises of a queued frame', () => {
+  type Sender = Element_ & {
+    queueLimit: number;
+    pending: number;
+    sendBase64Audio(input: unknown): Promise<boolean>;
+    request(type: string, data?: unknown): Promise<unknown>;
+  };
+  const clip = (data: string) => text(data, 'base64audio');
+  const errorOf = (el: EventTarget) => nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error', 5000);
+  /** A Blob of `doc`'s realm whose read fails, as a File changed on disk after it was picked does. */
+  const unreadableBlob = (doc: Document) => {
+    const win = doc.defaultView as unknown as { Blob: typeof Blob };
+    return new (class extends win.Blob {
+      override arrayBuffer(): Promise<ArrayBuffer> {
+        return Promise.reject(new DOMException('The requested file could not be read.', 'NotReadableError'));
+      }
+    })([new Uint8Array([1, 2, 3])]);
+  };
+
+  it('close() meanwhile: the clip keeps its place, the promise says queued, and connect() sends it once, first', async () => {
+    const { doc, release } = await heldPage('base64');
+    const name = room('od');
+    const el = element(doc, name) as Sender;
+    await opened(doc, el);
+    const sent = el.sendBase64Audio(new Uint8Array([1, 2, 3]));
+    el.sendText('after');
+    const closed = nextEvent(el, 'close');
+    el.close();
+    await closed;
+    release();
+    expect(await sent).to.equal(true);
+    expect(el.queued, 'both wait for connect()').to.equal(2);
+    const open = nextEvent(el, 'open');
+    el.connect();
+    await open;
+    const { received } = await serverUntil(name, (s) => s.received.length >= 2);
+    expect([received, el.queued]).to.deep.equal([[clip('AQID'), text('after')], 0]);
+  });
+
+  it('removed and re-inserted, a new ws-url, or pagehide/pageshow (persisted) meanwhile: sent once, in its place, on the next socket only', async () => {
+    for (const change of ['removed', 'ws-url', 'pagehide'] as const) {
+      const { doc, release } = await heldPage('base64');
+      const [first, second] = [room('od'), room('od')];
+      const el = element(doc, first) as Sender;
+      await opened(doc, el);
+      const sent = el.sendBase64Audio(new Uint8Array([1, 2, 3]));
+      el.sendText('after');
+      // A new ws-url replaces the socket without a close event (README, Events).
+      const closed = change === 'ws-url' ? Promise.resolve() : nextEvent(el, 'close');
+      const open = nextEvent(el, 'open');
+      if (change === 'removed') el.remove();
+      else if (change === 'ws-url') el.setAttribute('ws-url', wsUrl(second));
+      else transition(doc, 'pagehide');
+      await closed;
+      release();
+      expect(await sent, change).to.equal(true);
+      if (change === 'removed') doc.body.append(el);
+      else if (change === 'pagehide') transition(doc, 'pageshow');
+      await open;
+      const target = change === 'ws-url' ? second : first;
+      const stats = await serverUntil(target, (s) => s.received.length >= 2);
+      expect(stats.received, change).to.deep.equal([clip('AQID'), text('after')]);
+      if (change === 'ws-url') expect((await control(first).stats()).received, 'nothing on the old URL').to.deep.equal([]);
+      else expect(stats.connections, change).to.equal(2);
+      expect(el.queued, change).to.equal(0);
+    }
+  });
+
+  it('queue-limit reached meanwhile: the clip counts in queued, and queue-full fires at the call past the limit', async () => {
+    const { doc, release } = await heldPage('base64');
+    const name = room('od');
+    const el = element(doc, name) as Sender;
+    el.setAttribute('queue-limit', '2');
+    // Not in the document: every frame waits for the connection.
+    const sent = el.sendBase64Audio(new Uint8Array([1, 2, 3]));
+    expect([el.send('second', 2), el.queued]).to.deep.equal([true, 2]);
+    const full = errorOf(el);
+    expect(el.send('third', 3), 'the third call is refused').to.equal(false);
+    const { detail } = await full;
+    expect([detail.kind, detail.message]).to.deep.equal(['queue-full', 'Queue full (2 frames), so this one was not queued: raise queue-limit or wait for open.']);
+    expect(await el.sendBase64Audio(new Uint8Array([4])), 'nor a clip past it').to.equal(false);
+    release();
+    expect(await sent).to.equal(true);
+    await opened(doc, el);
+    const { received } = await serverUntil(name, (s) => s.received.length >= 2);
+    expect([received, el.queued]).to.deep.equal([[clip('AQID'), JSON.stringify({ type: 'second', data: 2 })], 0]);
+  });
+
+  it('several elements and two iframes send their first clip at once: each sent once, before the request() and send() after it', async () => {
+    const pages = [await heldPage('base64'), await heldPage('base64')];
+    const senders = pages.flatMap(({ doc }) => [0, 1].map(() => ({ doc, name: room('od'), el: null as unknown as Sender })));
+    for (const sender of senders) {
+      sender.el = element(sender.doc, sender.name) as Sender;
+      await opened(sender.doc, sender.el);
+    }
+    const calls = senders.map(({ el }, i) => {
+      const sent = el.sendBase64Audio(new Uint8Array([i, i, i]));
+      const answer = el.request('echo', i);
+      el.sendText(`after ${i}`);
+      return Promise.all([sent, answer]);
+    });
+    expect(senders.map(({ el }) => [el.queued, el.pending])).to.deep.equal(senders.map(() => [3, 1]));
+    for (const { release } of pages) release();
+    expect(await Promise.all(calls)).to.deep.equal(senders.map((_, i) => [true, i]));
+    for (const [i, { name }] of senders.entries()) {
+      const { received } = await serverUntil(name, (s) => s.received.length >= 3);
+      const [audio, asked, after] = received.map((frame) => JSON.parse(frame as string) as { type: string; data: unknown });
+      expect([audio, asked!.type, asked!.data, after]).to.deep.equal([{ type: 'base64audio', data: btoa(String.fromCharCode(i, i, i)) }, 'echo', i, { type: 'text', data: `after ${i}` }]);
+    }
+  });
+
+  it('a Blob that cannot be read, meanwhile and once loaded: false, an error that says what happened and what to do, and the frames after it leave', async () => {
+    const { doc, release } = await heldPage('base64');
+    const name = room('od');
+    const el = element(doc, name) as Sender;
+    await opened(doc, el);
+    const failed = errorOf(el);
+    const sent = el.sendBase64Audio(unreadableBlob(doc));
+    el.sendText('after');
+    release();
+    expect(await sent).to.equal(false);
+    const { detail } = await failed;
+    expect(detail.kind).to.equal('send');
+    expect((detail.error as DOMException).name).to.equal('NotReadableError');
+    expect(detail.message).to.equal('sendBase64Audio(audio): the Blob could not be read (NotReadableError: The requested file could not be read.), so nothing was sent: if it is a File changed since it was picked, pick it again.');
+    await serverUntil(name, (s) => s.received.length >= 1);
+
+    const again = errorOf(el);
+    const loaded = el.sendBase64Audio(unreadableBlob(doc));
+    el.sendText('later');
+    expect(await loaded, 'with the encoder loaded').to.equal(false);
+    expect((await again).detail.message).to.match(/^sendBase64Audio\(audio\): the Blob could not be read .*pick it again\.$/);
+    const { received } = await serverUntil(name, (s) => s.received.length >= 2);
+    expect([received, el.queued]).to.deep.equal([[text('after'), text('later')], 0]);
+  });
+
+  it('a buffer detached or a 16 MiB buffer written to right after the call meanwhile: the bytes as they were at the call go out', async () => {
+    const { doc, release } = await heldPage('base64');
+    const name = room('od');
+    const el = element(doc, name) as Sender;
+    await opened(doc, el);
+    const small = new Uint8Array([1, 2, 3]);
+    const big = new Uint8Array(16 * 1024 * 1024).map((_, i) => i * 7);
+    const expected = await new Promise<string>((resolve) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve((reader.result as string).slice((reader.result as string).indexOf(',') + 1));
+      reader.readAsDataURL(new Blob([big]));
+    });
+    const echoes = nextEvents<CustomEvent<string>>(el, 'base64audio', 2, 20_000);
+    const sent = [el.sendBase64Audio(small), el.sendBase64Audio(big)];
+    structuredClone(small.buffer, { transfer: [small.buffer] });
+    big.fill(0);
+    expect(small.byteLength, 'detached').to.equal(0);
+    release();
+    expect(await Promise.all(sent)).to.deep.equal([true, true]);
+    const [first, second] = await echoes;
+    expect(first!.detail).to.equal('AQID');
+    expect(second!.detail.length).to.equal(expected.length);
+    expect(second!.detail === expected, 'the 16 MiB clip as it was at the call').to.equal(true);
+  });
+
+  it('a clip too large for the engine\'s longest string: false, an error that says so, and the frames after it leave', async () => {
+    // The encoder makes the base64, but the frame around it passes the longest string the engine
+    // allows (hundreds of MiB): shown by a base64 whose use throws as such a concatenation does.
+    const head = `<script>Uint8Array.prototype.toBase64 = () => ({ toString() { throw new RangeError('Invalid string length'); } });</script>`;
+    const doc = await cdnPage({}, '', head);
+    const name = room('od');
+    const el = element(doc, name) as Sender;
+    await opened(doc, el);
+    const failed = errorOf(el);
+    const sent = el.sendBase64Audio(new Uint8Array([1, 2, 3]));
+    el.sendText('after');
+    expect(await sent).to.equal(false);
+    const { detail } = await failed;
+    expect([detail.kind, detail.message]).to.deep.equal(['send', 'sendBase64Audio(audio): the clip could not be encoded (RangeError: Invalid string length), so nothing was sent: send it in smaller parts.']);
+    const { received } = await serverUntil(name, (s) => s.received.length >= 1);
+    expect([received, el.queued]).to.deep.equal([[text('after')], 0]);
   });
 });
