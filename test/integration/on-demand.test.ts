@@ -403,15 +403,29 @@ describe('sharing while its chunk loads', () => {
   });
 });
 
+/** An element that sends clips and requests. */
+type Sender = Element_ & {
+  queueLimit: number;
+  pending: number;
+  sendBase64Audio(input: unknown): Promise<boolean>;
+  sendBase64Video(input: unknown): Promise<boolean>;
+  request(type: string, data?: unknown): Promise<unknown>;
+};
+
+/** An element of `doc` on an echo room of its own, inserted and open. */
+async function openSender(doc: Document): Promise<{ name: string; el: Sender }> {
+  const name = room('od');
+  const el = element(doc, name) as Sender;
+  await opened(doc, el);
+  return { name, el };
+}
+
 describe('the base64 encoder', () => {
-  type Sender = Element_ & { sendBase64Audio(input: unknown): Promise<boolean>; sendBase64Video(input: unknown): Promise<boolean> };
   const fetchedEncoder = (doc: Document) => doc.defaultView!.performance.getEntriesByType('resource').some((entry) => /bricks-websocket-base64-/.test(entry.name));
 
   it('is fetched at the first binary input, not for a base64 string', async () => {
     const doc = await cdnPage();
-    const name = room('od');
-    const el = element(doc, name) as Sender;
-    await opened(doc, el);
+    const { name, el } = await openSender(doc);
     expect(await el.sendBase64Audio('QUJD')).to.equal(true);
     expect(fetchedEncoder(doc), 'not fetched for a string').to.equal(false);
     expect(await el.sendBase64Video(new Uint8Array([1, 2, 3]))).to.equal(true);
@@ -422,9 +436,7 @@ describe('the base64 encoder', () => {
 
   it('while it loads, the frame keeps its place before later sends, with the bytes as they were at the call', async () => {
     const { doc, release } = await heldPage('base64');
-    const name = room('od');
-    const el = element(doc, name) as Sender;
-    await opened(doc, el);
+    const { name, el } = await openSender(doc);
     const bytes = new Uint8Array([1, 2, 3]);
     const sent = el.sendBase64Audio(bytes);
     const blob = el.sendBase64Video(new Blob([new Uint8Array([4, 5, 6])]));
@@ -439,9 +451,7 @@ describe('the base64 encoder', () => {
 
   it('that cannot be loaded is an error of kind "send" that says what to serve, and the frames after it leave', async () => {
     const doc = await cdnPage({ [await chunkUrl('base64')]: new URL('/no-such-chunk.js', location.href).href });
-    const name = room('od');
-    const el = element(doc, name) as Sender;
-    await opened(doc, el);
+    const { name, el } = await openSender(doc);
     const failed = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error', 5000);
     const sent = el.sendBase64Video(new Uint8Array([1]));
     el.sendText('after');
@@ -482,12 +492,6 @@ describe('the classic build', () => {
 });
 
 describe('the base64 encoder while it loads: what the README promises of a queued frame', () => {
-  type Sender = Element_ & {
-    queueLimit: number;
-    pending: number;
-    sendBase64Audio(input: unknown): Promise<boolean>;
-    request(type: string, data?: unknown): Promise<unknown>;
-  };
   const clip = (data: string) => text(data, 'base64audio');
   const errorOf = (el: EventTarget) => nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error', 5000);
   /** A Blob of `doc`'s realm whose read fails, as a File changed on disk after it was picked does. */
@@ -502,9 +506,7 @@ describe('the base64 encoder while it loads: what the README promises of a queue
 
   it('close() meanwhile: the clip keeps its place, the promise says queued, and connect() sends it once, first', async () => {
     const { doc, release } = await heldPage('base64');
-    const name = room('od');
-    const el = element(doc, name) as Sender;
-    await opened(doc, el);
+    const { name, el } = await openSender(doc);
     const sent = el.sendBase64Audio(new Uint8Array([1, 2, 3]));
     el.sendText('after');
     const closed = nextEvent(el, 'close');
@@ -523,9 +525,8 @@ describe('the base64 encoder while it loads: what the README promises of a queue
   it('removed and re-inserted, a new ws-url, or pagehide/pageshow (persisted) meanwhile: sent once, in its place, on the next socket only', async () => {
     for (const change of ['removed', 'ws-url', 'pagehide'] as const) {
       const { doc, release } = await heldPage('base64');
-      const [first, second] = [room('od'), room('od')];
-      const el = element(doc, first) as Sender;
-      await opened(doc, el);
+      const { name: first, el } = await openSender(doc);
+      const second = room('od');
       const sent = el.sendBase64Audio(new Uint8Array([1, 2, 3]));
       el.sendText('after');
       // A new ws-url replaces the socket without a close event (README, Events).
@@ -571,11 +572,8 @@ describe('the base64 encoder while it loads: what the README promises of a queue
 
   it('several elements and two iframes send their first clip at once: each sent once, before the request() and send() after it', async () => {
     const pages = [await heldPage('base64'), await heldPage('base64')];
-    const senders = pages.flatMap(({ doc }) => [0, 1].map(() => ({ doc, name: room('od'), el: null as unknown as Sender })));
-    for (const sender of senders) {
-      sender.el = element(sender.doc, sender.name) as Sender;
-      await opened(sender.doc, sender.el);
-    }
+    const senders: { name: string; el: Sender }[] = [];
+    for (const { doc } of pages) senders.push(await openSender(doc), await openSender(doc));
     const calls = senders.map(({ el }, i) => {
       const sent = el.sendBase64Audio(new Uint8Array([i, i, i]));
       const answer = el.request('echo', i);
@@ -594,9 +592,7 @@ describe('the base64 encoder while it loads: what the README promises of a queue
 
   it('a Blob that cannot be read, meanwhile and once loaded: false, an error that says what happened and what to do, and the frames after it leave', async () => {
     const { doc, release } = await heldPage('base64');
-    const name = room('od');
-    const el = element(doc, name) as Sender;
-    await opened(doc, el);
+    const { name, el } = await openSender(doc);
     const failed = errorOf(el);
     const sent = el.sendBase64Audio(unreadableBlob(doc));
     el.sendText('after');
@@ -619,9 +615,7 @@ describe('the base64 encoder while it loads: what the README promises of a queue
 
   it('a buffer detached or a 16 MiB buffer written to right after the call meanwhile: the bytes as they were at the call go out', async () => {
     const { doc, release } = await heldPage('base64');
-    const name = room('od');
-    const el = element(doc, name) as Sender;
-    await opened(doc, el);
+    const { el } = await openSender(doc);
     const small = new Uint8Array([1, 2, 3]);
     const big = new Uint8Array(16 * 1024 * 1024).map((_, i) => i * 7);
     const expected = await new Promise<string>((resolve) => {
@@ -647,9 +641,7 @@ describe('the base64 encoder while it loads: what the README promises of a queue
     // allows (hundreds of MiB): shown by a base64 whose use throws as such a concatenation does.
     const head = `<script>Uint8Array.prototype.toBase64 = () => ({ toString() { throw new RangeError('Invalid string length'); } });</script>`;
     const doc = await cdnPage({}, '', head);
-    const name = room('od');
-    const el = element(doc, name) as Sender;
-    await opened(doc, el);
+    const { name, el } = await openSender(doc);
     const failed = errorOf(el);
     const sent = el.sendBase64Audio(new Uint8Array([1, 2, 3]));
     el.sendText('after');
