@@ -25,6 +25,8 @@ const DEFAULT_RECONNECT_DELAY = 1000;
 const DEFAULT_RECONNECT_MAX_DELAY = 30000;
 const DEFAULT_CONNECT_TIMEOUT = 10000;
 const DEFAULT_REQUEST_TIMEOUT = 10000;
+/** Taken while the window is alive: where it has gone, Chromium removes the global. */
+const Abort = DOMException;
 const REPLY_ADVICE = 'A reply is {"type": "reply", "id": <the request\'s id>} with exactly one of "data" or "error": {"message": ...}.';
 
 /** An AbortSignal from this window or another (an iframe's), where instanceof would say no. */
@@ -158,7 +160,7 @@ export class BricksWebSocketElement extends ReactiveElement {
     if (next === this.#wsUrl) return;
     this.#wsUrl = next;
     // Followed in the document, and outside it once connect() asked for a connection.
-    if (!this.#presence.present && !this.#connection.wanted) return;
+    if (this.#gone || (!this.#presence.present && !this.#connection.wanted)) return;
     if (next) this.#connection.restart();
     else this.#connection.close(1000, '');
   }
@@ -175,6 +177,7 @@ export class BricksWebSocketElement extends ReactiveElement {
     const next = value == null ? '' : String(value);
     if (next === this.#share) return;
     this.#share = next;
+    if (this.#gone) return;
     const previous = this.#connection;
     // Outside the document, an element that connect() opened stays connected, as for ws-url.
     const wanted = this.#presence.present || previous.wanted;
@@ -326,6 +329,12 @@ export class BricksWebSocketElement extends ReactiveElement {
   #connection: Link = createLink('', this.#hostFor());
   #unhandled = new UnhandledErrors();
   /**
+   * The document of the window that defined this element. Once that window has gone (its iframe
+   * removed or navigated), no timer, socket or event of this code runs, and some engines remove
+   * its globals: every call then does nothing and says so in what it returns, and none throws.
+   */
+  #home = this.ownerDocument;
+  /**
    * Whether a `message` listener may be on the element. One added before the element was defined
    * (an upgrade) went through HTMLElement's own `addEventListener`, out of sight, so an upgraded
    * element always fires `message`; a new one does from its first `message` listener on.
@@ -439,12 +448,13 @@ export class BricksWebSocketElement extends ReactiveElement {
 
   /** Opens the socket if it is not open or opening; during a reconnect wait, tries at once. */
   connect(): void {
-    this.#connection.open();
+    if (!this.#gone) this.#connection.open();
   }
 
   /** Closes the socket; it stays closed until `connect()`, a new `ws-url` or re-insertion. */
   close(code = 1000, reason = ''): void {
     if (typeof code !== 'number' || typeof reason !== 'string') throw new TypeError('close(code, reason): code is a number (1000 or 3000-4999), reason a string.');
+    if (this.#gone) return;
     const refused = closeProblem(code, reason);
     this.#requests.abortAll();
     this.#connection.close(refused ? 1000 : code, refused ? '' : reason);
@@ -465,7 +475,7 @@ export class BricksWebSocketElement extends ReactiveElement {
       this.#fail('send', `send(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
       return false;
     }
-    return this.#queue.push(frame);
+    return this.#push(frame);
   }
 
   /** Sends a `text` frame. */
@@ -488,7 +498,7 @@ export class BricksWebSocketElement extends ReactiveElement {
   sendRaw(data: Payload): boolean {
     const problem = sendProblem(data);
     if (problem !== null) throw new TypeError(`sendRaw(data): ${problem}`);
-    return this.#queue.push(data);
+    return this.#push(data);
   }
 
   /**
@@ -512,10 +522,16 @@ export class BricksWebSocketElement extends ReactiveElement {
       throw new TypeError('request(type, data, options): signal must be an AbortSignal.');
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#gone) return Promise.reject(new Abort("The element's window has gone, so nothing was sent.", 'AbortError'));
     return this.#request<T>(type, data, timeout, signal);
   }
 
   // ── sending ─────────────────────────────────────────────────────────────
+
+  /** Queued, or sent when the socket is open; never in a window that has gone (nothing there would send it). */
+  #push(payload: Payload): boolean {
+    return !this.#gone && this.#queue.push(payload);
+  }
 
   /** A checked request, in `reserved` (a place taken earlier for a kept `data-request`) or at the end of the queue. */
   #request<T>(type: string, data: unknown, timeout: number, signal?: AbortSignal, reserved?: Slot): Promise<T> {
@@ -543,10 +559,11 @@ export class BricksWebSocketElement extends ReactiveElement {
   }
 
   #sendBase64(type: string, input: string | BinaryInput, call: string): Promise<boolean> {
-    if (typeof input === 'string') return Promise.resolve(this.#queue.push(encodeFrame(type, input)));
+    if (typeof input === 'string') return Promise.resolve(this.#push(encodeFrame(type, input)));
     if (!isBlob(input) && !isBinary(input)) {
       throw new TypeError(`${call}: pass a base64 string, a Blob, an ArrayBuffer or a typed array.`);
     }
+    if (this.#gone) return Promise.resolve(false);
     // Take the place in line now, so frames sent after this call leave after it.
     const slot = this.#queue.reserve();
     if (!slot) return Promise.resolve(false);
@@ -606,6 +623,10 @@ export class BricksWebSocketElement extends ReactiveElement {
 
 
   // ── events ──────────────────────────────────────────────────────────────
+
+  get #gone(): boolean {
+    return !this.#home.defaultView;
+  }
 
   #fire(type: string, detail: unknown): void {
     this.dispatchEvent(eventOf(type, detail));

@@ -10,9 +10,14 @@ export type Payload = string | ArrayBuffer | ArrayBufferView | Blob;
 
 const tagOf = (value: unknown) => Object.prototype.toString.call(value);
 
-/** True for a Blob or File, also one made in another frame. */
+/**
+ * True for a Blob or File, also one made in another frame. By tag, not `instanceof Blob`: in a
+ * window that has gone (a removed iframe), Chromium has removed `Blob` from
+ * the module's globals.
+ */
 export function isBlob(value: unknown): value is Blob {
-  return value instanceof Blob || tagOf(value) === '[object Blob]' || tagOf(value) === '[object File]';
+  const tag = tagOf(value);
+  return tag === '[object Blob]' || tag === '[object File]';
 }
 
 /** True for an ArrayBuffer (also from another frame) or any typed array or DataView. */
