@@ -1,20 +1,23 @@
 import { ReactiveElement, css } from '@lit/reactive-element';
-import type { Base64, BinaryInput } from './base64.js';
-import { decodeFrame, encodeBase64Frame, encodeFrame, encodeReply, preview } from './codec.js';
-import { closeProblem, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
+import type { BinaryInput } from './base64.js';
+import { sendClip } from './clips.js';
+import { decodeFrame, encodeFrame, preview } from './codec.js';
+import { closeProblem, policyOf, type ConnectionHost, type ConnectionState } from './connection.js';
+import { CustomStates } from './custom-states.js';
 import { DeclarativeLoader, type Place } from './declarative-loader.js';
 import { adoptStylesIn } from './document-styles.js';
 import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './events.js';
 import { DEFAULT_BUFFER_LIMIT, FlowControl } from './flow-control.js';
 import { BricksWebSocketFrameEvent, type ReplySender } from './frame-event.js';
 import { numberSetting } from './number-setting.js';
-import { bytesOf, describePayload, isBinary, isBlob, sendProblem, type Payload } from './payload.js';
+import { describePayload, isBinary, isBlob, sendProblem, type Payload } from './payload.js';
 import { Presence } from './presence.js';
 import { PageLifecycle } from './page-lifecycle.js';
 import { createLink, type Link } from './hub.js';
-import { Requests } from './requests.js';
+import { Requests, type BricksWebSocketRequestOptions } from './requests.js';
 import { SendQueue, type Outlet, type Slot } from './send-queue.js';
-import { buildTarget, readSession, resolveSocketUrl, splitList, type SessionSource, type Target, type TargetProblem } from './target.js';
+import { ServerReplies } from './server-replies.js';
+import { targetOf, type SessionSource } from './target.js';
 import { UnhandledErrors } from './unhandled-errors.js';
 
 export type { ConnectionState as BricksWebSocketState } from './connection.js';
@@ -32,27 +35,10 @@ const REPLY_ADVICE = 'A reply is {"type": "reply", "id": <the request\'s id>} wi
 /** An AbortSignal from this window or another (an iframe's), where instanceof would say no. */
 const isAbortSignal = (value: unknown) => Object.prototype.toString.call(value) === '[object AbortSignal]';
 
-/** Options of `request()`. */
-export interface BricksWebSocketRequestOptions {
-  /** Milliseconds from the call until the request fails with a `TimeoutError`; 0 is none. Default: `requestTimeout`. */
-  timeout?: number;
-  /** Aborting it ends the request with `signal.reason`. */
-  signal?: AbortSignal;
-}
-
-/** The session of a bricks application page, when there is one. */
-const bricksSession = (): string | null =>
-  (globalThis as { bricks?: { app?: { get_session?: () => string | null } } }).bricks?.app?.get_session?.() ?? null;
-
 /** Events are made outside the class so the manifest analyzer lists only the documented names. */
 const eventOf = (type: string, detail: unknown, cancelable = false) => new CustomEvent(type, { detail, cancelable });
 const frameEventOf = (type: string, detail: unknown, id: string | undefined, reply: ReplySender) =>
   new BricksWebSocketFrameEvent(type, detail, id, reply);
-
-type Encoder = typeof import('./base64.js');
-/** The base64 encoder, loaded at the first binary input to sendBase64Audio/Video; a failed load is tried again at the next. */
-let encoder: Encoder | undefined;
-const loadEncoder = (): Promise<Encoder> => import('./base64.js').then((module) => (encoder = module));
 
 type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'maxRetries' | 'connectTimeout' | 'heartbeat' | 'heartbeatTimeout' | 'requestTimeout';
 
@@ -317,14 +303,14 @@ export class BricksWebSocketElement extends ReactiveElement {
   #numbers: Partial<Record<NumericSetting, number | null>> = {};
   #queue = new SendQueue(this.#outletFor());
   #requests = new Requests((slot) => this.#queue.release(slot));
-  /** Counts the connections that opened: a reply belongs to the one its request came on. */
-  #opens = 0;
-  /** Replies to the server's requests that wait in the queue, tied to the connection that asked. */
-  #replies = new Set<Slot>();
-  /** How `BricksWebSocketFrameEvent.reply()` answers requests that arrive on the live socket. */
-  #replySender: ReplySender = () => false;
-  #internals: ElementInternals | undefined;
-  #shownState: ConnectionState | undefined;
+  /** How `BricksWebSocketFrameEvent.reply()` answers the server's requests (src/server-replies.ts). */
+  #answers = new ServerReplies({
+    queue: this.#queue,
+    open: () => this.#connection.state === 'open' && this.#socketOpen(),
+    claim: (id) => this.#connection.claimReply(id),
+    fail: (message, error) => this.#fail('send', message, error),
+  });
+  #states = new CustomStates(this);
   /** Its own `Connection`, or a membership in a shared one (src/hub.ts). */
   #connection: Link = createLink('', this.#hostFor());
   #unhandled = new UnhandledErrors();
@@ -368,7 +354,7 @@ export class BricksWebSocketElement extends ReactiveElement {
     socket: () => this.#connection.socket,
     waiting: () => this.#queue.size,
     resume: () => this.#queue.flush(),
-    changed: (on) => this.#toggleState('backpressure', on),
+    changed: (on) => this.#states.toggle('backpressure', on),
     drained: (bufferedAmount) => this.#fire('drain', { bufferedAmount }),
   });
   #lifecycle = new PageLifecycle({
@@ -387,12 +373,7 @@ export class BricksWebSocketElement extends ReactiveElement {
     } catch {
       // An engine without :defined: keep firing.
     }
-    try {
-      this.#internals = this.attachInternals();
-      this.#setState('idle');
-    } catch {
-      // No ElementInternals: state styling is unavailable, everything else works.
-    }
+    this.#setState('idle');
     // Properties a page set before the element was defined: Lit keeps them and would apply them
     // at the first update, a microtask after connectedCallback has already dialled with the
     // defaults. Taking that update now (Lit's documented performUpdate()) puts them in force at
@@ -564,30 +545,7 @@ export class BricksWebSocketElement extends ReactiveElement {
       throw new TypeError(`${call}: pass a base64 string, a Blob, an ArrayBuffer or a typed array.`);
     }
     if (this.#gone) return Promise.resolve(false);
-    // Take the place in line now, so frames sent after this call leave after it.
-    const slot = this.#queue.reserve();
-    if (!slot) return Promise.resolve(false);
-    const done = (base64: Base64) => {
-      this.#queue.fill(slot, encodeBase64Frame(type, base64));
-      return !slot.refused;
-    };
-    const failed = (message: string, error: unknown) => {
-      this.#queue.release(slot);
-      this.#fail('send', `${call}: ${message}`, error);
-      return false;
-    };
-    // Only once the encoder is loaded, which the error sentence comes from too. `done` is covered:
-    // the frame around a base64 near the engine's longest string may not fit in one.
-    const encode = (bytes: BinaryInput) => encoder!.toBase64(bytes).then(done).catch((error) => failed(encoder!.failure(bytes, error), error));
-    // Called now, not after a yield: the encoder reads (or copies) the bytes as they are at this call.
-    if (encoder) return encode(input);
-    // The first binary input loads the encoder. Until it is there, the bytes are copied at this
-    // call (a Blob cannot change), since the caller may reuse its buffer meanwhile.
-    const bytes = isBlob(input) ? input : bytesOf(input).slice();
-    return loadEncoder().then(
-      () => encode(bytes),
-      (error) => failed('the base64 encoder did not load, so nothing was sent: serve every file of the build beside bricks-websocket.js, or check the network.', error),
-    );
+    return sendClip(this.#queue, type, input, (message, error) => this.#fail('send', `${call}: ${message}`, error));
   }
 
   /** A place in line for a frame or request of the declarative layer kept while it loads (declarative-loader.ts). */
@@ -650,24 +608,8 @@ export class BricksWebSocketElement extends ReactiveElement {
 
   /** Shows `state` in `:state(...)` in place of the previous connection state; returns that one. */
   #setState(state: ConnectionState): ConnectionState | undefined {
-    const previous = this.#shownState;
-    this.#shownState = state;
     this.#declarative?.stateChanged(state);
-    if (previous) this.#toggleState(previous, false);
-    this.#toggleState(state, true);
-    return previous;
-  }
-
-  /** Adds or removes one custom state: `backpressure` sits beside the connection state. */
-  #toggleState(name: string, on: boolean): void {
-    const states = this.#internals?.states;
-    if (!states) return;
-    try {
-      if (on) states.add(name);
-      else states.delete(name);
-    } catch {
-      // Engines with the older dashed-ident syntax only: state styling is unavailable.
-    }
+    return this.#states.show(state);
   }
 
   #showState(state: ConnectionState): void {
@@ -675,95 +617,26 @@ export class BricksWebSocketElement extends ReactiveElement {
     // The socket that carried sent requests is gone, whatever replaces it; frames that
     // waited behind its buffer now wait for the next one.
     this.#requests.disconnected();
-    for (const slot of this.#replies) {
-      this.#queue.release(slot);
-      this.#fail('send', 'A reply to a server request was still waiting when its connection closed, so it was dropped: only that connection could take it.');
-    }
-    this.#replies.clear();
+    this.#answers.closed();
     this.#flow.stop();
   }
 
-  #binaryType(): BinaryType {
-    return this.binaryType === 'blob' ? 'blob' : 'arraybuffer';
-  }
-
-  #policy(): ConnectionPolicy {
-    return {
-      connectTimeout: this.connectTimeout,
-      reconnectDelay: this.reconnectDelay,
-      reconnectMaxDelay: this.reconnectMaxDelay,
-      maxRetries: this.maxRetries,
-      stopCodes: new Set(splitList(String(this.stopCodes ?? '')).map(Number)),
-      heartbeat: this.heartbeat,
-      heartbeatTimeout: this.heartbeatTimeout,
-      heartbeatType: this.heartbeatType || 'ping',
-      binaryType: this.#binaryType(),
-    };
-  }
-
-  #target(): Target | TargetProblem | Promise<Target | TargetProblem> {
-    if (!this.#wsUrl) {
-      return { kind: 'url', message: 'ws-url is empty: set it before connecting.' };
-    }
-    const url = resolveSocketUrl(this.#wsUrl, document.baseURI);
-    if (!(url instanceof URL)) return url;
-    const build = (session: string | null | TargetProblem) =>
-      session !== null && typeof session === 'object'
-        ? session
-        : buildTarget(url, String(this.protocols ?? ''), session, this.withSession, location.origin, String(this.sessionOrigins ?? ''));
-    if (!this.withSession) return build(null);
-    const session = readSession(this.session ?? bricksSession);
-    return session instanceof Promise ? session.then(build) : build(session);
-  }
-
-  /**
-   * Answers the server's requests that came on the `connection`-th connection to open, through
-   * the send queue, and only while it is open: a server numbers its requests per connection, so
-   * an answer must never reach another connection (nor wait in the queue for one).
-   */
   /** The socket in this tab is open, or this tab has none (it shares another tab's). */
   #socketOpen(): boolean {
     const socket = this.#connection.socket;
     return socket === null || socket.readyState === WebSocket.OPEN;
   }
 
-  #repliesOn(connection: number): ReplySender {
-    return (id, answer) => {
-      if (connection !== this.#opens || this.#connection.state !== 'open' || !this.#socketOpen()) return false;
-      let frame: string;
-      try {
-        frame = encodeReply(id, answer);
-      } catch (error) {
-        this.#fail('send', `reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
-        return false;
-      }
-      const slot = this.#queue.reserve();
-      if (!slot) return false;
-      // Members of a shared connection all see the request: the first answer is the one sent.
-      if (!this.#connection.claimReply(id)) {
-        this.#queue.release(slot);
-        return false;
-      }
-      // Waiting (behind a clip being encoded, or the buffer limit): followed until it leaves,
-      // and dropped with its connection, so it never reaches another.
-      this.#replies.add(slot);
-      slot.once = true;
-      slot.sent = () => this.#replies.delete(slot);
-      this.#queue.fill(slot, frame);
-      return true;
-    };
-  }
-
   #hostFor(): ConnectionHost {
     return {
-      target: () => this.#target(),
-      policy: () => this.#policy(),
+      target: () => targetOf(this, document.baseURI, location.origin),
+      policy: () => policyOf(this),
       stateChanged: (state) => {
         // A link replaced by a new `share` may still report; only the current one is shown.
         if (state === this.#connection.state) this.#showState(state);
       },
       opened: (socket) => {
-        this.#replySender = this.#repliesOn(++this.#opens);
+        this.#answers.opened();
         this.#queue.flush();
         this.#flow.opened();
         this.#fire('open', { url: socket.url, protocol: socket.protocol });
@@ -773,7 +646,7 @@ export class BricksWebSocketElement extends ReactiveElement {
         if (typeof data !== 'string') return; // binary frames are data, not envelopes
         const frame = decodeFrame(data);
         if (frame.type !== undefined) {
-          this.dispatchEvent(frameEventOf(frame.type, frame.data, frame.id, this.#replySender));
+          this.dispatchEvent(frameEventOf(frame.type, frame.data, frame.id, this.#answers.sender));
           this.#declarative?.receive(frame.type, frame.data);
         }
         else if (frame.reply) this.#requests.settle(frame.reply);
@@ -786,31 +659,6 @@ export class BricksWebSocketElement extends ReactiveElement {
     };
   }
 }
-
-/** The properties a page or framework sets, for framework typings (React, Vue). */
-export type BricksWebSocketProperties = Partial<
-  Pick<
-    BricksWebSocketElement,
-    | 'wsUrl'
-    | 'withSession'
-    | 'sessionOrigins'
-    | 'protocols'
-    | 'binaryType'
-    | 'queueLimit'
-    | 'reconnectDelay'
-    | 'reconnectMaxDelay'
-    | 'maxRetries'
-    | 'connectTimeout'
-    | 'stopCodes'
-    | 'heartbeat'
-    | 'heartbeatTimeout'
-    | 'heartbeatType'
-    | 'requestTimeout'
-    | 'bufferLimit'
-    | 'share'
-    | 'session'
-  >
->;
 
 type Listener<K extends keyof BricksWebSocketEventMap> = (this: BricksWebSocketElement, event: BricksWebSocketEventMap[K]) => unknown;
 

@@ -8,7 +8,33 @@ export { BricksWebSocketElement };
 export { BricksWebSocketFrameEvent } from './frame-event.js';
 export { ReplyError } from './requests.js';
 export type * from './events.js';
-export type { BricksWebSocketProperties, BricksWebSocketRequestOptions, BricksWebSocketSession, BricksWebSocketState } from './bricks-websocket-element.js';
+export type { BricksWebSocketRequestOptions } from './requests.js';
+export type { BricksWebSocketSession, BricksWebSocketState } from './bricks-websocket-element.js';
+
+/** The properties a page or framework sets, for framework typings (React, Vue). */
+export type BricksWebSocketProperties = Partial<
+  Pick<
+    BricksWebSocketElement,
+    | 'wsUrl'
+    | 'withSession'
+    | 'sessionOrigins'
+    | 'protocols'
+    | 'binaryType'
+    | 'queueLimit'
+    | 'reconnectDelay'
+    | 'reconnectMaxDelay'
+    | 'maxRetries'
+    | 'connectTimeout'
+    | 'stopCodes'
+    | 'heartbeat'
+    | 'heartbeatTimeout'
+    | 'heartbeatType'
+    | 'requestTimeout'
+    | 'bufferLimit'
+    | 'share'
+    | 'session'
+  >
+>;
 
 /** The tag this module defines. */
 export const tagName = 'bricks-websocket';

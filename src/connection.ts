@@ -20,7 +20,7 @@
  */
 import { retryDelay } from './backoff.js';
 import { encodeFrame } from './codec.js';
-import type { Target, TargetProblem } from './target.js';
+import { splitList, type Target, type TargetProblem } from './target.js';
 
 /** `setTimeout` overflows past this (about 24.8 days) and fires at once; longer waits are held to it. */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
@@ -53,6 +53,24 @@ export interface ConnectionPolicy {
   heartbeatTimeout: number;
   heartbeatType: string;
   binaryType: BinaryType;
+}
+
+/** The element's settings a policy is read from. */
+export type PolicySettings = Omit<ConnectionPolicy, 'stopCodes' | 'binaryType'> & { readonly stopCodes: string; readonly binaryType: string };
+
+/** The policy the settings give now: an unknown binary type is `arraybuffer`, an empty ping type `ping`. */
+export function policyOf(settings: PolicySettings): ConnectionPolicy {
+  return {
+    connectTimeout: settings.connectTimeout,
+    reconnectDelay: settings.reconnectDelay,
+    reconnectMaxDelay: settings.reconnectMaxDelay,
+    maxRetries: settings.maxRetries,
+    stopCodes: new Set(splitList(String(settings.stopCodes ?? '')).map(Number)),
+    heartbeat: settings.heartbeat,
+    heartbeatTimeout: settings.heartbeatTimeout,
+    heartbeatType: settings.heartbeatType || 'ping',
+    binaryType: settings.binaryType === 'blob' ? 'blob' : 'arraybuffer',
+  };
 }
 
 /** What the connection needs from its owner. */

@@ -7,6 +7,14 @@
 import type { ReplyFrame } from './codec.js';
 import type { Slot } from './send-queue.js';
 
+/** Options of `request()`. */
+export interface BricksWebSocketRequestOptions {
+  /** Milliseconds from the call until the request fails with a `TimeoutError`; 0 is none. Default: `requestTimeout`. */
+  timeout?: number;
+  /** Aborting it ends the request with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
 /** The error a request rejects with when the server answers with `error`. */
 export class ReplyError extends Error {
   override name = 'ReplyError';

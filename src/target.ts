@@ -113,3 +113,33 @@ export function buildTarget(url: URL, protocols: string, session: string | null 
   }
   return { url: url.href, protocols: [...new Set([session, ...extra])] };
 }
+
+/** The element's settings a target is read from. */
+export interface TargetSettings {
+  readonly wsUrl: string;
+  readonly protocols: string;
+  readonly withSession: boolean;
+  readonly session: SessionSource;
+  readonly sessionOrigins: string;
+}
+
+/** The session of a bricks application page, when there is one. */
+const bricksSession = (): string | null =>
+  (globalThis as { bricks?: { app?: { get_session?: () => string | null } } }).bricks?.app?.get_session?.() ?? null;
+
+/**
+ * Where the settings say to connect, read anew for each attempt: a promise while a session
+ * function's promise is pending. Without a `session`, a bricks application page's is asked for.
+ */
+export function targetOf(settings: TargetSettings, base: string, pageOrigin: string): Target | TargetProblem | Promise<Target | TargetProblem> {
+  if (!settings.wsUrl) return { kind: 'url', message: 'ws-url is empty: set it before connecting.' };
+  const url = resolveSocketUrl(settings.wsUrl, base);
+  if (!(url instanceof URL)) return url;
+  const build = (session: string | null | TargetProblem) =>
+    session !== null && typeof session === 'object'
+      ? session
+      : buildTarget(url, String(settings.protocols ?? ''), session, settings.withSession, pageOrigin, String(settings.sessionOrigins ?? ''));
+  if (!settings.withSession) return build(null);
+  const session = readSession(settings.session ?? bricksSession);
+  return session instanceof Promise ? session.then(build) : build(session);
+}

@@ -1,0 +1,44 @@
+/**
+ * Binary clips for `sendBase64Audio()` and `sendBase64Video()`: a Blob or bytes, encoded to
+ * base64 in place in the send queue. The encoder (src/base64.ts) is loaded at the first binary
+ * clip, since most pages send strings or nothing; a failed load is tried again at the next.
+ */
+import type { Base64, BinaryInput } from './base64.js';
+import { encodeBase64Frame } from './codec.js';
+import { bytesOf, isBlob } from './payload.js';
+import type { SendQueue } from './send-queue.js';
+
+type Encoder = typeof import('./base64.js');
+let encoder: Encoder | undefined;
+const loadEncoder = (): Promise<Encoder> => import('./base64.js').then((module) => (encoder = module));
+
+/**
+ * Queues a `type` frame of the clip `input`, checked by the caller; resolves with whether it was
+ * sent or queued. `fail` reports why not, with the sentence the element fires as a `send` error.
+ */
+export function sendClip(queue: SendQueue, type: string, input: BinaryInput, fail: (message: string, error: unknown) => void): Promise<boolean> {
+  // Take the place in line now, so frames sent after this call leave after it.
+  const slot = queue.reserve();
+  if (!slot) return Promise.resolve(false);
+  const done = (base64: Base64) => {
+    queue.fill(slot, encodeBase64Frame(type, base64));
+    return !slot.refused;
+  };
+  const failed = (message: string, error: unknown) => {
+    queue.release(slot);
+    fail(message, error);
+    return false;
+  };
+  // Only once the encoder is loaded, which the error sentence comes from too. `done` is covered:
+  // the frame around a base64 near the engine's longest string may not fit in one.
+  const encode = (bytes: BinaryInput) => encoder!.toBase64(bytes).then(done).catch((error) => failed(encoder!.failure(bytes, error), error));
+  // Called now, not after a yield: the encoder reads (or copies) the bytes as they are at this call.
+  if (encoder) return encode(input);
+  // Until the encoder is there, the bytes are copied at this call (a Blob cannot change),
+  // since the caller may reuse its buffer meanwhile.
+  const bytes = isBlob(input) ? input : bytesOf(input).slice();
+  return loadEncoder().then(
+    () => encode(bytes),
+    (error) => failed('the base64 encoder did not load, so nothing was sent: serve every file of the build beside bricks-websocket.js, or check the network.', error),
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * Answers to the server's requests: frames that carry an `id`, answered with
+ * `BricksWebSocketFrameEvent.reply()` or `replyError()`. A server numbers its requests per
+ * connection, so an answer goes through the send queue only while the connection the request
+ * came on is open, and one still waiting in the queue when that connection leaves is dropped
+ * with an error: it must never reach another connection.
+ */
+import { encodeReply } from './codec.js';
+import type { ReplySender } from './frame-event.js';
+import type { SendQueue, Slot } from './send-queue.js';
+
+/** What the answers need from the element. */
+export interface ServerRepliesHost {
+  readonly queue: SendQueue;
+  /** The connection is open (and so is the socket, where this tab holds it). */
+  open(): boolean;
+  /** Takes the right to answer `id`: false when another member of a shared connection did. */
+  claim(id: string): boolean;
+  /** Reports a reply that was not sent, as an `error` of kind `send`. */
+  fail(message: string, error?: unknown): void;
+}
+
+export class ServerReplies {
+  #host: ServerRepliesHost;
+  /** Counts the connections that opened: an answer belongs to the one its request came on. */
+  #opens = 0;
+  /** Answers that wait in the queue (behind a clip being encoded, or the buffer limit). */
+  #waiting = new Set<Slot>();
+  /** How requests that arrive on the live connection are answered; nothing is before the first. */
+  sender: ReplySender = () => false;
+
+  constructor(host: ServerRepliesHost) {
+    this.#host = host;
+  }
+
+  /** A connection opened: requests that come on it are answered on it alone. */
+  opened(): void {
+    const connection = ++this.#opens;
+    const host = this.#host;
+    this.sender = (id, answer) => {
+      if (connection !== this.#opens || !host.open()) return false;
+      let frame: string;
+      try {
+        frame = encodeReply(id, answer);
+      } catch (error) {
+        host.fail(`reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
+        return false;
+      }
+      const slot = host.queue.reserve();
+      if (!slot) return false;
+      // Members of a shared connection all see the request: the first answer is the one sent.
+      if (!host.claim(id)) {
+        host.queue.release(slot);
+        return false;
+      }
+      this.#waiting.add(slot);
+      slot.once = true;
+      slot.sent = () => this.#waiting.delete(slot);
+      host.queue.fill(slot, frame);
+      return true;
+    };
+  }
+
+  /** The connection left open: the answers still waiting can reach no other. */
+  closed(): void {
+    for (const slot of this.#waiting) {
+      this.#host.queue.release(slot);
+      this.#host.fail('A reply to a server request was still waiting when its connection closed, so it was dropped: only that connection could take it.');
+    }
+    this.#waiting.clear();
+  }
+}
