@@ -361,6 +361,8 @@ export class BricksWebSocketElement extends ReactiveElement {
     hidden: () => this.#connection.suspend(1000, 'pagehide'),
     shown: () => this.#connection.restore(),
     resumed: () => this.#connection.wake(),
+    // Its timers never fire afterwards: a request awaiting a reply would wait for ever.
+    unloading: () => this.#requests.abortAll(),
   });
 
   constructor() {

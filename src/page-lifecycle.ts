@@ -5,7 +5,8 @@
  * ran no timer meanwhile, so on `resume` the connection is checked at once. Nothing is needed
  * at `freeze` itself: timers stop by themselves and are judged on `resume`.
  *
- * `pagehide` without `persisted` is the page unloading: the browser closes the socket itself.
+ * `pagehide` without `persisted` is the page unloading: the browser closes the socket itself,
+ * but no timer of the page runs afterwards, so requests still awaiting a reply are ended then.
  * The listeners sit on the element's own window and document, only while it is in that document.
  */
 
@@ -17,6 +18,8 @@ export interface PageLifecycleHost {
   shown(): void;
   /** The page was frozen and runs again. */
   resumed(): void;
+  /** The page is unloading (a removed iframe's too): nothing of it runs afterwards. */
+  unloading(): void;
 }
 
 export class PageLifecycle {
@@ -53,6 +56,7 @@ export class PageLifecycle {
 
   #onPageHide = (event: PageTransitionEvent): void => {
     if (event.persisted) this.#host.hidden();
+    else this.#host.unloading();
   };
 
   #onPageShow = (event: PageTransitionEvent): void => {

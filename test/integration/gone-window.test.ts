@@ -70,4 +70,96 @@ describe('an element whose window has gone (its iframe removed)', function () {
     const stats = await control(name).stats();
     expect([stats.attempts.length, stats.open, stats.received.length]).to.deep.equal([1, 0, 0]);
   });
+
+  it('rejects the requests still awaiting a reply when the window goes, which no timeout would end', async () => {
+    const doc = await context();
+    const name = room('gone-asked');
+    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+    element.setAttribute('ws-url', wsUrl(name));
+    const opened = nextEvent(element, 'open', 5000);
+    doc.body.append(element);
+    await opened;
+    // The echo server never replies: each waits for its timeout, a timer of the window that goes.
+    const asked = element.request('ask', 1);
+    await serverUntil(name, (stats) => stats.received.length === 1);
+    const queued = element.request('ask', 2, { timeout: 0 });
+    const DeadPromise = (doc.defaultView as Window & typeof globalThis).Promise;
+    (doc.defaultView!.frameElement as HTMLIFrameElement).remove();
+    await serverUntil(name, (stats) => stats.open === 0);
+    const outcomes = [await settled(asked), await settled(queued)];
+    // Firefox settles no promise of a window that has gone (see above); the others reject both.
+    if ((await settled(DeadPromise.resolve(true))) === 'pending') {
+      expect(outcomes).to.deep.equal(['pending', 'pending']);
+    } else {
+      expect(outcomes.map((outcome) => (outcome as { error: DOMException }).error.name)).to.deep.equal(['AbortError', 'AbortError']);
+      expect((outcomes[0] as { error: DOMException }).error.message).to.equal('The element was closed before the reply arrived.');
+    }
+    expect(element.pending).to.equal(0);
+  });
+
+  it('opens no socket and sends nothing when put back into the live parent page, its settings and attributes changed', async () => {
+    const doc = await context();
+    const name = room('gone-back');
+    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+    element.setAttribute('ws-url', wsUrl(name));
+    const opened = nextEvent(element, 'open', 5000);
+    doc.body.append(element);
+    await opened;
+    (doc.defaultView!.frameElement as HTMLIFrameElement).remove();
+    await serverUntil(name, (stats) => stats.open === 0);
+
+    const reads = () => [element.state, element.readyState, element.protocol, element.bufferedAmount, element.queued, element.pending, element.backpressure];
+    expect(reads()).to.deep.equal(['open', 3, '', 0, 0, 0, false]);
+    expect(() => {
+      element.queueLimit = 5;
+      element.heartbeat = 50;
+      element.bufferLimit = 10;
+      element.session = 'token';
+      element.withSession = true;
+      element.protocols = 'p';
+      element.binaryType = 'blob';
+      for (const [attribute, value] of [['heartbeat', '40'], ['buffer-limit', '8'], ['queue-limit', '3'], ['share', 'page'], ['share', ''], ['ws-url', wsUrl(name) + '&again']]) {
+        element.setAttribute(attribute, value);
+      }
+      element.addEventListener('message', () => {});
+      element.remove();
+      document.body.append(element);
+      element.connect();
+    }).not.to.throw();
+    expect(element.send('after', 1)).to.equal(false);
+    expect(reads()).to.deep.equal(['open', 3, '', 0, 0, 0, false]);
+    // An element of this page, opened after, shows the server has had time to see any attempt.
+    const witness = document.createElement('bricks-websocket') as BricksWebSocketElement;
+    witness.wsUrl = wsUrl(name);
+    const witnessOpened = nextEvent(witness, 'open', 5000);
+    document.body.append(witness);
+    await witnessOpened;
+    element.remove();
+    witness.remove();
+    const stats = await control(name).stats();
+    expect([stats.attempts.length, stats.received.length]).to.deep.equal([2, 0]);
+  });
+
+  it('sends from its pagehide listener, and a connect() from its close listener opens nothing that outlives the window', async () => {
+    const doc = await context();
+    const name = room('gone-leaving');
+    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+    element.setAttribute('ws-url', wsUrl(name));
+    const opened = nextEvent(element, 'open', 5000);
+    doc.body.append(element);
+    await opened;
+    const view = doc.defaultView!;
+    const returned: unknown[] = [];
+    view.addEventListener('pagehide', () => returned.push(element.send('bye', 1)));
+    element.addEventListener('close', () => returned.push(element.connect()));
+    view.addEventListener('unload', () => returned.push(element.close()));
+    (view.frameElement as HTMLIFrameElement).remove();
+    const stats = await serverUntil(name, (s) => s.open === 0 && s.received.length === 1);
+    expect(stats.received).to.deep.equal([JSON.stringify({ type: 'bye', data: 1 })]);
+    expect(returned[0]).to.equal(true);
+    expect(() => element.connect()).not.to.throw();
+    // Whatever the listeners started went with the window: no socket is left on the server.
+    const later = await control(name).stats();
+    expect(later.open).to.equal(0);
+  });
 });
