@@ -160,3 +160,25 @@ export function formatTable(results) {
   ];
   return [...header, ...rows].join('\n');
 }
+
+/**
+ * The rows of the full `table` that have a target, each under its measurement's name, with the
+ * floors and reconnecting-websocket beside them where the target is judged against those; and
+ * the lines above the table (machine, date): the README's table of one run.
+ */
+export function targetsTable(table) {
+  const lines = table.split('\n');
+  const first = lines.findIndex((line) => line.startsWith('|'));
+  const groups = [];
+  for (const line of lines.slice(first + 2)) {
+    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    if (cells[0] || groups.length === 0) groups.push({ name: cells[0], rows: [] });
+    groups.at(-1).rows.push(cells);
+  }
+  const kept = groups.flatMap(({ name, rows }) =>
+    rows.some((cells) => cells[4])
+      ? rows.filter((cells) => cells[4] || /floor|reconnecting-websocket \+/.test(cells[1])).map((cells, i) => `| ${[i ? '' : name, ...cells.slice(1)].join(' | ')} |`)
+      : [],
+  );
+  return [...lines.slice(0, first + 2), ...kept].join('\n');
+}

@@ -6,7 +6,7 @@
 // rounds after one unmeasured warm-up, and reports medians. Method and analysis: docs/performance.md.
 //
 //   npm run bench                         everything; table on stdout, bench/results.json
-//   npm run bench -- --docs               also writes the table into docs/performance.md
+//   npm run bench -- --docs               also writes the table into docs/performance.md, and its rows with a target into the README
 //   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests sharing share-receive)
 //   npm run bench -- --rounds=3 --n=50000 quicker, for development (not comparable)
 //
@@ -27,7 +27,7 @@ import puppeteer from 'puppeteer-core';
 import { findBrowser } from '../scripts/browsers.mjs';
 import { buildElement, measureSizes } from './build.mjs';
 import { startBenchServer } from './server.mjs';
-import { formatTable, judge } from './report.mjs';
+import { formatTable, judge, targetsTable } from './report.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests', 'sharing', 'share-receive'];
@@ -495,14 +495,19 @@ function summarize(runs, key, reference) {
 const DOCS_START = '<!-- bench:start (written by `npm run bench -- --docs`) -->';
 const DOCS_END = '<!-- bench:end -->';
 
-/** Replaces the previous table in docs/performance.md. */
+/** Replaces the previous table in docs/performance.md, and its rows with a target in the README. */
 function writeDocs(table) {
-  const file = path.join(REPO, 'docs/performance.md');
-  const docs = readFileSync(file, 'utf8');
-  if (!docs.includes(DOCS_START)) throw new Error(`docs/performance.md has no ${DOCS_START} block.`);
-  const block = `${DOCS_START}\n${table}\n${DOCS_END}`;
-  writeFileSync(file, docs.replace(new RegExp(`${escape(DOCS_START)}[\\s\\S]*?${escape(DOCS_END)}`), () => block));
-  log('docs/performance.md: table updated');
+  replaceBlock('docs/performance.md', table);
+  replaceBlock('README.md', targetsTable(table));
+}
+
+function replaceBlock(name, content) {
+  const file = path.join(REPO, name);
+  const text = readFileSync(file, 'utf8');
+  if (!text.includes(DOCS_START)) throw new Error(`${name} has no ${DOCS_START} block.`);
+  const block = `${DOCS_START}\n${content}\n${DOCS_END}`;
+  writeFileSync(file, text.replace(new RegExp(`${escape(DOCS_START)}[\\s\\S]*?${escape(DOCS_END)}`), () => block));
+  log(`${name}: table updated`);
 }
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -41,7 +41,7 @@ export async function minified(entry, external = [], repo = REPO) {
  * Bundled and minified with code splitting: `initial` is the entry and the chunks it imports
  * statically, `lazy` the chunks only a dynamic `import()` reaches.
  */
-export async function split(entry, external = [], repo = REPO) {
+export async function split(entry, external = [], repo = REPO, plugins = []) {
   const result = await esbuild.build({
     entryPoints: [entry],
     bundle: true,
@@ -56,6 +56,7 @@ export async function split(entry, external = [], repo = REPO) {
     absWorkingDir: repo,
     tsconfig: path.join(repo, 'tsconfig.json'),
     logLevel: 'error',
+    plugins,
   });
   const contents = new Map(result.outputFiles.map((file) => [path.relative(repo, file.path), file.contents]));
   const outputs = result.metafile.outputs;

@@ -39,3 +39,30 @@ test('an unknown measurement is refused with the list of known ones', () => {
   assert.equal(run.status, 1);
   assert.match(run.stderr, /unknown measurement speed; use receive, dispatch, send, base64, backpressure, size, memory/);
 });
+
+test("the README's table keeps the rows with a target, and the floors and reconnecting-websocket they are judged against", async () => {
+  const { targetsTable } = await import('../../bench/report.mjs');
+  const table = [
+    'chromium, headless; 2 cores.',
+    '',
+    '| Measurement | Contender | Median | vs. reference | Target | |',
+    '|---|---|---|---|---|---|',
+    '| Receive | raw `WebSocket` (floor) | 100 frames/s | 1.00 |  |  |',
+    '|  | `<bricks-websocket>` | 103 frames/s | 1.03 | ≥ 0.92 | ✓ |',
+    '|  | partysocket + `JSON.parse` | 84 frames/s | 0.84 |  |  |',
+    '|  | reconnecting-websocket + `JSON.parse` | 101 frames/s | 1.01 |  |  |',
+    '| Size | the element, first load | 11 KB |  | ≤ 8 KB | ✗ |',
+    '|  | partysocket | 4 KB |  |  |  |',
+    '| Sharing | a socket each | 1 frames/s | 1.00 |  |  |',
+  ].join('\n');
+  assert.equal(targetsTable(table), [
+    'chromium, headless; 2 cores.',
+    '',
+    '| Measurement | Contender | Median | vs. reference | Target | |',
+    '|---|---|---|---|---|---|',
+    '| Receive | raw `WebSocket` (floor) | 100 frames/s | 1.00 |  |  |',
+    '|  | `<bricks-websocket>` | 103 frames/s | 1.03 | ≥ 0.92 | ✓ |',
+    '|  | reconnecting-websocket + `JSON.parse` | 101 frames/s | 1.01 |  |  |',
+    '| Size | the element, first load | 11 KB |  | ≤ 8 KB | ✗ |',
+  ].join('\n'));
+});
