@@ -26,20 +26,32 @@ async function settled(promise: Promise<unknown>): Promise<unknown> {
   return outcome;
 }
 
+/** An element of a fresh iframe, open on a room of its own, and the means to remove that iframe. */
+async function openInFrame(prefix: string) {
+  const doc = await context();
+  const name = room(prefix);
+  const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
+  element.setAttribute('ws-url', wsUrl(name));
+  const opened = nextEvent(element, 'open', 5000);
+  doc.body.append(element);
+  await opened;
+  const view = doc.defaultView as Window & typeof globalThis;
+  /** Removes the iframe; once its socket is gone, says whether that window's promises still settle (not in Firefox). */
+  const removeFrame = async () => {
+    const DeadPromise = view.Promise;
+    (view.frameElement as HTMLIFrameElement).remove();
+    await serverUntil(name, (stats) => stats.open === 0);
+    return (await settled(DeadPromise.resolve(true))) !== 'pending';
+  };
+  return { view, name, element, removeFrame };
+}
+
 describe('an element whose window has gone (its iframe removed)', function () {
   this.timeout(20_000);
 
   it('does nothing when called, says so in what it returns, and never throws', async () => {
-    const doc = await context();
-    const name = room('gone');
-    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
-    element.setAttribute('ws-url', wsUrl(name));
-    const opened = nextEvent(element, 'open', 5000);
-    doc.body.append(element);
-    await opened;
-    const DeadPromise = (doc.defaultView as Window & typeof globalThis).Promise;
-    (doc.defaultView!.frameElement as HTMLIFrameElement).remove();
-    await serverUntil(name, (stats) => stats.open === 0);
+    const { name, element, removeFrame } = await openInFrame('gone');
+    const settles = await removeFrame();
 
     expect(element.send('text', 'a')).to.equal(false);
     expect(element.sendText('b')).to.equal(false);
@@ -58,7 +70,7 @@ describe('an element whose window has gone (its iframe removed)', function () {
 
     // Firefox runs no promise job of a window that has gone, even for a listener elsewhere:
     // the element's promises settle where the engine settles any promise of that window.
-    if ((await settled(DeadPromise.resolve(true))) === 'pending') {
+    if (!settles) {
       expect([await settled(audio), await settled(video), await settled(request)]).to.deep.equal(['pending', 'pending', 'pending']);
     } else {
       expect(await settled(audio)).to.deep.equal({ value: false });
@@ -72,23 +84,15 @@ describe('an element whose window has gone (its iframe removed)', function () {
   });
 
   it('rejects the requests still awaiting a reply when the window goes, which no timeout would end', async () => {
-    const doc = await context();
-    const name = room('gone-asked');
-    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
-    element.setAttribute('ws-url', wsUrl(name));
-    const opened = nextEvent(element, 'open', 5000);
-    doc.body.append(element);
-    await opened;
+    const { name, element, removeFrame } = await openInFrame('gone-asked');
     // The echo server never replies: each waits for its timeout, a timer of the window that goes.
     const asked = element.request('ask', 1);
     await serverUntil(name, (stats) => stats.received.length === 1);
     const queued = element.request('ask', 2, { timeout: 0 });
-    const DeadPromise = (doc.defaultView as Window & typeof globalThis).Promise;
-    (doc.defaultView!.frameElement as HTMLIFrameElement).remove();
-    await serverUntil(name, (stats) => stats.open === 0);
+    const settles = await removeFrame();
     const outcomes = [await settled(asked), await settled(queued)];
     // Firefox settles no promise of a window that has gone (see above); the others reject both.
-    if ((await settled(DeadPromise.resolve(true))) === 'pending') {
+    if (!settles) {
       expect(outcomes).to.deep.equal(['pending', 'pending']);
     } else {
       expect(outcomes.map((outcome) => (outcome as { error: DOMException }).error.name)).to.deep.equal(['AbortError', 'AbortError']);
@@ -98,15 +102,8 @@ describe('an element whose window has gone (its iframe removed)', function () {
   });
 
   it('opens no socket and sends nothing when put back into the live parent page, its settings and attributes changed', async () => {
-    const doc = await context();
-    const name = room('gone-back');
-    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
-    element.setAttribute('ws-url', wsUrl(name));
-    const opened = nextEvent(element, 'open', 5000);
-    doc.body.append(element);
-    await opened;
-    (doc.defaultView!.frameElement as HTMLIFrameElement).remove();
-    await serverUntil(name, (stats) => stats.open === 0);
+    const { name, element, removeFrame } = await openInFrame('gone-back');
+    await removeFrame();
 
     const reads = () => [element.state, element.readyState, element.protocol, element.bufferedAmount, element.queued, element.pending, element.backpressure];
     expect(reads()).to.deep.equal(['open', 3, '', 0, 0, 0, false]);
@@ -141,20 +138,13 @@ describe('an element whose window has gone (its iframe removed)', function () {
   });
 
   it('sends from its pagehide listener, and a connect() from its close listener opens nothing that outlives the window', async () => {
-    const doc = await context();
-    const name = room('gone-leaving');
-    const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
-    element.setAttribute('ws-url', wsUrl(name));
-    const opened = nextEvent(element, 'open', 5000);
-    doc.body.append(element);
-    await opened;
-    const view = doc.defaultView!;
+    const { view, name, element, removeFrame } = await openInFrame('gone-leaving');
     const returned: unknown[] = [];
     view.addEventListener('pagehide', () => returned.push(element.send('bye', 1)));
     element.addEventListener('close', () => returned.push(element.connect()));
     view.addEventListener('unload', () => returned.push(element.close()));
-    (view.frameElement as HTMLIFrameElement).remove();
-    const stats = await serverUntil(name, (s) => s.open === 0 && s.received.length === 1);
+    await removeFrame();
+    const stats = await serverUntil(name, (s) => s.received.length === 1);
     expect(stats.received).to.deep.equal([JSON.stringify({ type: 'bye', data: 1 })]);
     expect(returned[0]).to.equal(true);
     expect(() => element.connect()).not.to.throw();

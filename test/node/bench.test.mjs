@@ -42,27 +42,19 @@ test('an unknown measurement is refused with the list of known ones', () => {
 
 test("the README's table keeps the rows with a target, and the floors and reconnecting-websocket they are judged against", async () => {
   const { targetsTable } = await import('../../bench/report.mjs');
-  const table = [
+  const head = [
     'chromium, headless; 2 cores.',
     '',
     '| Measurement | Contender | Median | vs. reference | Target | |',
     '|---|---|---|---|---|---|',
-    '| Receive | raw `WebSocket` (floor) | 100 frames/s | 1.00 |  |  |',
-    '|  | `<bricks-websocket>` | 103 frames/s | 1.03 | ≥ 0.92 | ✓ |',
-    '|  | partysocket + `JSON.parse` | 84 frames/s | 0.84 |  |  |',
-    '|  | reconnecting-websocket + `JSON.parse` | 101 frames/s | 1.01 |  |  |',
-    '| Size | the element, first load | 11 KB |  | ≤ 8 KB | ✗ |',
-    '|  | partysocket | 4 KB |  |  |  |',
-    '| Sharing | a socket each | 1 frames/s | 1.00 |  |  |',
-  ].join('\n');
-  assert.equal(targetsTable(table), [
-    'chromium, headless; 2 cores.',
-    '',
-    '| Measurement | Contender | Median | vs. reference | Target | |',
-    '|---|---|---|---|---|---|',
-    '| Receive | raw `WebSocket` (floor) | 100 frames/s | 1.00 |  |  |',
-    '|  | `<bricks-websocket>` | 103 frames/s | 1.03 | ≥ 0.92 | ✓ |',
-    '|  | reconnecting-websocket + `JSON.parse` | 101 frames/s | 1.01 |  |  |',
-    '| Size | the element, first load | 11 KB |  | ≤ 8 KB | ✗ |',
-  ].join('\n'));
+  ];
+  const floor = '| Receive | raw `WebSocket` (floor) | 100 frames/s | 1.00 |  |  |';
+  const element = '|  | `<bricks-websocket>` | 103 frames/s | 1.03 | ≥ 0.92 | ✓ |';
+  const partysocket = '|  | partysocket + `JSON.parse` | 84 frames/s | 0.84 |  |  |';
+  const reconnecting = '|  | reconnecting-websocket + `JSON.parse` | 101 frames/s | 1.01 |  |  |';
+  const size = '| Size | the element, first load | 11 KB |  | ≤ 8 KB | ✗ |';
+  const sizeAlone = '|  | partysocket | 4 KB |  |  |  |';
+  const sharing = '| Sharing | a socket each | 1 frames/s | 1.00 |  |  |';
+  const table = [...head, floor, element, partysocket, reconnecting, size, sizeAlone, sharing].join('\n');
+  assert.equal(targetsTable(table), [...head, floor, element, reconnecting, size].join('\n'));
 });
