@@ -13,7 +13,7 @@ import { LIT, sizes, split } from './size.mjs';
 const stubbing = (files) => ({
   name: 'stub',
   setup(build) {
-    build.onLoad({ filter: /\/src\/[^/]+\.ts$/ }, (args) => {
+    build.onLoad({ filter: /\/src\/.+\.ts$/ }, (args) => {
       if (!files.includes(path.relative(process.cwd(), args.path))) return undefined;
       const names = [...readFileSync(args.path, 'utf8').matchAll(/^export (?:abstract )?(?:class|function|const|let|async function) (\w+)/gm)].map((m) => m[1]);
       return { contents: names.map((name) => `export const ${name}: any = 0;`).join('\n'), loader: 'ts' };

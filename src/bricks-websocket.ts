@@ -5,10 +5,10 @@
 import { BricksWebSocketElement } from './bricks-websocket-element.js';
 
 export { BricksWebSocketElement };
-export { BricksWebSocketFrameEvent } from './frame-event.js';
-export { ReplyError } from './requests.js';
-export type * from './events.js';
-export type { BricksWebSocketRequestOptions } from './requests.js';
+export { BricksWebSocketFrameEvent } from './frames/frame-event.js';
+export { ReplyError } from './requests/requests.js';
+export type * from './element/events.js';
+export type { BricksWebSocketRequestOptions } from './requests/requests.js';
 export type { BricksWebSocketSession, BricksWebSocketState } from './bricks-websocket-element.js';
 
 /** The properties a page or framework sets, for framework typings (React, Vue). */

@@ -1,2 +1,2 @@
 export * from './bricks-websocket.js';
-export { retryDelay } from './backoff.js';
+export { retryDelay } from './connection/backoff.js';

@@ -4,7 +4,7 @@
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import type { BricksWebSocketFrameEvent } from '../../src/frame-event.js';
+import type { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js';
 import { control, room, serverUntil, wsUrl } from '../helpers/server.js';
 import { mount, quiet, receivedEnvelopes } from '../resilience/support.js';
 

@@ -3,7 +3,7 @@
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import type { BricksWebSocketErrorDetail } from '../../src/events.js';
+import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
 import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 import { captureConsole } from '../helpers/console.js';
 

@@ -4,7 +4,7 @@
 // first page view; heldPage() holds a chunk back until the test lets it load.
 
 import { expect } from '@open-wc/testing';
-import type { BricksWebSocketErrorDetail } from '../../src/events.js';
+import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
 import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const CDN = '/dist/cdn/bricks-websocket.js';

@@ -4,7 +4,7 @@
 import { expect } from '@open-wc/testing';
 import { html, render } from 'lit';
 import { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import { BricksWebSocketFrameEvent } from '../../src/frame-event.js';
+import { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js';
 import { useElements } from '../helpers/elements.js';
 import { layerLoaded } from '../helpers/declarative.js';
 import { control, nextEvent, room, wsUrl } from '../helpers/server.js';

@@ -7,7 +7,7 @@ import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketFrameEvent } from '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import type { BricksWebSocketErrorDetail } from '../../src/events.js';
+import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
 import { useElements } from '../helpers/elements.js';
 import { useBlankFrames } from '../helpers/late-definition.js';
 import { control, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';

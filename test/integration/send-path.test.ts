@@ -5,7 +5,7 @@
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import type { BricksWebSocketErrorDetail } from '../../src/events.js';
+import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
 import { nextEvent, room, serverUntil, wsUrl, type Frame } from '../helpers/server.js';
 
 const mounted: BricksWebSocketElement[] = [];

@@ -5,7 +5,7 @@
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import type { BricksWebSocketFrameEvent } from '../../src/frame-event.js';
+import type { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js';
 import { useContexts } from '../helpers/contexts.js';
 import { useElements } from '../helpers/elements.js';
 import { control, nextEvent, port, room, serverUntil, wsUrl } from '../helpers/server.js';

@@ -5,9 +5,9 @@
 
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
-import type { BricksWebSocketErrorDetail } from '../../src/events.js';
-import { connectionKey } from '../../src/shared-connection.js';
-import { channelName } from '../../src/tab-share.js';
+import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
+import { connectionKey } from '../../src/sharing/shared-connection.js';
+import { channelName } from '../../src/sharing/tab-share.js';
 import { useContexts } from '../helpers/contexts.js';
 import { useElements } from '../helpers/elements.js';
 import { control, nextEvent, nextEvents, port, room, serverUntil, wsUrl } from '../helpers/server.js';

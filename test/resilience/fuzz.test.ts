@@ -7,7 +7,7 @@ import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import type { BricksWebSocketFrameEvent } from '../../src/frame-event.js';
+import type { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js';
 import { control, room, serverUntil, wsUrl, type Frame } from '../helpers/server.js';
 import { mount } from './support.js';
 

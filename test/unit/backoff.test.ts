@@ -2,7 +2,7 @@
 
 import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
-import { retryDelay } from '../../src/backoff.js';
+import { retryDelay } from '../../src/connection/backoff.js';
 
 /** The ceiling as the issue writes it, in real arithmetic (0 * 2^n is 0 for every n). */
 const ceiling = (n: number, base: number, max: number) => (base === 0 ? 0 : Math.min(max, base * 2 ** n));

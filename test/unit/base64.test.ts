@@ -2,7 +2,7 @@
 
 import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
-import * as base64 from '../../src/base64.js';
+import * as base64 from '../../src/frames/base64.js';
 import { mimeType } from './mime-types.js';
 
 type Base64Module = typeof base64;
@@ -16,7 +16,7 @@ async function withoutNativeToBase64(): Promise<Base64Module> {
   const native = Object.getOwnPropertyDescriptor(proto, 'toBase64');
   delete proto.toBase64;
   try {
-    return (await import(new URL('../../src/base64.ts?without-native-toBase64', import.meta.url).href)) as Base64Module;
+    return (await import(new URL('../../src/frames/base64.ts?without-native-toBase64', import.meta.url).href)) as Base64Module;
   } finally {
     if (native) Object.defineProperty(proto, 'toBase64', native);
   }
@@ -154,7 +154,7 @@ describe('base64: decoding clips (base64ToBytes)', () => {
     delete (Uint8Array as { fromBase64?: unknown }).fromBase64;
     let copy: Base64Module;
     try {
-      copy = (await import(new URL('../../src/base64.ts?without-native-fromBase64', import.meta.url).href)) as Base64Module;
+      copy = (await import(new URL('../../src/frames/base64.ts?without-native-fromBase64', import.meta.url).href)) as Base64Module;
     } finally {
       if (native) Object.defineProperty(Uint8Array, 'fromBase64', native);
     }

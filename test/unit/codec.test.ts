@@ -2,8 +2,8 @@
 
 import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
-import type { Base64 } from '../../src/base64.js';
-import { RESERVED_TYPES, decodeFrame, encodeBase64Frame, encodeFrame, type Decoded } from '../../src/codec.js';
+import type { Base64 } from '../../src/frames/base64.js';
+import { RESERVED_TYPES, decodeFrame, encodeBase64Frame, encodeFrame, type Decoded } from '../../src/frames/codec.js';
 
 const RESERVED = ['open', 'message', 'error', 'close', 'reconnecting', 'drain', 'reply'];
 

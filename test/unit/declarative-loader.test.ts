@@ -2,9 +2,9 @@
 // the test, on a stand-in host, so what happens while the chunk is in flight can be checked.
 
 import { expect } from '@open-wc/testing';
-import type { ConnectionState } from '../../src/connection.js';
-import { DeclarativeLoader, type DeclarativeModule, type LoadDeclarative } from '../../src/declarative-loader.js';
-import type { DeclarativeHost } from '../../src/declarative.js';
+import type { ConnectionState } from '../../src/connection/connection.js';
+import { DeclarativeLoader, type DeclarativeModule, type LoadDeclarative } from '../../src/declarative/declarative-loader.js';
+import type { DeclarativeHost } from '../../src/declarative/scope.js';
 
 interface Host extends DeclarativeHost {
   state: ConnectionState;
@@ -33,7 +33,7 @@ function heldImport() {
   let resolve!: () => void;
   let reject!: (error: unknown) => void;
   const pending = new Promise<DeclarativeModule>((ok, fail) => {
-    resolve = () => ok(import('../../src/declarative.js'));
+    resolve = () => ok(import('../../src/declarative/declarative.js'));
     reject = fail;
   });
   const load: LoadDeclarative & { calls: number } = Object.assign(() => (load.calls++, pending), { calls: 0 });

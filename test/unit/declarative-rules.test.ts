@@ -14,7 +14,7 @@ import {
   pickField,
   serializeForm,
   textOf,
-} from '../../src/declarative-rules.js';
+} from '../../src/declarative/declarative-rules.js';
 
 /** A form from HTML, not in the document: FormData reads it all the same. */
 function form(html: string): HTMLFormElement {

@@ -4,7 +4,7 @@
 import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket.js';
-import type { BricksWebSocketCloseDetail, BricksWebSocketErrorDetail, BricksWebSocketReconnectingDetail } from '../../src/events.js';
+import type { BricksWebSocketCloseDetail, BricksWebSocketErrorDetail, BricksWebSocketReconnectingDetail } from '../../src/element/events.js';
 import {
   catchingWindowErrors,
   clientOf,

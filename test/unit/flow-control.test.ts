@@ -2,8 +2,8 @@
 // when frames wait, when they go again, when `drain` is due, and what is read meanwhile.
 
 import { expect } from '@open-wc/testing';
-import { FlowControl, DEFAULT_BUFFER_LIMIT } from '../../src/flow-control.js';
-import { SendQueue } from '../../src/send-queue.js';
+import { FlowControl, DEFAULT_BUFFER_LIMIT } from '../../src/connection/flow-control.js';
+import { SendQueue } from '../../src/connection/send-queue.js';
 
 const LIMIT = 1000;
 

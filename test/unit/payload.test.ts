@@ -2,7 +2,7 @@
 // payloads as they are at the call.
 
 import { expect } from '@open-wc/testing';
-import { copyOf, describePayload, isBinary, isBlob, sendProblem } from '../../src/payload.js';
+import { copyOf, describePayload, isBinary, isBlob, sendProblem } from '../../src/frames/payload.js';
 
 /** Shared memory without cross-origin isolation: every engine tested makes shared wasm memory. */
 const sharedBuffer = () => new WebAssembly.Memory({ shared: true, initial: 1, maximum: 1 } as WebAssembly.MemoryDescriptor).buffer;

@@ -4,7 +4,7 @@
 
 import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
-import type { BricksWebSocketErrorDetail } from '../../src/events.js';
+import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
 import { mimeType } from './mime-types.js';
 import { catchingWindowErrors, details, mockUrl, mount, until, useMockNetwork, type RecordingSocket } from './mock-network.js';
 

@@ -3,8 +3,8 @@
 // refuses is reported and the rest go on.
 
 import { expect } from '@open-wc/testing';
-import type { Payload } from '../../src/payload.js';
-import { SendQueue, type Outlet } from '../../src/send-queue.js';
+import type { Payload } from '../../src/frames/payload.js';
+import { SendQueue, type Outlet } from '../../src/connection/send-queue.js';
 
 /** A queue on a fake connection that records what it takes; `refuse` picks frames its send() throws for. */
 function queueOn(options: { ready?: boolean; limit?: number; refuse?: (payload: Payload) => boolean } = {}) {

@@ -11,7 +11,7 @@ import {
   splitList,
   type Target,
   type TargetProblem,
-} from '../../src/target.js';
+} from '../../src/connection/target.js';
 
 const BASE = 'https://app.example.com/pages/chat.html?x=1';
 

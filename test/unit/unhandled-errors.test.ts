@@ -4,7 +4,7 @@
 
 import { expect } from '@open-wc/testing';
 import { BricksWebSocketElement } from '../../src/bricks-websocket.js';
-import type { BricksWebSocketErrorDetail } from '../../src/events.js';
+import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
 import { captureConsole, type CapturedConsole } from '../helpers/console.js';
 import { details, mockUrl, mount, recorded, sameOriginUrl, until, useMockNetwork } from './mock-network.js';
 

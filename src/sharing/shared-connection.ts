@@ -1,11 +1,23 @@
 /**
  * Shared connections of one document: one socket (here, or in another tab through a `TabLink`)
- * and the members that use it. Loaded on demand by a `Membership` (src/hub.ts) when it joins.
+ * and the members that use it. Loaded on demand by a `Membership` (hub.ts) when it joins.
  */
-import { Connection, type ConnectionHost, type ConnectionPolicy } from './connection.js';
-import type { Link, Membership, ShareMode } from './hub.js';
+import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from '../connection/connection.js';
+import type { Link } from '../connection/link.js';
+import type { Target } from '../connection/target.js';
 import { TabLink, tabsSupported } from './tab-share.js';
-import type { Target } from './target.js';
+
+/** The values of the `share` attribute that share; empty is the element's own socket. */
+export type ShareMode = 'page' | 'tabs';
+
+/** A member as the shared connection sees it: a `Membership` (hub.ts), one element's place in it. */
+export interface Member {
+  /** The member's element: its settings, and where the shared connection's callbacks go. */
+  readonly host: ConnectionHost;
+  policy(): ConnectionPolicy;
+  /** The shared connection changed state. */
+  sharedState(state: ConnectionState): void;
+}
 
 /** The connection key: what must be equal for two elements to use one socket. */
 export function connectionKey(target: Target): string {
@@ -24,7 +36,7 @@ function find(mode: ShareMode, key: string): SharedConnection | undefined {
 export class SharedConnection {
   readonly link: Link;
   /** Replaced, never changed in place, so a delivery walks the list as it was without copying it per frame. */
-  members: readonly Membership[] = [];
+  members: readonly Member[] = [];
   #id: string;
   #target: Target;
   /** The opener's settings, kept for the close that follows the last member's leaving. */
@@ -42,12 +54,12 @@ export class SharedConnection {
     registry.set(this.#id, this);
   }
 
-  add(member: Membership): void {
+  add(member: Member): void {
     this.members = [...this.members, member];
   }
 
   /** Takes a member out; after the last one, the socket closes at the end of the task (a move rejoins first). */
-  remove(member: Membership): void {
+  remove(member: Member): void {
     const opener = this.members[0] === member;
     this.members = this.members.filter((m) => m !== member);
     if (this.members.length > 0) {
@@ -76,7 +88,7 @@ export class SharedConnection {
     return this.#policy!;
   }
 
-  #each(deliver: (member: Membership) => void): void {
+  #each(deliver: (member: Member) => void): void {
     // A listener may make a member leave (or another join) while this runs: one that left is skipped.
     const list = this.members;
     for (const member of list) {

@@ -5,9 +5,9 @@
  * came on is open, and one still waiting in the queue when that connection leaves is dropped
  * with an error: it must never reach another connection.
  */
-import { encodeReply } from './codec.js';
-import type { ReplySender } from './frame-event.js';
-import type { SendQueue, Slot } from './send-queue.js';
+import { encodeReply } from '../frames/codec.js';
+import type { ReplySender } from '../frames/frame-event.js';
+import type { SendQueue, Slot } from '../connection/send-queue.js';
 
 /** What the answers need from the element. */
 export interface ServerRepliesHost {

@@ -1,4 +1,4 @@
-import type { BricksWebSocketFrameEvent } from './frame-event.js';
+import type { BricksWebSocketFrameEvent } from '../frames/frame-event.js';
 
 /** Event detail types of `<bricks-websocket>`, declared once and used by the typed `addEventListener`. */
 

@@ -4,8 +4,8 @@
  * timer, the abort listener and the bookkeeping, and makes sure each request settles
  * exactly once and leaves nothing behind, however it ends.
  */
-import type { ReplyFrame } from './codec.js';
-import type { Slot } from './send-queue.js';
+import type { ReplyFrame } from '../frames/codec.js';
+import type { Slot } from '../connection/send-queue.js';
 
 /** Options of `request()`. */
 export interface BricksWebSocketRequestOptions {

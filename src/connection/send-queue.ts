@@ -6,7 +6,7 @@
  * limit bounds only the second, so while the connection takes frames nothing is refused, and
  * the order still holds. A frame that waits is a copy of what was passed, as `WebSocket.send` copies.
  */
-import { copyOf, type Payload } from './payload.js';
+import { copyOf, type Payload } from '../frames/payload.js';
 
 /** The connection, as the queue needs it. */
 export interface Outlet {

@@ -1,6 +1,7 @@
 /**
- * The hub: elements of one document that share a connection. An element talks to a `Link`,
- * which is either its own `Connection` (no `share`) or a `Membership` in a `SharedConnection`.
+ * The hub: elements of one document that share a connection. An element talks to a `Link`
+ * (src/connection/link.ts), which is either its own `Connection` (no `share`) or a `Membership`
+ * in a `SharedConnection`.
  * The shared connection owns the one socket, heartbeat and reconnect schedule (a `Connection`
  * on this page, or a `TabLink` that carries it across tabs); each member keeps its own queue,
  * its own requests and its own events, and sees every callback of the shared connection in
@@ -10,47 +11,14 @@
  * carries the session when one is sent. It is known only once the target is read (the session
  * may come from a promise), so a member joins after that, never before.
  *
- * The shared connection and the tab link are loaded on demand (src/shared-connection.ts), with
+ * The shared connection and the tab link are loaded on demand (shared-connection.ts), with
  * the target: most pages never share, and they are 2.8 KB min+gzip of the element.
  */
-import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from './connection.js';
-import type { Payload } from './payload.js';
-import type { SharedConnection, join } from './shared-connection.js';
-import type { Target, TargetProblem } from './target.js';
-
-/** What the element drives: its own connection, or its membership in a shared one. */
-export interface Link {
-  readonly state: ConnectionState;
-  /** The live socket in this document, or null (always null in a tab that does not hold a shared socket). */
-  readonly socket: WebSocket | null;
-  readonly readyState: number;
-  readonly protocol: string;
-  open(): void;
-  restart(): void;
-  close(code: number, reason: string): void;
-  /** `once`: a request or reply, which must never be sent again after a change of holding tab. */
-  send(payload: Payload, once?: boolean): boolean;
-  /** The settings the policy reads changed (binary type, heartbeat): only the member they come from changes the connection. */
-  settingsChanged(): void;
-  /** Whether the owner asked for a connection and has not asked to close it since. */
-  readonly wanted: boolean;
-  /**
-   * Takes the right to answer the server's request `id` on the live connection: false when
-   * another member of a shared connection already answered it, so the server gets one reply.
-   */
-  claimReply(id: string): boolean;
-  /** Closes and reports the close now (the element's document is going away). */
-  closeNow(code: number, reason: string): void;
-  /** Into the back/forward cache: let go of the socket, remembering to come back. */
-  suspend(code: number, reason: string): void;
-  /** Back from the back/forward cache. */
-  restore(): void;
-  /** The page was frozen and resumes: check what timers could not. */
-  wake(): void;
-}
-
-/** The values of the `share` attribute that share; empty is the element's own socket. */
-export type ShareMode = 'page' | 'tabs';
+import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from '../connection/connection.js';
+import type { Link } from '../connection/link.js';
+import type { Target, TargetProblem } from '../connection/target.js';
+import type { Payload } from '../frames/payload.js';
+import type { Member, ShareMode, SharedConnection, join } from './shared-connection.js';
 
 /** The link for a `share` value: own connection, membership, or a connection that reports the bad value. */
 export function createLink(share: string, host: ConnectionHost): Link {
@@ -81,7 +49,7 @@ function sharing(mode: ShareMode): Promise<Join | JoinProblem> {
  * One element's place in a shared connection. Until the target is read it is `connecting` on
  * its own; after joining, its state is the shared connection's; after leaving, `closed`.
  */
-export class Membership implements Link {
+export class Membership implements Link, Member {
   readonly host: ConnectionHost;
   #mode: ShareMode;
   #state: ConnectionState = 'idle';

@@ -1,12 +1,21 @@
 /**
  * Binary clips for `sendBase64Audio()` and `sendBase64Video()`: a Blob or bytes, encoded to
- * base64 in place in the send queue. The encoder (src/base64.ts) is loaded at the first binary
+ * base64 in place in the send queue. The encoder (base64.ts) is loaded at the first binary
  * clip, since most pages send strings or nothing; a failed load is tried again at the next.
  */
 import type { Base64, BinaryInput } from './base64.js';
 import { encodeBase64Frame } from './codec.js';
 import { bytesOf, isBlob } from './payload.js';
-import type { SendQueue } from './send-queue.js';
+
+/** A place in the send queue; `refused` once the socket has thrown for its frame. */
+type Slot = { readonly refused: boolean };
+
+/** The send queue (src/connection/send-queue.ts) as a clip uses it: a place taken now, filled or given up once encoded. */
+export interface ClipQueue {
+  reserve(): Slot | null;
+  fill(slot: Slot, frame: string): void;
+  release(slot: Slot): void;
+}
 
 type Encoder = typeof import('./base64.js');
 let encoder: Encoder | undefined;
@@ -16,7 +25,7 @@ const loadEncoder = (): Promise<Encoder> => import('./base64.js').then((module) 
  * Queues a `type` frame of the clip `input`, checked by the caller; resolves with whether it was
  * sent or queued. `fail` reports why not, with the sentence the element fires as a `send` error.
  */
-export function sendClip(queue: SendQueue, type: string, input: BinaryInput, fail: (message: string, error: unknown) => void): Promise<boolean> {
+export function sendClip(queue: ClipQueue, type: string, input: BinaryInput, fail: (message: string, error: unknown) => void): Promise<boolean> {
   // Take the place in line now, so frames sent after this call leave after it.
   const slot = queue.reserve();
   if (!slot) return Promise.resolve(false);

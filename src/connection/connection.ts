@@ -19,7 +19,7 @@
  * reconnecting → closed, remembered) and `restore()` (back from it: → connecting).
  */
 import { retryDelay } from './backoff.js';
-import { encodeFrame } from './codec.js';
+import { encodeFrame } from '../frames/codec.js';
 import { splitList, type Target, type TargetProblem } from './target.js';
 
 /** `setTimeout` overflows past this (about 24.8 days) and fires at once; longer waits are held to it. */

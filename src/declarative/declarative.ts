@@ -8,18 +8,10 @@
  * URLs, `aria-busy`, the controls it disabled). Receivers are kept in a registry by frame type,
  * updated by a MutationObserver, so a frame costs one size check when none is left.
  */
-import { base64ToBytes } from './base64.js';
-import type { ConnectionState } from './connection.js';
-import { BINDINGS, hosts, owns, SENDERS, WATCHED, type Place } from './declarative-loader.js';
+import { base64ToBytes } from '../frames/base64.js';
+import type { ConnectionState } from '../connection/connection.js';
 import { attributeNameProblem, attributeValueProblem, errorView, formFields, formPayload, parseFieldAttrs, pickField, serializeForm, textOf } from './declarative-rules.js';
-
-/** What the layer needs from its element. */
-export interface DeclarativeHost extends HTMLElement {
-  readonly state: ConnectionState;
-  send(type: string, data?: unknown): boolean;
-}
-
-export type DeclarativeFail = (kind: 'frame' | 'send', message: string, error?: unknown) => void;
+import { BINDINGS, hosts, owns, SENDERS, WATCHED, type DeclarativeFail, type DeclarativeHost, type Place } from './scope.js';
 
 /** The element's `request()` (the requests-and-replies issue), when this build has it. */
 type RequestMethod = (this: HTMLElement, type: string, data?: unknown) => Promise<unknown>;

@@ -103,8 +103,3 @@ export function encodeReply(id: string, answer: { data: unknown } | { error: Rep
 export function encodeBase64Frame(type: string, base64: Base64): string {
   return `{"type":${JSON.stringify(type)},"data":"${base64}"}`;
 }
-
-/** A short, printable excerpt of a frame for error messages. */
-export function preview(text: string, max = 60): string {
-  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}…`;
-}

@@ -10,8 +10,8 @@
  * crashed or went into the back/forward cache) the unacknowledged ones go again, in order, to
  * the next holder once it is open, so a frame is neither lost nor doubled by the change.
  */
-import { Connection, type ConnectionHost, type ConnectionState } from './connection.js';
-import type { Payload } from './payload.js';
+import { Connection, type ConnectionHost, type ConnectionState } from '../connection/connection.js';
+import type { Payload } from '../frames/payload.js';
 
 const PROTOCOL = 'bricks-websocket/tabs-1';
 const STATES = new Set<string>(['idle', 'connecting', 'open', 'closing', 'closed', 'reconnecting']);

@@ -1,9 +1,8 @@
 /**
  * What a WebSocket can send: which values it takes, the bytes of binary input, and a copy of
  * a payload as it is now. A frame that waits must not change when the caller reuses its buffer,
- * because `WebSocket.send` itself copies at the call.
+ * because `WebSocket.send` itself copies at the call. Also how a payload is named in an error.
  */
-import { preview } from './codec.js';
 
 /** What a WebSocket can send. */
 export type Payload = string | ArrayBuffer | ArrayBufferView | Blob;
@@ -63,4 +62,9 @@ export function describePayload(payload: Payload): string {
   if (typeof payload === 'string') return `the text frame ${preview(payload)}`;
   if (isBlob(payload)) return `a ${payload.size}-byte Blob`;
   return `a ${bytesOf(payload).length}-byte binary frame`;
+}
+
+/** A short, printable excerpt of a frame for error messages. */
+export function preview(text: string, max = 60): string {
+  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}…`;
 }

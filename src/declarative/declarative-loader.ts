@@ -8,51 +8,19 @@
  * started; a submission is cancelled at once, so the page never navigates. Once the module has
  * loaded in a document, later elements there start the layer at once, as a static import would.
  */
-import type { ConnectionState } from './connection.js';
-import type { Declarative, DeclarativeFail, DeclarativeHost } from './declarative.js';
+import type { ConnectionState } from '../connection/connection.js';
+import type { Declarative } from './declarative.js';
+import { BINDINGS, hosts, owns, SENDERS, WATCHED, type DeclarativeFail, type DeclarativeHost, type Place } from './scope.js';
 
 export type DeclarativeModule = typeof import('./declarative.js');
 export type LoadDeclarative = () => Promise<DeclarativeModule>;
 
-/** Descendants the layer keeps current. */
-export const WATCHED = ['data-receive', 'data-reply', 'data-reply-error', 'data-state', 'data-send-when'];
-export const BINDINGS = WATCHED.map((name) => `[${name}]`).join();
-/** Buttons whose clicks the layer handles; forms are told by their submit event. */
-export const SENDERS = 'button[data-send],button[data-request]';
+/** Forms whose submissions the layer handles. */
 const FORMS = 'form[data-send],form[data-request]';
 /** Any descendant that needs the layer. */
 const USES = `${BINDINGS},${FORMS},${SENDERS}`;
 const USE_ATTRIBUTES = [...WATCHED, 'data-send', 'data-request'];
 
-/**
- * Every element the layer works for, from its arrival on, so a nested one of a subclass (another
- * tag) is a boundary to the layer of an outer one even before (or without) a layer of its own.
- */
-export const hosts = new WeakSet<Element>();
-
-/**
- * True when `node`'s nearest element ancestor of the layer is `host`: not another element of the
- * class (a subclass under another tag included), nor one of this tag not upgraded yet.
- */
-export function owns(host: Element, node: Element): boolean {
-  if (node === host) return false;
-  for (let parent = node.parentElement; parent; parent = parent.parentElement) {
-    if (parent === host) return true;
-    if (hosts.has(parent) || parent.localName === host.localName) return false;
-  }
-  return false;
-}
-
-/**
- * A place in the element's send queue, taken when a submission or click is kept, so its frame
- * (`data-send`) or request (`data-request`) leaves in call order with frames sent from script meanwhile.
- */
-export interface Place {
-  send(type: string, data?: unknown): boolean;
-  /** The element's `request()` in this place; throws its `TypeError` for a type it refuses. */
-  request(type: string, data?: unknown): Promise<unknown>;
-  release(): void;
-}
 /** Takes a place; null when the queue is full (the element has said so); undefined: no queue, send when handled. */
 export type Reserve = () => Place | null | undefined;
 

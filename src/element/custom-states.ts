@@ -3,7 +3,7 @@
  * connection without script. Without ElementInternals, or in an engine that knows only the
  * older dashed-ident syntax, state styling is unavailable and everything else works.
  */
-import type { ConnectionState } from './connection.js';
+import type { ConnectionState } from '../connection/connection.js';
 
 export class CustomStates {
   #states: CustomStateSet | undefined;

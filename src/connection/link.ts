@@ -1,0 +1,36 @@
+/**
+ * What the element drives: its own `Connection`, or its membership in a connection it shares
+ * with other elements (src/sharing/hub.ts). The element never asks which one it has.
+ */
+import type { Payload } from '../frames/payload.js';
+import type { ConnectionState } from './connection.js';
+
+export interface Link {
+  readonly state: ConnectionState;
+  /** The live socket in this document, or null (always null in a tab that does not hold a shared socket). */
+  readonly socket: WebSocket | null;
+  readonly readyState: number;
+  readonly protocol: string;
+  open(): void;
+  restart(): void;
+  close(code: number, reason: string): void;
+  /** `once`: a request or reply, which must never be sent again after a change of holding tab. */
+  send(payload: Payload, once?: boolean): boolean;
+  /** The settings the policy reads changed (binary type, heartbeat): only the member they come from changes the connection. */
+  settingsChanged(): void;
+  /** Whether the owner asked for a connection and has not asked to close it since. */
+  readonly wanted: boolean;
+  /**
+   * Takes the right to answer the server's request `id` on the live connection: false when
+   * another member of a shared connection already answered it, so the server gets one reply.
+   */
+  claimReply(id: string): boolean;
+  /** Closes and reports the close now (the element's document is going away). */
+  closeNow(code: number, reason: string): void;
+  /** Into the back/forward cache: let go of the socket, remembering to come back. */
+  suspend(code: number, reason: string): void;
+  /** Back from the back/forward cache. */
+  restore(): void;
+  /** The page was frozen and resumes: check what timers could not. */
+  wake(): void;
+}
