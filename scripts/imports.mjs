@@ -18,7 +18,7 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
  * `protocol/` (the wire rules both halves share) is the ground once it exists; `server/` (Node
  * only) is no layer of the browser's: nothing outside it may import it.
  */
-export const LAYERS = [['protocol'], ['frames'], ['connection'], ['requests', 'sharing', 'declarative', 'element']];
+export const LAYERS = [['protocol'], ['frames'], ['connection'], ['requests'], ['sharing', 'declarative', 'element']];
 const TOP = LAYERS.length;
 
 /** The layer of a file (a path relative to src/), or undefined for a folder the map does not name. */

@@ -1,48 +1,31 @@
 import { ReactiveElement, css } from '@lit/reactive-element';
-import type { BinaryInput } from './frames/base64.js';
-import { sendClip } from './frames/clips.js';
-import { decodeFrame, encodeFrame } from './frames/codec.js';
 import { closeProblem, policyOf, type ConnectionHost, type ConnectionState } from './connection/connection.js';
-import { CustomStates } from './element/custom-states.js';
-import { DeclarativeLoader } from './declarative/declarative-loader.js';
-import type { Place } from './declarative/scope.js';
-import { adoptStylesIn } from './element/document-styles.js';
-import type { BricksWebSocketErrorKind, BricksWebSocketEventMap } from './element/events.js';
-import { DEFAULT_BUFFER_LIMIT, FlowControl } from './connection/flow-control.js';
-import { BricksWebSocketFrameEvent, type ReplySender } from './frames/frame-event.js';
-import { numberSetting } from './element/number-setting.js';
-import { describePayload, isBinary, isBlob, preview, sendProblem, type Payload } from './frames/payload.js';
-import { Presence } from './connection/presence.js';
-import { PageLifecycle } from './connection/page-lifecycle.js';
+import { DEFAULT_BUFFER_LIMIT } from './connection/flow-control.js';
 import type { Link } from './connection/link.js';
-import { createLink } from './sharing/hub.js';
-import { Requests, type BricksWebSocketRequestOptions } from './requests/requests.js';
-import { SendQueue, type Outlet, type Slot } from './connection/send-queue.js';
-import { ServerReplies } from './requests/server-replies.js';
+import { Outbox } from './connection/outbox.js';
+import { Presence } from './connection/presence.js';
 import { targetOf, type SessionSource } from './connection/target.js';
-import { UnhandledErrors } from './element/unhandled-errors.js';
+import { DeclarativeLoader } from './declarative/declarative-loader.js';
+import { CustomStates } from './element/custom-states.js';
+import { adoptStylesIn, boxRoot } from './element/document-styles.js';
+import { Emitter } from './element/emitter.js';
+import type { BricksWebSocketEventMap } from './element/events.js';
+import { numberSetting, type NumberSettings } from './element/number-setting.js';
+import type { BinaryInput } from './frames/base64.js';
+import { sendBase64 } from './frames/clips.js';
+import { decodeFrame, envelopeOf } from './frames/codec.js';
+import type { BricksWebSocketFrameEvent } from './frames/frame-event.js';
+import { preview, sendProblem, type Payload } from './frames/payload.js';
+import { Requests, type BricksWebSocketRequestOptions } from './requests/requests.js';
+import { ServerReplies } from './requests/server-replies.js';
+import { createLink } from './sharing/hub.js';
 
 export type { ConnectionState as BricksWebSocketState } from './connection/connection.js';
 export type { SessionSource as BricksWebSocketSession } from './connection/target.js';
 
-const DEFAULT_QUEUE_LIMIT = 1000;
-const DEFAULT_RECONNECT_DELAY = 1000;
-const DEFAULT_RECONNECT_MAX_DELAY = 30000;
-const DEFAULT_CONNECT_TIMEOUT = 10000;
-const DEFAULT_REQUEST_TIMEOUT = 10000;
-/** Taken while the window is alive: where it has gone, Chromium removes the global. */
-const Abort = DOMException;
+/** The declarative layer, imported at its first use; one function for every element, by which its module is kept. */
+const importDeclarative = () => import('./declarative/declarative.js');
 const REPLY_ADVICE = 'A reply is {"type": "reply", "id": <the request\'s id>} with exactly one of "data" or "error": {"message": ...}.';
-
-/** An AbortSignal from this window or another (an iframe's), where instanceof would say no. */
-const isAbortSignal = (value: unknown) => Object.prototype.toString.call(value) === '[object AbortSignal]';
-
-/** Events are made outside the class so the manifest analyzer lists only the documented names. */
-const eventOf = (type: string, detail: unknown, cancelable = false) => new CustomEvent(type, { detail, cancelable });
-const frameEventOf = (type: string, detail: unknown, id: string | undefined, reply: ReplySender) =>
-  new BricksWebSocketFrameEvent(type, detail, id, reply);
-
-type NumericSetting = 'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'maxRetries' | 'connectTimeout' | 'heartbeat' | 'heartbeatTimeout' | 'requestTimeout';
 
 /**
  * A vertical box that owns a WebSocket. Every JSON frame `{"type": T, "data": D}` from the
@@ -140,9 +123,7 @@ export class BricksWebSocketElement extends ReactiveElement {
   };
 
   /** Endpoint. Changing it while connected closes the old socket (1000) and opens the new one. */
-  get wsUrl(): string {
-    return this.#wsUrl;
-  }
+  get wsUrl(): string { return this.#wsUrl; }
   set wsUrl(value: string) {
     const next = value == null ? '' : String(value);
     if (next === this.#wsUrl) return;
@@ -158,9 +139,7 @@ export class BricksWebSocketElement extends ReactiveElement {
    * and session; `tabs`: with those of every same-origin tab too. Empty: this element's own socket.
    * Changing it while connected leaves (or closes) the current connection and connects anew.
    */
-  get share(): string {
-    return this.#share;
-  }
+  get share(): string { return this.#share; }
   set share(value: string) {
     const next = value == null ? '' : String(value);
     if (next === this.#share) return;
@@ -193,21 +172,21 @@ export class BricksWebSocketElement extends ReactiveElement {
    * Most frames that may wait for the connection or behind `bufferLimit`; a send while open and under the limit is never refused.
    * @default 1000
    */
-  get queueLimit(): number { return this.#numbers.queueLimit ?? DEFAULT_QUEUE_LIMIT; }
+  get queueLimit(): number { return this.#numbers.queueLimit ?? 1000; }
   set queueLimit(value: number) { this.#numbers.queueLimit = numberSetting(value); }
 
   /**
    * Base reconnection delay in ms.
    * @default 1000
    */
-  get reconnectDelay(): number { return this.#numbers.reconnectDelay ?? DEFAULT_RECONNECT_DELAY; }
+  get reconnectDelay(): number { return this.#numbers.reconnectDelay ?? 1000; }
   set reconnectDelay(value: number) { this.#numbers.reconnectDelay = numberSetting(value); }
 
   /**
    * Cap of the reconnection delay in ms.
    * @default 30000
    */
-  get reconnectMaxDelay(): number { return this.#numbers.reconnectMaxDelay ?? DEFAULT_RECONNECT_MAX_DELAY; }
+  get reconnectMaxDelay(): number { return this.#numbers.reconnectMaxDelay ?? 30000; }
   set reconnectMaxDelay(value: number) { this.#numbers.reconnectMaxDelay = numberSetting(value); }
 
   /**
@@ -221,7 +200,7 @@ export class BricksWebSocketElement extends ReactiveElement {
    * Most ms a connection attempt, session included, may take to open before it is abandoned; 0 is no limit.
    * @default 10000
    */
-  get connectTimeout(): number { return this.#numbers.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT; }
+  get connectTimeout(): number { return this.#numbers.connectTimeout ?? 10000; }
   set connectTimeout(value: number) { this.#numbers.connectTimeout = numberSetting(value); }
 
   /** Space-separated close codes after which the element does not reconnect. */
@@ -242,16 +221,12 @@ export class BricksWebSocketElement extends ReactiveElement {
   heartbeatType = 'ping';
 
   /** Default milliseconds a `request()` waits for its reply; 0 is no timeout. */
-  get requestTimeout(): number { return this.#numbers.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT; }
+  get requestTimeout(): number { return this.#numbers.requestTimeout ?? 10000; }
   set requestTimeout(value: number) { this.#numbers.requestTimeout = numberSetting(value); }
 
   /** Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off. */
-  get bufferLimit(): number {
-    return this.#flow.limit;
-  }
-  set bufferLimit(value: number | null) {
-    this.#flow.limit = numberSetting(value) ?? DEFAULT_BUFFER_LIMIT;
-  }
+  get bufferLimit(): number { return this.#out.flow.limit; }
+  set bufferLimit(value: number | null) { this.#out.flow.limit = numberSetting(value) ?? DEFAULT_BUFFER_LIMIT; }
 
   /**
    * The session token, or a function returning it (or a promise of it), read anew for every
@@ -260,81 +235,60 @@ export class BricksWebSocketElement extends ReactiveElement {
   session: SessionSource = null;
 
   /** The socket's ready state, 0 to 3 as `WebSocket`; 3 when there is no socket. */
-  get readyState(): number {
-    return this.#connection.readyState;
-  }
+  get readyState(): number { return this.#connection.readyState; }
 
   /** The connection state, also matched by `:state(...)`. */
-  get state(): ConnectionState {
-    return this.#connection.state;
-  }
+  get state(): ConnectionState { return this.#connection.state; }
 
   /** The live `WebSocket`, or null; with `share="tabs"`, null in the tabs that do not hold the socket. */
-  get socket(): WebSocket | null {
-    return this.#connection.socket;
-  }
+  get socket(): WebSocket | null { return this.#connection.socket; }
 
   /** The subprotocol the server chose, or `''`. */
-  get protocol(): string {
-    return this.#connection.protocol;
-  }
+  get protocol(): string { return this.#connection.protocol; }
 
   /** Bytes handed to the socket and not yet sent. */
-  get bufferedAmount(): number {
-    return this.#connection.socket?.bufferedAmount ?? 0;
-  }
+  get bufferedAmount(): number { return this.#connection.socket?.bufferedAmount ?? 0; }
 
   /** Frames waiting in the send queue. */
-  get queued(): number {
-    return this.#queue.size;
-  }
+  get queued(): number { return this.#out.size; }
 
   /** Requests awaiting a reply, queued or sent. */
-  get pending(): number {
-    return this.#requests.size;
-  }
+  get pending(): number { return this.#requests.size; }
 
   /** Frames wait in the queue because the socket's buffer is over `bufferLimit`; also `:state(backpressure)`. */
-  get backpressure(): boolean {
-    return this.#flow.backpressure;
-  }
+  get backpressure(): boolean { return this.#out.flow.backpressure; }
 
   #wsUrl = '';
   #share = '';
-  /** What numberSetting() made of each numeric setting given; null or absent is the default. */
-  #numbers: Partial<Record<NumericSetting, number | null>> = {};
-  #queue = new SendQueue(this.#outletFor());
-  #requests = new Requests((slot) => this.#queue.release(slot));
-  /** How `BricksWebSocketFrameEvent.reply()` answers the server's requests (src/server-replies.ts). */
-  #answers = new ServerReplies({
-    queue: this.#queue,
-    open: () => this.#connection.state === 'open' && this.#socketOpen(),
-    claim: (id) => this.#connection.claimReply(id),
-    fail: (message, error) => this.#fail('send', message, error),
+  #numbers: NumberSettings = {};
+  /** Its events, made outside the class (src/element/emitter.ts). */
+  #events = new Emitter(this);
+  /** Its send queue, whose outlet is the link, with flow control (src/connection/outbox.ts). */
+  #out = new Outbox({
+    link: () => this.#connection,
+    limit: () => this.queueLimit,
+    fail: (kind, message, error) => this.#events.fail(kind, message, error),
+    changed: (on) => this.#states.toggle('backpressure', on),
+    drained: (bufferedAmount) => this.#events.fire('drain', { bufferedAmount }),
   });
+  #requests = new Requests({ queue: this.#out, limit: () => this.queueLimit, fail: (message, error) => this.#events.fail('send', message, error) });
+  /** How `BricksWebSocketFrameEvent.reply()` answers the server's requests (src/requests/server-replies.ts). */
+  #answers = new ServerReplies({ out: this.#out, claim: (id) => this.#connection.claimReply(id), fail: (message, error) => this.#events.fail('send', message, error) });
   #states = new CustomStates(this);
-  /** Its own `Connection`, or a membership in a shared one (src/hub.ts). */
+  /** Its own `Connection`, or a membership in a shared one (src/sharing/hub.ts). */
   #connection: Link = createLink('', this.#hostFor());
-  #unhandled = new UnhandledErrors();
   /**
    * The document of the window that defined this element. Once that window has gone (its iframe
    * removed or navigated), no timer, socket or event of this code runs, and some engines remove
    * its globals: every call then does nothing and says so in what it returns, and none throws.
    */
   #home = this.ownerDocument;
-  /**
-   * Whether a `message` listener may be on the element. One added before the element was defined
-   * (an upgrade) went through HTMLElement's own `addEventListener`, out of sight, so an upgraded
-   * element always fires `message`; a new one does from its first `message` listener on.
-   */
-  #messageHeard = true;
   /** The data-* bindings of the descendants, while the element is in a document; loaded on first use. */
   #declarative: DeclarativeLoader | null = null;
-  // In a live document: connect on arrival, close like close() on leaving.
+  // In a live document: connect on arrival, close like close() on leaving; let go while the page is cached.
   #presence = new Presence(this, {
     arrived: () => {
-      this.#declarative = new DeclarativeLoader(this, (kind, message, error) => this.#fail(kind, message, error), undefined, () => this.#place());
-      this.#lifecycle.attach(this.ownerDocument);
+      this.#declarative = new DeclarativeLoader(this, (kind, message, error) => this.#events.fail(kind, message, error), importDeclarative, () => this.#requests.place(() => this.requestTimeout));
       if (this.#wsUrl) this.#connection.open();
     },
     // A move keeps the socket. One that close() closed opens again, as on any re-insertion:
@@ -351,15 +305,6 @@ export class BricksWebSocketElement extends ReactiveElement {
       this.#leave();
       this.#connection.closeNow(1000, '');
     },
-  });
-  #flow = new FlowControl({
-    socket: () => this.#connection.socket,
-    waiting: () => this.#queue.size,
-    resume: () => this.#queue.flush(),
-    changed: (on) => this.#states.toggle('backpressure', on),
-    drained: (bufferedAmount) => this.#fire('drain', { bufferedAmount }),
-  });
-  #lifecycle = new PageLifecycle({
     hidden: () => this.#connection.suspend(1000, 'pagehide'),
     shown: () => this.#connection.restore(),
     resumed: () => this.#connection.wake(),
@@ -369,15 +314,7 @@ export class BricksWebSocketElement extends ReactiveElement {
 
   constructor() {
     super();
-    // During an upgrade the element is not yet :defined; constructed anew (createElement, the
-    // parser after the definition, `new`), it already is, and nothing can have listened to it.
-    // Decided before the first update below, whose hooks (a subclass's firstUpdated()) may listen.
-    try {
-      this.#messageHeard = !this.matches(':defined');
-    } catch {
-      // An engine without :defined: keep firing.
-    }
-    this.#setState('idle');
+    this.#showState('idle');
     // Properties a page set before the element was defined: Lit keeps them and would apply them
     // at the first update, a microtask after connectedCallback has already dialled with the
     // defaults. Taking that update now (Lit's documented performUpdate()) puts them in force at
@@ -391,26 +328,18 @@ export class BricksWebSocketElement extends ReactiveElement {
     // so too few throw as they do on any element.
     if (args.length > 0 && typeof args[0] !== 'string') args[0] = `${args[0] as string}`;
     super.addEventListener(...(args as [string, EventListenerOrEventListenerObject, (boolean | AddEventListenerOptions)?]));
-    if (args[0] === 'message') this.#messageHeard = true;
+    this.#events.listening(args[0]);
   }
 
   // One `<slot>`, made once: a VBox needs no template, so the element is built on Lit's
   // ReactiveElement and leaves lit-html out (3 KB min+gzip less in the CDN bundle).
-  // A declarative shadow root that came with the page may have its slot already.
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
-    const root = super.createRenderRoot() as ShadowRoot;
-    if (this.ownerDocument !== document) this.#restyle(root);
-    if (!root.querySelector('slot:not([name])')) root.append(this.ownerDocument.createElement('slot'));
-    return root;
+    return boxRoot(super.createRenderRoot() as ShadowRoot, (this.constructor as typeof ReactiveElement).elementStyles);
   }
 
-  /** Moved to another document: its styles are made anew there (document-styles.ts). */
+  /** Moved to another document: its styles are made anew there (src/element/document-styles.ts). */
   adoptedCallback(): void {
-    if (this.renderRoot) this.#restyle(this.renderRoot as ShadowRoot);
-  }
-
-  #restyle(root: ShadowRoot): void {
-    adoptStylesIn(root, (this.constructor as typeof ReactiveElement).elementStyles);
+    if (this.renderRoot) adoptStylesIn(this.renderRoot as ShadowRoot, (this.constructor as typeof ReactiveElement).elementStyles);
   }
 
   override connectedCallback(): void {
@@ -445,22 +374,13 @@ export class BricksWebSocketElement extends ReactiveElement {
     this.#connection.close(refused ? 1000 : code, refused ? '' : reason);
     // Reported once the state has moved on, like the other setting errors; for a shared
     // connection's member too, which has no socket of its own to refuse it.
-    if (refused) this.#fail('connection', `close(${code}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, refused);
+    if (refused) this.#events.fail('connection', `close(${code}) refused: use 1000 or 3000-4999 and a reason under 124 bytes. Closed with 1000.`, refused);
   }
 
   /** Sends `{"type": type, "data": data}`; false when the frame could not be sent or queued. */
   send(type: string, data?: unknown): boolean {
-    if (typeof type !== 'string' || type === '') {
-      throw new TypeError('send(type, data): type must be a non-empty string.');
-    }
-    let frame: string;
-    try {
-      frame = encodeFrame(type, data);
-    } catch (error) {
-      this.#fail('send', `send(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
-      return false;
-    }
-    return this.#push(frame);
+    const frame = envelopeOf(type, data, (message, error) => this.#events.fail('send', message, error));
+    return frame !== null && this.#push(frame);
   }
 
   /** Sends a `text` frame. */
@@ -494,141 +414,40 @@ export class BricksWebSocketElement extends ReactiveElement {
    * `QuotaExceededError` (the queue is full).
    */
   request<T = unknown>(type: string, data?: unknown, options?: BricksWebSocketRequestOptions): Promise<T> {
-    if (typeof type !== 'string' || type === '') throw new TypeError('request(type, data, options): type must be a non-empty string.');
-    if (type === 'reply') throw new TypeError('request(type, data, options): "reply" is the type of answers, so the server would never answer it; pick another type.');
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError('request(type, data, options): options must be an object.');
-    }
-    const { timeout = this.requestTimeout, signal } = options ?? {};
-    if (typeof timeout !== 'number' || !(timeout >= 0)) {
-      throw new TypeError('request(type, data, options): timeout must be a number of milliseconds, 0 or more.');
-    }
-    if (signal !== undefined && !isAbortSignal(signal)) {
-      throw new TypeError('request(type, data, options): signal must be an AbortSignal.');
-    }
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#gone) return Promise.reject(new Abort("The element's window has gone, so nothing was sent.", 'AbortError'));
-    return this.#request<T>(type, data, timeout, signal);
+    return this.#requests.request<T>(type, data, options, this, this.#gone);
   }
 
   // ── sending ─────────────────────────────────────────────────────────────
 
   /** Queued, or sent when the socket is open; never in a window that has gone (nothing there would send it). */
   #push(payload: Payload): boolean {
-    return !this.#gone && this.#queue.push(payload);
-  }
-
-  /** A checked request, in `reserved` (a place taken earlier for a kept `data-request`) or at the end of the queue. */
-  #request<T>(type: string, data: unknown, timeout: number, signal?: AbortSignal, reserved?: Slot): Promise<T> {
-    const id = this.#requests.nextId();
-    let frame: string;
-    try {
-      frame = encodeFrame(type, data, id);
-    } catch (error) {
-      // Never with a place taken earlier: form data and button values are strings.
-      this.#fail('send', `request(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
-      return Promise.reject(error);
-    }
-    const reply = this.#requests.add<T>(id, timeout, signal);
-    const slot = reserved ?? this.#queue.reserve();
-    if (!slot) {
-      this.#requests.refuse(id, new DOMException(`The send queue is full (${this.queueLimit} frames).`, 'QuotaExceededError'));
-      return reply;
-    }
-    // Followed in the queue until it is handed to the socket: then it can be lost, never unsent.
-    slot.sent = () => this.#requests.sent(id);
-    slot.once = true;
-    this.#requests.queued(id, slot);
-    this.#queue.fill(slot, frame);
-    return reply;
+    return !this.#gone && this.#out.push(payload);
   }
 
   #sendBase64(type: string, input: string | BinaryInput, call: string): Promise<boolean> {
-    if (typeof input === 'string') return Promise.resolve(this.#push(encodeFrame(type, input)));
-    if (!isBlob(input) && !isBinary(input)) {
-      throw new TypeError(`${call}: pass a base64 string, a Blob, an ArrayBuffer or a typed array.`);
-    }
-    if (this.#gone) return Promise.resolve(false);
-    return sendClip(this.#queue, type, input, (message, error) => this.#fail('send', `${call}: ${message}`, error));
+    return sendBase64(this.#gone ? null : this.#out, type, input, call, (message, error) => this.#events.fail('send', message, error));
   }
 
-  /** A place in line for a frame or request of the declarative layer kept while it loads (declarative-loader.ts). */
-  #place(): Place | null {
-    const slot = this.#queue.reserve();
-    return slot && {
-      // Form data and button values are strings and arrays of them: always JSON.
-      send: (type, data) => (this.#queue.fill(slot, encodeFrame(type, data)), !slot.refused),
-      // The layer has checked the type as request() does.
-      request: (type, data) => this.#request(type, data, this.requestTimeout, undefined, slot),
-      release: () => this.#queue.release(slot),
-    };
-  }
+  // ── wiring ──────────────────────────────────────────────────────────────
 
-  #outletFor(): Outlet {
-    return {
-      // Open (the socket, where this tab holds it), and flow control lets frames through
-      // (bufferedAmount under buffer-limit). A tab that shares another tab's socket has none here.
-      ready: () => this.#connection.state === 'open' && this.#socketOpen() && this.#flow.admits(this.#connection.socket),
-      limit: () => this.queueLimit,
-      send: (payload, once) => {
-        // Only called while ready(), which is the connection's own test; never let a frame vanish.
-        if (!this.#connection.send(payload, once)) throw new Error('The socket was not open.');
-      },
-      full: (limit) =>
-        this.#fail('queue-full', this.#connection.state === 'open'
-          ? `Queue full (${limit} frames waiting behind buffer-limit), so this one was not queued: raise queue-limit or buffer-limit, or wait for drain.`
-          : `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
-      refused: (payload, error) =>
-        this.#fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),
-    };
-  }
-
-
-  // ── events ──────────────────────────────────────────────────────────────
-
-  get #gone(): boolean {
-    return !this.#home.defaultView;
-  }
-
-  #fire(type: string, detail: unknown): void {
-    this.dispatchEvent(eventOf(type, detail));
-  }
+  get #gone(): boolean { return !this.#home.defaultView; }
 
   /** Removed from the document (not moved): nothing waits for an answer any more, and the bindings let go. */
   #leave(): void {
-    this.#lifecycle.detach();
     this.#requests.abortAll();
     this.#declarative?.dispose();
     this.#declarative = null;
   }
 
-  #fail(kind: BricksWebSocketErrorKind, message: string, error?: unknown): void {
-    const detail = error === undefined ? { kind, message } : { kind, message, error };
-    const event = eventOf('error', detail, true);
-    this.dispatchEvent(event);
-    // Nobody handled it: say so on the console rather than leave a blank page without a word.
-    if (!event.defaultPrevented) this.#unhandled.report(this, detail);
-  }
-
-  /** Shows `state` in `:state(...)` in place of the previous connection state; returns that one. */
-  #setState(state: ConnectionState): ConnectionState | undefined {
-    this.#declarative?.stateChanged(state);
-    return this.#states.show(state);
-  }
-
+  /** Shows `state` in `:state(...)` (in place of the previous one) and to the declarative layer. */
   #showState(state: ConnectionState): void {
-    if (this.#setState(state) !== 'open' || state === 'open') return;
+    this.#declarative?.stateChanged(state);
+    if (this.#states.show(state) !== 'open' || state === 'open') return;
     // The socket that carried sent requests is gone, whatever replaces it; frames that
     // waited behind its buffer now wait for the next one.
     this.#requests.disconnected();
     this.#answers.closed();
-    this.#flow.stop();
-  }
-
-  /** The socket in this tab is open, or this tab has none (it shares another tab's). */
-  #socketOpen(): boolean {
-    const socket = this.#connection.socket;
-    return socket === null || socket.readyState === WebSocket.OPEN;
+    this.#out.closed();
   }
 
   #hostFor(): ConnectionHost {
@@ -641,25 +460,24 @@ export class BricksWebSocketElement extends ReactiveElement {
       },
       opened: (socket) => {
         this.#answers.opened();
-        this.#queue.flush();
-        this.#flow.opened();
-        this.#fire('open', { url: socket.url, protocol: socket.protocol });
+        this.#out.opened();
+        this.#events.fire('open', { url: socket.url, protocol: socket.protocol });
       },
       received: (data) => {
-        if (this.#messageHeard) this.dispatchEvent(eventOf('message', { data }));
+        this.#events.message(data);
         if (typeof data !== 'string') return; // binary frames are data, not envelopes
         const frame = decodeFrame(data);
         if (frame.type !== undefined) {
-          this.dispatchEvent(frameEventOf(frame.type, frame.data, frame.id, this.#answers.sender));
+          this.#events.frame(frame.type, frame.data, frame.id, this.#answers.sender);
           this.#declarative?.receive(frame.type, frame.data);
         }
         else if (frame.reply) this.#requests.settle(frame.reply);
         // Without a message listener no event carried it: say so rather than point at one that never came.
-        else this.#fail('frame', `A frame ${frame.problem}, so it came only as ${this.#messageHeard ? 'message' : 'this error (a message listener gets it raw)'}: ${preview(data)}. ${frame.problem.startsWith('is a reply') ? REPLY_ADVICE : 'Send {"type", "data"} objects.'}`);
+        else this.#events.fail('frame', `A frame ${frame.problem}, so it came only as ${this.#events.heard ? 'message' : 'this error (a message listener gets it raw)'}: ${preview(data)}. ${frame.problem.startsWith('is a reply') ? REPLY_ADVICE : 'Send {"type", "data"} objects.'}`);
       },
-      closed: (code, reason, wasClean) => this.#fire('close', { code, reason, wasClean }),
-      failed: (kind, message, error) => this.#fail(kind, message, error),
-      reconnecting: (attempt, delay, code) => this.#fire('reconnecting', { attempt, delay, code }),
+      closed: (code, reason, wasClean) => this.#events.fire('close', { code, reason, wasClean }),
+      failed: (kind, message, error) => this.#events.fail(kind, message, error),
+      reconnecting: (attempt, delay, code) => this.#events.fire('reconnecting', { attempt, delay, code }),
     };
   }
 }

@@ -8,10 +8,14 @@
  * An element moved into an iframe's document stays `isConnected` when that iframe is removed
  * or navigates: its document is gone, but nothing tells the element. So while it is in a
  * document of another window than its own, that window's `pagehide` counts as a removal.
+ *
+ * While the element is present, the page lifecycle of its document is followed too
+ * (page-lifecycle.ts): the back/forward cache, frozen pages, unloading.
  */
+import { PageLifecycle, type PageLifecycleHost } from './page-lifecycle.js';
 
-/** What the owner does when the element comes and goes. */
-export interface PresenceHost {
+/** What the owner does when the element comes and goes, and when its page is cached, restored, resumed or unloaded. */
+export interface PresenceHost extends PageLifecycleHost {
   /** The element entered a live document (not a move within a task). */
   arrived(): void;
   /** The element was inserted again before its removal took effect: a move. */
@@ -28,10 +32,12 @@ export class Presence {
   #present = false;
   /** The foreign window watched for `pagehide`, if any. */
   #watched: Window | null = null;
+  #lifecycle: PageLifecycle;
 
   constructor(element: Element, host: PresenceHost) {
     this.#element = element;
     this.#host = host;
+    this.#lifecycle = new PageLifecycle(host);
   }
 
   /** From the first insertion until the end of the task that removed the element. */
@@ -51,6 +57,7 @@ export class Presence {
       return;
     }
     this.#present = true;
+    this.#lifecycle.attach(this.#element.ownerDocument);
     this.#host.arrived();
   }
 
@@ -64,6 +71,7 @@ export class Presence {
   #leave(gone = false): void {
     this.#present = false;
     this.#watch(null);
+    this.#lifecycle.detach();
     if (gone) this.#host.documentGone();
     else this.#host.left();
   }

@@ -7,12 +7,61 @@
  * the submissions and clicks it would handle are kept in order and handed to it once it has
  * started; a submission is cancelled at once, so the page never navigates. Once the module has
  * loaded in a document, later elements there start the layer at once, as a static import would.
+ *
+ * The layer imports what it shares with the loader from here: which descendants are watched,
+ * and which are an element's own. The loader knows the layer only by the shape below, and is
+ * given the import that loads it, so it never imports the layer itself.
  */
 import type { ConnectionState } from '../connection/connection.js';
-import type { Declarative } from './declarative.js';
-import { BINDINGS, hosts, owns, SENDERS, WATCHED, type DeclarativeFail, type DeclarativeHost, type Place } from './scope.js';
+import type { Place } from '../requests/requests.js';
 
-export type DeclarativeModule = typeof import('./declarative.js');
+/** What the layer needs from its element. */
+export interface DeclarativeHost extends HTMLElement {
+  readonly state: ConnectionState;
+  send(type: string, data?: unknown): boolean;
+}
+
+/** Reports what the layer could not do, as an `error` event of the element. */
+export type DeclarativeFail = (kind: 'frame' | 'send', message: string, error?: unknown) => void;
+
+/** Descendants the layer keeps current. */
+export const WATCHED = ['data-receive', 'data-reply', 'data-reply-error', 'data-state', 'data-send-when'];
+export const BINDINGS = WATCHED.map((name) => `[${name}]`).join();
+/** Buttons whose clicks the layer handles; forms are told by their submit event. */
+export const SENDERS = 'button[data-send],button[data-request]';
+
+/**
+ * Every element the layer works for, from its arrival on, so a nested one of a subclass (another
+ * tag) is a boundary to the layer of an outer one even before (or without) a layer of its own.
+ */
+export const hosts = new WeakSet<Element>();
+
+/**
+ * True when `node`'s nearest element ancestor of the layer is `host`: not another element of the
+ * class (a subclass under another tag included), nor one of this tag not upgraded yet.
+ */
+export function owns(host: Element, node: Element): boolean {
+  if (node === host) return false;
+  for (let parent = node.parentElement; parent; parent = parent.parentElement) {
+    if (parent === host) return true;
+    if (hosts.has(parent) || parent.localName === host.localName) return false;
+  }
+  return false;
+}
+
+/** The layer as the loader drives it (declarative.ts). */
+export interface Layer {
+  receive(type: string, data: unknown): void;
+  stateChanged(state: ConnectionState): void;
+  /** A submission or click kept while the layer loaded, with what its form held then and its place in the queue. */
+  handle(event: Event, entries?: FormData, place?: Place | null): void;
+  dispose(): void;
+}
+
+/** The layer's module. */
+export interface DeclarativeModule {
+  Declarative: new (host: DeclarativeHost, fail: DeclarativeFail) => Layer;
+}
 export type LoadDeclarative = () => Promise<DeclarativeModule>;
 
 /** Forms whose submissions the layer handles. */
@@ -23,8 +72,6 @@ const USE_ATTRIBUTES = [...WATCHED, 'data-send', 'data-request'];
 
 /** Takes a place; null when the queue is full (the element has said so); undefined: no queue, send when handled. */
 export type Reserve = () => Place | null | undefined;
-
-const importDeclarative: LoadDeclarative = () => import('./declarative.js');
 
 /** Modules each loader has given, so the elements that come after the first start at once. */
 const loaded = new WeakMap<LoadDeclarative, DeclarativeModule>();
@@ -51,14 +98,15 @@ export class DeclarativeLoader {
   readonly #reserve: Reserve;
   #observer: MutationObserver | null = null;
   #sink: FrameSink | null = null;
-  #layer: Declarative | null = null;
+  #layer: Layer | null = null;
   /** Frames and events that came while the layer loads, in order; null when not loading. */
   #kept: Kept[] | null = null;
   /** The import failed: the layer's submissions are still cancelled, and reported. */
   #failed = false;
   #disposed = false;
 
-  constructor(host: DeclarativeHost, fail: DeclarativeFail, load: LoadDeclarative = importDeclarative, reserve: Reserve = () => undefined) {
+  /** `load` imports the layer's module (the element's is `import()` of declarative.ts): the same function for every element, which its module is kept by. */
+  constructor(host: DeclarativeHost, fail: DeclarativeFail, load: LoadDeclarative, reserve: Reserve = () => undefined) {
     this.#host = host;
     this.#fail = fail;
     this.#load = load;
@@ -136,7 +184,7 @@ export class DeclarativeLoader {
     );
   }
 
-  #begin(module: DeclarativeModule): Declarative {
+  #begin(module: DeclarativeModule): Layer {
     this.#layer = new module.Declarative(this.#host, this.#fail);
     this.#sink = this.#layer;
     return this.#layer;

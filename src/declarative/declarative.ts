@@ -10,8 +10,9 @@
  */
 import { base64ToBytes } from '../frames/base64.js';
 import type { ConnectionState } from '../connection/connection.js';
+import type { Place } from '../requests/requests.js';
 import { attributeNameProblem, attributeValueProblem, errorView, formFields, formPayload, parseFieldAttrs, pickField, serializeForm, textOf } from './declarative-rules.js';
-import { BINDINGS, hosts, owns, SENDERS, WATCHED, type DeclarativeFail, type DeclarativeHost, type Place } from './scope.js';
+import { BINDINGS, hosts, owns, SENDERS, WATCHED, type DeclarativeFail, type DeclarativeHost } from './declarative-loader.js';
 
 /** The element's `request()` (the requests-and-replies issue), when this build has it. */
 type RequestMethod = (this: HTMLElement, type: string, data?: unknown) => Promise<unknown>;

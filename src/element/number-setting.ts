@@ -20,3 +20,5 @@ export function numberSetting(value: unknown): number | null {
   return number >= 0 ? number : null; // also false for NaN
 }
 
+/** What numberSetting() made of each numeric setting given; null or absent is the default. */
+export type NumberSettings = Partial<Record<'queueLimit' | 'reconnectDelay' | 'reconnectMaxDelay' | 'maxRetries' | 'connectTimeout' | 'heartbeat' | 'heartbeatTimeout' | 'requestTimeout', number | null>>;

@@ -96,6 +96,22 @@ export function encodeReply(id: string, answer: { data: unknown } | { error: Rep
 }
 
 /**
+ * The envelope `send(type, data)` sends; null when `data` is not JSON, which `fail` reports.
+ * Throws send()'s `TypeError` for a type it refuses.
+ */
+export function envelopeOf(type: unknown, data: unknown, fail: (message: string, error: unknown) => void): string | null {
+  if (typeof type !== 'string' || type === '') {
+    throw new TypeError('send(type, data): type must be a non-empty string.');
+  }
+  try {
+    return encodeFrame(type, data);
+  } catch (error) {
+    fail(`send(${JSON.stringify(type)}): data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
+    return null;
+  }
+}
+
+/**
  * Writes an envelope around base64 without re-scanning it: base64 never needs JSON escaping,
  * and the payload can be tens of megabytes. Only base64.ts makes a `Base64`; any other
  * string goes through `encodeFrame`.

@@ -5,15 +5,15 @@
  * came on is open, and one still waiting in the queue when that connection leaves is dropped
  * with an error: it must never reach another connection.
  */
+import type { Outbox } from '../connection/outbox.js';
+import type { Slot } from '../connection/send-queue.js';
 import { encodeReply } from '../frames/codec.js';
 import type { ReplySender } from '../frames/frame-event.js';
-import type { SendQueue, Slot } from '../connection/send-queue.js';
 
 /** What the answers need from the element. */
 export interface ServerRepliesHost {
-  readonly queue: SendQueue;
-  /** The connection is open (and so is the socket, where this tab holds it). */
-  open(): boolean;
+  /** Its send queue, and whether the connection is open (and so is the socket, where this tab holds it). */
+  readonly out: Outbox;
   /** Takes the right to answer `id`: false when another member of a shared connection did. */
   claim(id: string): boolean;
   /** Reports a reply that was not sent, as an `error` of kind `send`. */
@@ -38,7 +38,7 @@ export class ServerReplies {
     const connection = ++this.#opens;
     const host = this.#host;
     this.sender = (id, answer) => {
-      if (connection !== this.#opens || !host.open()) return false;
+      if (connection !== this.#opens || !host.out.open) return false;
       let frame: string;
       try {
         frame = encodeReply(id, answer);
@@ -46,17 +46,17 @@ export class ServerReplies {
         host.fail(`reply to request ${JSON.stringify(id)}: data is not JSON (a cycle? a BigInt?), so nothing was sent.`, error);
         return false;
       }
-      const slot = host.queue.reserve();
+      const slot = host.out.reserve();
       if (!slot) return false;
       // Members of a shared connection all see the request: the first answer is the one sent.
       if (!host.claim(id)) {
-        host.queue.release(slot);
+        host.out.release(slot);
         return false;
       }
       this.#waiting.add(slot);
       slot.once = true;
       slot.sent = () => this.#waiting.delete(slot);
-      host.queue.fill(slot, frame);
+      host.out.fill(slot, frame);
       return true;
     };
   }
@@ -64,7 +64,7 @@ export class ServerReplies {
   /** The connection left open: the answers still waiting can reach no other. */
   closed(): void {
     for (const slot of this.#waiting) {
-      this.#host.queue.release(slot);
+      this.#host.out.release(slot);
       this.#host.fail('A reply to a server request was still waiting when its connection closed, so it was dropped: only that connection could take it.');
     }
     this.#waiting.clear();

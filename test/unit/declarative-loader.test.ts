@@ -4,7 +4,7 @@
 import { expect } from '@open-wc/testing';
 import type { ConnectionState } from '../../src/connection/connection.js';
 import { DeclarativeLoader, type DeclarativeModule, type LoadDeclarative } from '../../src/declarative/declarative-loader.js';
-import type { DeclarativeHost } from '../../src/declarative/scope.js';
+import type { DeclarativeHost } from '../../src/declarative/declarative-loader.js';
 
 interface Host extends DeclarativeHost {
   state: ConnectionState;

@@ -1,0 +1,70 @@
+/**
+ * One element's way out: its send queue, whose outlet is its link, with flow control between
+ * them. A frame leaves while the link is open (and its socket, where this tab holds one) and the
+ * socket's buffer is under `buffer-limit`; otherwise it waits in order, up to `queue-limit`.
+ * The link is asked for anew each time: a new `share` replaces it.
+ */
+import { describePayload } from '../frames/payload.js';
+import { FlowControl } from './flow-control.js';
+import type { Link } from './link.js';
+import { SendQueue } from './send-queue.js';
+
+/** What the outbox needs from the element. */
+export interface OutboxHost {
+  link(): Link;
+  /** `queue-limit`. */
+  limit(): number;
+  /** Reports a frame that was not queued (`queue-full`) or that the socket refused (`send`). */
+  fail(kind: 'queue-full' | 'send', message: string, error?: unknown): void;
+  /** Frames started or stopped waiting behind `buffer-limit`. */
+  changed(backpressure: boolean): void;
+  /** What had to wait has left and the buffer is at or below half the limit. */
+  drained(bufferedAmount: number): void;
+}
+
+export class Outbox extends SendQueue {
+  readonly flow: FlowControl;
+  #host: OutboxHost;
+
+  constructor(host: OutboxHost) {
+    super({
+      ready: () => this.open && this.flow.admits(host.link().socket),
+      limit: host.limit,
+      send: (payload, once) => {
+        // Only called while ready(), which is the connection's own test; never let a frame vanish.
+        if (!host.link().send(payload, once)) throw new Error('The socket was not open.');
+      },
+      full: (limit) =>
+        host.fail('queue-full', host.link().state === 'open'
+          ? `Queue full (${limit} frames waiting behind buffer-limit), so this one was not queued: raise queue-limit or buffer-limit, or wait for drain.`
+          : `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
+      refused: (payload, error) =>
+        host.fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),
+    });
+    this.#host = host;
+    this.flow = new FlowControl({
+      socket: () => host.link().socket,
+      waiting: () => this.size,
+      resume: () => this.flush(),
+      changed: host.changed,
+      drained: host.drained,
+    });
+  }
+
+  /** The link is open, and so is the socket where this tab holds it (a tab that shares another tab's holds none). */
+  get open(): boolean {
+    const link = this.#host.link();
+    return link.state === 'open' && (link.socket === null || link.socket.readyState === WebSocket.OPEN);
+  }
+
+  /** A socket opened: what waited leaves, and a `drain` still owed from before a loss is due once it has. */
+  opened(): void {
+    this.flush();
+    this.flow.opened();
+  }
+
+  /** The socket is gone: what waited behind its buffer now waits for the next one. */
+  closed(): void {
+    this.flow.stop();
+  }
+}
