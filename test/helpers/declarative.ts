@@ -1,4 +1,4 @@
-// The declarative layer is loaded on first use (src/declarative-loader.ts). Test files about what
+// The declarative layer is loaded on first use (src/declarative/declarative-loader.ts). Test files about what
 // it does, rather than when it loads, start from a page where it has loaded, as any page is after
 // its first element used it: later elements then start it at once, as before it was split off.
 //

@@ -20,7 +20,7 @@ export const WAIT_MS = 10_000;
 /**
  * `echo` sends each frame back to its sender. `room` sends `text`, `base64audio` and `base64video`
  * to everyone, the sender included (each after a `chat` or `clip` frame naming the sender), any
- * other frame to the other clients only, and adds presence and clock frames (see demo/server.mjs).
+ * other frame to the other clients only, and adds presence and clock frames (see demo/server/room.mjs).
  */
 export type Mode = 'echo' | 'room';
 
