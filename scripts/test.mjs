@@ -77,7 +77,7 @@ const steps = [
   ['type-check framework tests', bin('tsc'), ['-p', 'test/frameworks/tsconfig.json', '--noEmit']],
   ['build', npm, ['run', 'build']],
   ['typings (test/types)', bin('tsc'), ['-p', 'test/types/tsconfig.json']],
-  ['node tests: manifest freshness, import without a DOM, what the demo server serves, size budget (test/node)', process.execPath, ['--test', '--test-reporter=spec', 'test/node/']],
+  ['node tests: manifest freshness, import without a DOM, no import circle in src/, what the demo server serves, size budget (test/node)', process.execPath, ['--test', '--test-reporter=spec', 'test/node/']],
   ['browser tests', browserTests, process.argv.slice(2), testEnv],
   // The demo's end-to-end test drives Chromium itself; a run narrowed with --files leaves it out.
   ...(process.argv.length > 2 ? [] : [['demo end to end (test/demo)', process.execPath, ['--test', '--test-reporter=spec', 'test/demo/'], testEnv]]),
