@@ -3,7 +3,7 @@
 // names as constants: its code leaves the bundle, the element's calls into it stay. So each line
 // is the most that moving those modules out of the first load could save.
 //
-//   node scripts/size-without.mjs src/requests.ts,src/server-replies.ts src/flow-control.ts
+//   node scripts/size-without.mjs src/requests/requests.ts,src/requests/server-replies.ts src/connection/flow-control.ts
 //   → one line per argument (a comma-separated set of modules, taken out together)
 
 import { readFileSync } from 'node:fs';
