@@ -4,7 +4,8 @@
 //   import { findBrowsers, ensureBrowsers, wantedEngines } from './scripts/browsers.mjs';
 //   wantedEngines()  → ['chromium', 'firefox', 'webkit'], or the subset named by BROWSERS=
 //   findBrowsers()   → { chrome: '/usr/bin/chromium' | null, firefox: ..., webkitDriver: ..., miniBrowser: ..., xvfb: ... }
-//   ensureBrowsers() → the programs the wanted engines need, all found, or exits non-zero
+//   ensureBrowsers() → the programs the wanted engines need, all found, or exits non-zero;
+//                      also installs the engines' SUPPORT_PACKAGES (codecs) that dpkg says are missing
 //
 // `node scripts/browsers.mjs` runs ensureBrowsers() and prints the paths.
 
@@ -71,6 +72,19 @@ export const BROWSERS = {
   },
 };
 
+/**
+ * Debian packages an engine needs beside its programs. Debian lists them as the
+ * browser's recommended packages, so a browser installed with
+ * `--no-install-recommends` (or by an image that drops recommends) has the
+ * program but not these, and the tests fail in ways that do not name them.
+ * They are checked on every run, not only when the browser is missing.
+ */
+export const SUPPORT_PACKAGES = {
+  // WebKitGTK's MediaRecorder and media playback go through GStreamer: without
+  // these, `new MediaRecorder()` throws NotSupportedError.
+  webkit: ['gstreamer1.0-plugins-bad', 'gstreamer1.0-libav', 'gstreamer1.0-gl'],
+};
+
 /** The engines `npm test` runs in, and the programs each one needs. */
 export const ENGINES = {
   chromium: ['chrome'],
@@ -128,16 +142,42 @@ function apt(args) {
   if (result.status !== 0) throw new Error(`apt-get ${args[0]} failed with exit code ${result.status}`);
 }
 
-function installWithApt(names) {
-  const packages = [...new Set(names.flatMap((name) => BROWSERS[name].apt))];
+function installWithApt(packages) {
   // With their recommended packages (fonts, codecs, GL): the demo test plays
   // audio and video and looks at layout, and this is the set the suite was run with.
   apt(['update']);
-  apt(['install', '-y', ...packages]);
+  apt(['install', '-y', ...new Set(packages)]);
 }
 
-function explainMissing(names) {
-  const lines = ['Missing browsers for the tests:'];
+/** Whether dpkg says a Debian package is installed; null where there is no dpkg to ask. */
+function debianPackageInstalled(name) {
+  const result = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
+  if (result.error) return null;
+  // "install ok installed"; a package never installed reads "unknown ok not-installed".
+  return result.status === 0 && result.stdout.trim().split(' ')[2] === 'installed';
+}
+
+/**
+ * The support packages of `engines` that dpkg says are missing. Only on a
+ * machine with dpkg, and only for engines whose programs were found by the
+ * search rather than named by an env var (a browser of one's own brings its own codecs).
+ */
+export function missingSupportPackages(engines) {
+  const ownPrograms = (engine) => ENGINES[engine].some((name) => process.env[BROWSERS[name].env]);
+  const wanted = engines.filter((engine) => !ownPrograms(engine)).flatMap((engine) => SUPPORT_PACKAGES[engine] ?? []);
+  return [...new Set(wanted)].filter((name) => debianPackageInstalled(name) === false);
+}
+
+export function explainMissing(names, packages = []) {
+  const lines = [];
+  if (packages.length > 0) {
+    lines.push(
+      `Missing Debian packages the browser tests need (codecs and GL that a browser installed without its recommended packages lacks):`,
+      `  sudo apt-get install ${packages.join(' ')}`,
+    );
+  }
+  if (names.length === 0) return lines.join('\n');
+  lines.push('Missing browsers for the tests:');
   for (const name of names) {
     const { label, env, apt: packages } = BROWSERS[name];
     lines.push(`  - ${label}: install it (Debian/Ubuntu: sudo apt-get install ${packages.join(' ')})`);
@@ -160,13 +200,16 @@ export function ensureBrowsers(engines = wantedEngines()) {
   const names = [...new Set(engines.flatMap((engine) => ENGINES[engine]))];
   let found = findBrowsers(names);
   let missing = names.filter((name) => !found[name]);
-  if (missing.length > 0 && canInstallWithApt()) {
-    installWithApt(missing);
+  let packages = missingSupportPackages(engines);
+  if ((missing.length > 0 || packages.length > 0) && canInstallWithApt()) {
+    installWithApt([...missing.flatMap((name) => BROWSERS[name].apt), ...packages]);
     found = findBrowsers(names);
     missing = names.filter((name) => !found[name]);
+    // A browser installed just now may have brought packages of its own the first check missed.
+    packages = missingSupportPackages(engines);
   }
-  if (missing.length > 0) {
-    console.error(explainMissing(missing));
+  if (missing.length > 0 || packages.length > 0) {
+    console.error(explainMissing(missing, packages));
     process.exit(1);
   }
   return found;
