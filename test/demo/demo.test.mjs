@@ -92,6 +92,20 @@ async function stats(inRoom = room) {
   return response.json();
 }
 
+/**
+ * Polls the room's stats until `condition` holds: what one page sent may reach the server after
+ * what another page has already seen. Fails with `what` after `timeout`.
+ */
+async function statsUntil(condition, what, inRoom = room, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const current = await stats(inRoom);
+    if (condition(current)) return current;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeout} ms waiting for the server: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 async function screenshot(page, name) {
   await page.screenshot({ path: `${RESULTS}/${name}.png`, fullPage: true });
 }
@@ -147,7 +161,10 @@ describe('the demo (npm start)', () => {
   });
 
   test('the server asks each page whoami, and the page answers with event.reply()', async () => {
-    const replies = (await stats()).received.filter((text) => text.startsWith('{"type":"reply"')).map((text) => JSON.parse(text));
+    // Each page answers on its own socket: nothing the other page saw says the server has read it yet.
+    const isReply = (text) => text.startsWith('{"type":"reply"');
+    const { received } = await statsUntil((s) => s.received.filter(isReply).length >= 2, 'a reply from each page');
+    const replies = received.filter(isReply).map((text) => JSON.parse(text));
     const names = replies.map((reply) => reply.data?.name).sort();
     assert.deepEqual(names, ['alice', 'bob'], 'one reply from each page');
     for (const reply of replies) {
@@ -216,10 +233,15 @@ describe('the demo (npm start)', () => {
   });
 
   test('dropping the connection shows reconnecting, then open, and a message typed meanwhile arrives once', async () => {
-    // Bob comes back at once, alice only after 1.5-3 s, so bob is in the room
-    // when alice's queue is flushed (the server relays to those present).
+    // Bob comes back at once. Alice's wait is longer than this test: she types into it, and
+    // connect() ends it once bob is open again, so bob is in the room when her queue is flushed
+    // (the server relays to those present), however long the typing took on a busy machine.
     await bob.evaluate(() => (document.querySelector('bricks-websocket').reconnectDelay = 20));
-    await alice.evaluate(() => (document.querySelector('bricks-websocket').reconnectDelay = 3000));
+    await alice.evaluate(() => {
+      const socket = document.querySelector('bricks-websocket');
+      socket.reconnectDelay = 120_000;
+      socket.reconnectMaxDelay = 120_000;
+    });
 
     await alice.click('#drop');
     await waitForState(alice, 'reconnecting');
@@ -232,6 +254,8 @@ describe('the demo (npm start)', () => {
     await alice.screenshot({ path: `${RESULTS}/demo-reconnecting.png` });
 
     await waitForState(bob, 'open');
+    assert.equal(await alice.$eval('bricks-websocket', (socket) => socket.state), 'reconnecting', 'alice is still waiting');
+    await alice.evaluate(() => document.querySelector('bricks-websocket').connect());
     await waitForState(alice, 'open');
     assert.equal(await badgeText(alice), 'online');
     await waitForMessage(bob, text);
@@ -309,13 +333,13 @@ describe('the demo (npm start)', () => {
     await first.waitForFunction(() => document.querySelector('#name').value === 'erin-b', { timeout: TIMEOUT });
 
     await first.close();
-    // Within 5 s the second tab holds a new socket, and the server counts it alone.
-    const takeover = { timeout: 5000 };
+    // The second tab holds a new socket, and the server counts it alone (once it has also seen the
+    // first tab's socket close: another socket, which nothing on the second tab waits for).
     await Promise.all([
-      second.waitForFunction(() => document.getElementById('socket').socket?.readyState === WebSocket.OPEN, takeover),
-      tabsShown(second, '1 connection for 1 tab', takeover.timeout),
+      second.waitForFunction(() => document.getElementById('socket').socket?.readyState === WebSocket.OPEN, { timeout: TIMEOUT }),
+      tabsShown(second, '1 connection for 1 tab'),
     ]);
-    const after = await stats(tabsRoom);
+    const after = await statsUntil((s) => s.open === 1, 'the first tab\'s socket closed', tabsRoom);
     assert.equal(after.connections, 2, 'a new connection, from the second tab');
     assert.equal(after.open, 1);
     // Confirmed means the echo came from "erin-b": the new connection (ws-url still ?name=erin) got the name from whoami.

@@ -24,7 +24,7 @@ export function useContexts() {
     const frame = document.createElement('iframe');
     frame.src = contextUrl;
     frames.push(frame);
-    const loaded = nextEvent(frame, 'load', 5000);
+    const loaded = nextEvent(frame, 'load');
     document.body.append(frame);
     await loaded;
     const win = frame.contentWindow as Window & typeof globalThis;

@@ -5,7 +5,7 @@
 import { expect } from '@open-wc/testing';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import { useContexts } from '../helpers/contexts.js';
-import { nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { WAIT_MS, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 // The element lives and ends with its frame, which useContexts() removes after each test.
 const { context } = useContexts();
@@ -15,7 +15,7 @@ const fetchedLayer = (doc: Document) =>
   doc.defaultView!.performance.getEntriesByType('resource').some((entry) => /\/declarative\.[jt]s(\?|$)/.test(entry.name));
 
 /** Resolves when `check` holds, re-checking on every change under `root`. */
-function domUntil(root: Node, check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+function domUntil(root: Node, check: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
   if (check()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const observer = new MutationObserver(() => {

@@ -6,7 +6,7 @@ import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
 import { layerLoaded } from '../helpers/declarative.js';
-import { control, nextEvent, nextEvents, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { WAIT_MS, control, nextEvent, nextEvents, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 // Frames are shown with their events once the layer has loaded in the page (test/helpers/declarative.ts).
 before(layerLoaded);
@@ -56,7 +56,7 @@ const received = (name: string, count: number) =>
   serverUntil(name, (stats) => stats.received.length >= count, `${count} frames`).then((stats) => stats.received);
 
 /** Resolves when `check` holds, re-checking on every change under `root`; no wall-clock waiting. */
-function domUntil(root: Node, check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+function domUntil(root: Node, check: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
   if (check()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const observer = new MutationObserver(() => {

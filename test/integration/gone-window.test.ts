@@ -32,7 +32,7 @@ async function openInFrame(prefix: string) {
   const name = room(prefix);
   const element = doc.createElement('bricks-websocket') as BricksWebSocketElement;
   element.setAttribute('ws-url', wsUrl(name));
-  const opened = nextEvent(element, 'open', 5000);
+  const opened = nextEvent(element, 'open');
   doc.body.append(element);
   await opened;
   const view = doc.defaultView as Window & typeof globalThis;
@@ -128,7 +128,7 @@ describe('an element whose window has gone (its iframe removed)', function () {
     // An element of this page, opened after, shows the server has had time to see any attempt.
     const witness = document.createElement('bricks-websocket') as BricksWebSocketElement;
     witness.wsUrl = wsUrl(name);
-    const witnessOpened = nextEvent(witness, 'open', 5000);
+    const witnessOpened = nextEvent(witness, 'open');
     document.body.append(witness);
     await witnessOpened;
     element.remove();

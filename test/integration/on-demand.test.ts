@@ -29,7 +29,7 @@ async function cdnPage(imports: Record<string, string> = {}, body = '', head = '
   const frame = document.createElement('iframe');
   frame.srcdoc = `<!doctype html><script type="importmap">${JSON.stringify({ imports })}</script>${head}<script type="module" src="${CDN}"></script>${body}`;
   frames.push(frame);
-  const loaded = nextEvent(frame, 'load', 5000);
+  const loaded = nextEvent(frame, 'load');
   document.body.append(frame);
   await loaded;
   await frame.contentWindow!.customElements.whenDefined('bricks-websocket');
@@ -89,7 +89,7 @@ describe('parts loaded on demand', () => {
       element.setAttribute('ws-url', wsUrl(name));
       return element;
     });
-    const opened = elements.map((element) => nextEvent(element, 'open', 5000));
+    const opened = elements.map((element) => nextEvent(element, 'open'));
     doc.body.append(...elements);
     await Promise.all(opened);
     expect(win.performance.getEntriesByType('resource').some((entry) => entry.name.includes('shared-connection'))).to.equal(true);
@@ -103,14 +103,14 @@ describe('parts loaded on demand', () => {
     const element = doc.createElement('bricks-websocket');
     element.setAttribute('share', 'tabs');
     element.setAttribute('ws-url', wsUrl(room('od')));
-    const failed = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(element, 'error', 5000);
+    const failed = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(element, 'error');
     doc.body.append(element);
     const { detail } = await failed;
     expect(detail.kind).to.equal('connection');
     expect(detail.message).to.match(/^share="tabs" could not load its part of the element .*serve every file of the build beside bricks-websocket\.js\.$/);
     expect((element as HTMLElement & { state: string }).state).to.equal('closed');
 
-    const again = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(element, 'error', 5000);
+    const again = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(element, 'error');
     (element as HTMLElement & { connect(): void }).connect();
     expect((await again).detail.kind, 'tried again, failed again').to.equal('connection');
   });
@@ -452,7 +452,7 @@ describe('the base64 encoder', () => {
   it('that cannot be loaded is an error of kind "send" that says what to serve, and the frames after it leave', async () => {
     const doc = await cdnPage({ [await chunkUrl('base64')]: new URL('/no-such-chunk.js', location.href).href });
     const { name, el } = await openSender(doc);
-    const failed = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error', 5000);
+    const failed = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error');
     const sent = el.sendBase64Video(new Uint8Array([1]));
     el.sendText('after');
     expect(await sent).to.equal(false);
@@ -462,7 +462,7 @@ describe('the base64 encoder', () => {
     const { received } = await serverUntil(name, (stats) => stats.received.length >= 1);
     expect(received).to.deep.equal([text('after')]);
 
-    const again = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error', 5000);
+    const again = nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error');
     expect(await el.sendBase64Audio(new Uint8Array([2])), 'asked for again, failed again').to.equal(false);
     expect((await again).detail.kind).to.equal('send');
     expect(el.queued).to.equal(0);
@@ -474,7 +474,7 @@ describe('the classic build', () => {
     const frame = document.createElement('iframe');
     frame.srcdoc = '<!doctype html><script src="/dist/cdn/bricks-websocket.iife.js"></script>';
     frames.push(frame);
-    const loaded = nextEvent(frame, 'load', 5000);
+    const loaded = nextEvent(frame, 'load');
     document.body.append(frame);
     await loaded;
     const doc = frame.contentDocument!;
@@ -493,7 +493,7 @@ describe('the classic build', () => {
 
 describe('the base64 encoder while it loads: what the README promises of a queued frame', () => {
   const clip = (data: string) => text(data, 'base64audio');
-  const errorOf = (el: EventTarget) => nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error', 5000);
+  const errorOf = (el: EventTarget) => nextEvent<CustomEvent<BricksWebSocketErrorDetail>>(el, 'error');
   /** A Blob of `doc`'s realm whose read fails, as a File changed on disk after it was picked does. */
   const unreadableBlob = (doc: Document) => {
     const win = doc.defaultView as unknown as { Blob: typeof Blob };

@@ -6,7 +6,7 @@ import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import { control, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
-import { mount, quiet, receivedEnvelopes, spyOnSockets } from '../resilience/support.js';
+import { dropIntoWait, mount, quiet, receivedEnvelopes, spyOnSockets } from '../resilience/support.js';
 
 const pagehide = (persisted: boolean) => window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted }));
 const pageshow = (persisted: boolean) => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted }));
@@ -91,8 +91,8 @@ describe('back/forward cache (synthetic page transitions)', function () {
     const { el, log } = await mount({ 'ws-url': wsUrl(name), 'reconnect-delay': '200', 'reconnect-max-delay': '200' });
     await log.nth('open', 1);
     await control(name).refuse(60_000);
-    await control(name).drop();
-    const second = await log.nth('reconnecting', 2, 10_000);
+    // In the task of the second wait, before its retry can run.
+    const { wait: second } = await dropIntoWait(log, name, 2);
     expect(second.detail.attempt).to.equal(2);
     expect(el.state).to.equal('reconnecting');
     const created = sockets.count(name);
@@ -208,7 +208,7 @@ describe('frozen pages (synthetic resume)', function () {
     await control(name).silence(true);
     resume();
     expect(sent.map((frame) => JSON.parse(frame).type)).to.deep.equal(['ping']);
-    const close = await log.nth('close', 1, 5000);
+    const close = await log.nth('close', 1);
     expect(close.detail.code).to.equal(4000);
     await control(name).silence(false);
   });
@@ -229,8 +229,8 @@ describe('frozen pages (synthetic resume)', function () {
     await log.nth('open', 1);
     const sockets = spyOnSockets();
     try {
-      await control(name).drop();
-      const wait = await log.nth('reconnecting', 1);
+      // In the task of the wait, before its retry can run.
+      const { wait } = await dropIntoWait(log, name);
       resume();
       expect(sockets.count(name), 'not due yet').to.equal(0);
       // A frozen page runs no timer: holding the main thread past the wait does the same here.

@@ -148,6 +148,8 @@ describe('edge cases: before the definition loads', () => {
     const pending = element.pending;
     element.close();
     expect({ first: settled[0].name, second: settled[1].name, pending }).to.deep.equal({ first: 'TimeoutError', second: 'TimeoutError', pending: 0 });
+    // The 1 ms, not the default: each says so.
+    expect(settled.map((result) => (result as { error?: Error }).error?.message)).to.deep.equal(['No reply within 1 ms.', 'No reply within 1 ms.']);
   });
 
   it('properties set before definition read back after customElements.upgrade(), before any method call', async () => {

@@ -8,7 +8,7 @@ import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.
 import type { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js';
 import { useContexts } from '../helpers/contexts.js';
 import { useElements } from '../helpers/elements.js';
-import { control, nextEvent, port, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { WAIT_MS, control, nextEvent, port, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const serverOrigin = `ws://127.0.0.1:${port}`;
 // Frames first: removing a frame ends its document, and with it its lock, channel and socket.
@@ -167,7 +167,7 @@ describe('share="tabs": edges', () => {
     expect(there.socket).to.equal(null);
     // The echo server sends the request back; answer it as the server would.
     const asked = nextEvent<BricksWebSocketFrameEvent>(there, 'q');
-    const reply = there.request('q', 1, { timeout: 5000 });
+    const reply = there.request('q', 1, { timeout: WAIT_MS });
     const { id } = await asked;
     await control(name).send(JSON.stringify({ type: 'reply', id, data: 'answer' }));
     expect(await reply).to.equal('answer');

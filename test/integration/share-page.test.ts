@@ -230,8 +230,10 @@ describe('share="page": one schedule', () => {
     const three = nextEvents(elements[2], 'reconnecting', 4);
     await server.drop();
     await three;
+    // Listening before the refusal is lifted: the next attempt may open before its answer comes.
+    const reopened = Promise.all(elements.map((element) => nextEvent(element, 'open')));
     await server.refuse(0);
-    await Promise.all(elements.map((element) => nextEvent(element, 'open', 5000)));
+    await reopened;
     const stats = await control(name).stats();
     expect(retries[0].length).to.be.at.least(4);
     expect(retries[1]).to.deep.equal(retries[0]);

@@ -54,9 +54,8 @@ test('importing twice (two copies of a server bundle) does not throw on the seco
 });
 
 test('the import leaves nothing running: the process exits on its own', async () => {
-  const started = Date.now();
   const result = await node(`await import('bricks-websocket');`);
+  // On its own: not killed by node()'s 10 s bound, whatever the time a busy machine took.
   assert.equal(result.killed, false, 'the process had to be killed');
   assert.equal(result.code, 0, result.stderr);
-  assert.ok(Date.now() - started < 10_000);
 });

@@ -6,8 +6,8 @@
 
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
-import { control, room, serverUntil, wsUrl } from '../helpers/server.js';
-import { mount, receivedEnvelopes } from './support.js';
+import { room, serverUntil, wsUrl } from '../helpers/server.js';
+import { dropIntoWait, mount, receivedEnvelopes } from './support.js';
 
 const TOTAL = 2000;
 const BATCH = 20;
@@ -66,10 +66,12 @@ describe('chaos', function () {
         if (lastQueued !== undefined) {
           await serverUntil(name, (s) => idsAtServer(s).includes(lastQueued), `queued frame ${lastQueued}`, 10_000);
         }
-        expect((await control(name).drop()).dropped, `drop ${drop}`).to.equal(1);
-        // Send into the outage too, so every drop has frames that must wait for the next open.
-        await log.nth('reconnecting', drop, 10_000);
-        if (el.state === 'reconnecting') sendBatch();
+        // Send into the outage too, so every drop has frames that must wait for the next open: in
+        // the task of its wait, before the retry can run (the drop's answer may come after it).
+        const { dropped } = await dropIntoWait(log, name, drop);
+        expect(el.state, `the wait after drop ${drop}`).to.equal('reconnecting');
+        sendBatch();
+        expect((await dropped).dropped, `drop ${drop}`).to.equal(1);
       }
     })();
 

@@ -3,22 +3,44 @@
 
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
-import { control, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { WAIT_MS, control, room, serverUntil, wsUrl } from '../helpers/server.js';
 import { mount, quiet, receivedEnvelopes } from './support.js';
 
 const pingsIn = (envelopes: { type: unknown; data: unknown }[], type = 'ping') => envelopes.filter((envelope) => envelope.type === type);
+
+/**
+ * A heartbeat-timeout no answer reaches on a busy machine (the suite's wait budget), for tests
+ * that show what keeps a connection open: the answers must not race against it. They let more
+ * than heartbeat + this pass, counted in pings, which go out at least `heartbeat` apart.
+ */
+const PATIENT = WAIT_MS;
+
+/** How many pings `heartbeat` apart span more than heartbeat + `timeout`. */
+const pingsSpanning = (heartbeat: number, timeout: number) => Math.floor((heartbeat + timeout) / heartbeat) + 2;
+
+/** Records the heartbeat frames the element hands to its current socket, with performance.now(). */
+function recordPings(socket: WebSocket, type = 'ping'): number[] {
+  const sent: number[] = [];
+  const send = socket.send.bind(socket);
+  socket.send = (data) => {
+    if (typeof data === 'string' && JSON.parse(data).type === type) sent.push(performance.now());
+    send(data);
+  };
+  return sent;
+}
 
 describe('heartbeat', function () {
   this.timeout(60_000);
 
   it('sends {"type": "ping", "data": Date.now()} every interval while open, and pongs keep the socket open', async () => {
     const name = room('ping');
-    // A generous timeout: a pong may be slow on a loaded machine, and this test is about pings.
-    const { el, log } = await mount({ 'ws-url': wsUrl(name), heartbeat: '200', 'heartbeat-timeout': '1000' }, ['open', 'close', 'error', 'reconnecting', 'message', 'pong']);
+    const heartbeat = 200;
+    const { el, log } = await mount({ 'ws-url': wsUrl(name), heartbeat: String(heartbeat), 'heartbeat-timeout': String(PATIENT) }, ['open', 'close', 'error', 'reconnecting', 'message', 'pong']);
     await log.nth('open', 1);
     const before = Date.now();
-    // Eight pings take at least 1.6 s: longer than heartbeat + heartbeatTimeout (1.2 s).
-    const stats = await serverUntil(name, (s) => pingsIn(receivedEnvelopes(s)).length >= 8, 'eight pings', 15_000);
+    // These pings take longer than heartbeat + heartbeatTimeout, answered by nothing but pongs.
+    const count = pingsSpanning(heartbeat, PATIENT);
+    const stats = await serverUntil(name, (s) => pingsIn(receivedEnvelopes(s)).length >= count, `${count} pings`, count * heartbeat + WAIT_MS);
     const pings = pingsIn(receivedEnvelopes(stats));
     for (const ping of pings) {
       expect(ping.data).to.be.a('number');
@@ -65,21 +87,30 @@ describe('heartbeat', function () {
     expect(stats.connections).to.equal(1);
   });
 
-  it('detects a silent server within heartbeat + heartbeatTimeout plus 20%, closes with 4000 "heartbeat timeout" and reconnects', async () => {
+  it('detects a silent server by the first ping it leaves unanswered for heartbeatTimeout, closes with 4000 "heartbeat timeout" and reconnects', async () => {
     const heartbeat = 500;
     const heartbeatTimeout = 500;
     const name = room('silent');
+    // Patient while the server speaks, so no pong late on a busy machine ends it before the silence.
     const { el, log } = await mount(
-      { 'ws-url': wsUrl(name), heartbeat: String(heartbeat), 'heartbeat-timeout': String(heartbeatTimeout), 'reconnect-delay': '100' },
+      { 'ws-url': wsUrl(name), heartbeat: String(heartbeat), 'heartbeat-timeout': String(PATIENT), 'reconnect-delay': '100' },
       ['open', 'close', 'error', 'reconnecting', 'message', 'pong'],
     );
     await log.nth('open', 1);
     await log.nth('pong', 1); // the heartbeat is running and answered
+    const pings = recordPings(el.socket!);
 
     await control(name).silence(true);
     const silencedAt = performance.now();
-    const close = await log.nth('close', 1, 5000);
-    expect(close.at - silencedAt).to.be.at.most((heartbeat + heartbeatTimeout) * 1.2);
+    el.heartbeatTimeout = heartbeatTimeout;
+    const close = await log.nth('close', 1);
+    // Within heartbeat + heartbeatTimeout of the silence on the element's own schedule, however late
+    // a busy machine ran its timers: it sent at most one ping into the silence…
+    expect(pings.filter((at) => at > silencedAt).length, 'pings sent into the silence').to.be.at.most(1);
+    // …and closed once the first ping after the last frame had gone heartbeatTimeout unanswered, not sooner.
+    const lastFrame = log.of('message').at(-1)!.at;
+    const judged = pings.find((at) => at > lastFrame)!;
+    expect(close.at - judged, 'from the first unanswered ping to the close').to.be.at.least(heartbeatTimeout - 2);
     expect(close.detail).to.deep.equal({ code: 4000, reason: 'heartbeat timeout', wasClean: false });
     const wait = await log.nth('reconnecting', 1);
     expect(wait.detail.code).to.equal(4000);
@@ -87,6 +118,7 @@ describe('heartbeat', function () {
 
     // Speaking again: the element ends up on a live connection (the server may still hold the
     // old TCP connection, and a socket opened while it was silent may be judged dead first).
+    el.heartbeatTimeout = PATIENT;
     await control(name).silence(false);
     const pongs = log.count('pong');
     await log.until(() => el.state === 'open' && log.count('pong') > pongs, 'an open socket that answers pings', 10_000);
@@ -94,28 +126,31 @@ describe('heartbeat', function () {
   });
 
   it('counts any inbound frame as proof of life, and pings with a custom heartbeat-type', async () => {
-    // Room mode answers no "beat" frames: only the frames this test sends keep the socket alive
-    // (its clock frame, once a second, comes too seldom for heartbeat + heartbeatTimeout = 900 ms).
+    // Room mode answers no "beat" frames: what keeps the socket alive is the room's clock frame,
+    // sent by the server once a second whatever the element does, and nothing once it is silenced.
+    const heartbeat = 200;
     const name = room('life');
-    const { el, log } = await mount({ 'ws-url': wsUrl(name, 'room'), heartbeat: '400', 'heartbeat-timeout': '500', 'heartbeat-type': 'beat', 'reconnect-delay': '100' }, ['open', 'close', 'error', 'reconnecting', 'message', 'news']);
+    const { el, log } = await mount(
+      { 'ws-url': wsUrl(name, 'room'), heartbeat: String(heartbeat), 'heartbeat-timeout': String(PATIENT), 'heartbeat-type': 'beat', 'reconnect-delay': '100' },
+      ['open', 'close', 'error', 'reconnecting', 'message', 'clock'],
+    );
     await log.nth('open', 1);
-    const started = performance.now();
-    let sent = 0;
-    while (performance.now() - started < 2500) {
-      await control(name).send(JSON.stringify({ type: 'news', data: ++sent }));
-      await log.nth('news', sent);
-      await quiet(50);
-    }
-    // 2.5 s without a single answer to a ping, far more than heartbeat + heartbeatTimeout.
+    const count = pingsSpanning(heartbeat, PATIENT);
+    const stats = await serverUntil(name, (s) => pingsIn(receivedEnvelopes(s), 'beat').length >= count, `${count} beats`, count * heartbeat + WAIT_MS);
+    // Longer than heartbeat + heartbeatTimeout without a single answer to a ping: frames came, none of them an answer.
     expect(log.count('close')).to.equal(0);
-    const envelopes = receivedEnvelopes(await control(name).stats());
+    expect(log.count('clock')).to.be.at.least(1);
+    const answers = log.of('message').map((entry) => JSON.parse(entry.detail.data as string).type).filter((type) => type === 'beat' || type === 'pong');
+    expect(answers).to.deep.equal([]);
+    const envelopes = receivedEnvelopes(stats);
     const beats = pingsIn(envelopes, 'beat');
-    expect(beats.length).to.be.at.least(3);
+    expect(beats.length).to.be.at.least(count);
     for (const beat of beats) expect(beat.data).to.be.a('number');
     expect(pingsIn(envelopes, 'ping')).to.deep.equal([]);
 
     // The control: once the frames stop, the same socket is judged dead.
-    const close = await log.nth('close', 1, 10_000);
+    await control(name).silence(true);
+    const close = await log.nth('close', 1, heartbeat + PATIENT + WAIT_MS);
     expect(close.detail.code).to.equal(4000);
     expect(close.detail.reason).to.equal('heartbeat timeout');
     expect(el.state).to.be.oneOf(['reconnecting', 'connecting', 'open']);

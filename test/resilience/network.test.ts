@@ -6,7 +6,7 @@
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import { control, room, wsUrl } from '../helpers/server.js';
-import { mount, quiet } from './support.js';
+import { dropIntoWait, mount, quiet } from './support.js';
 
 function pretendOnline(online: boolean): void {
   Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => online });
@@ -54,9 +54,8 @@ describe('offline and online', function () {
     await log.nth('open', 1);
 
     await control(name).refuse(60_000);
-    await control(name).drop();
-    // Two failed retries: the next one would be attempt 3.
-    await log.nth('reconnecting', 3, 10_000);
+    // Two failed retries: the next one would be attempt 3. Offline from the task of its wait on.
+    await dropIntoWait(log, name, 3);
     expect(log.of('reconnecting').map((entry) => entry.detail.attempt)).to.deep.equal([1, 2, 3]);
     pretendOnline(false);
     // The pending retry finds the browser offline and makes no attempt.

@@ -4,7 +4,7 @@
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import { control, room, serverUntil, wsUrl } from '../helpers/server.js';
-import { mount, receivedEnvelopes } from './support.js';
+import { dropIntoWait, mount, receivedEnvelopes } from './support.js';
 
 /** The `data` of the server's received `q` frames, in order. */
 async function queuedArrivals(name: string, count: number) {
@@ -21,8 +21,7 @@ describe('send queue across reconnects', function () {
     const name = room('queue');
     const { el, log } = await mount({ 'ws-url': wsUrl(name), 'reconnect-delay': '300' });
     await log.nth('open', 1);
-    await control(name).drop();
-    await log.nth('reconnecting', 1);
+    await dropIntoWait(log, name);
 
     const results = range(1, 50).map((n) => el.send('q', n));
     expect(results.every(Boolean)).to.equal(true);
@@ -57,8 +56,7 @@ describe('send queue across reconnects', function () {
     const name = room('queue-move');
     const { el, log } = await mount({ 'ws-url': wsUrl(name), 'reconnect-delay': '300' });
     await log.nth('open', 1);
-    await control(name).drop();
-    await log.nth('reconnecting', 1);
+    await dropIntoWait(log, name);
     for (const n of range(1, 10)) el.send('q', n);
 
     const parent = el.parentNode!;
@@ -82,8 +80,7 @@ describe('send queue across reconnects', function () {
     const name = room('queue-limit');
     const { el, log } = await mount({ 'ws-url': wsUrl(name), 'reconnect-delay': '300', 'queue-limit': '3' });
     await log.nth('open', 1);
-    await control(name).drop();
-    await log.nth('reconnecting', 1);
+    await dropIntoWait(log, name);
 
     const results = range(1, 5).map((n) => el.send('q', n));
     expect(results).to.deep.equal([true, true, true, false, false]);

@@ -5,7 +5,7 @@
 import { fixture, html } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
-import { WAIT_MS, type Stats } from '../helpers/server.js';
+import { WAIT_MS, control, type Stats } from '../helpers/server.js';
 
 /** One event the element fired, with the state it was in at that moment. */
 export interface Entry {
@@ -90,6 +90,19 @@ export async function mount(attributes: Record<string, string>, types: readonly 
   return { el, log };
 }
 
+/**
+ * Has the server drop the room's connections, and resolves with the element's `n`-th `reconnecting`
+ * entry (by default its next) in the task that fired it: its retry timer has not run yet, so what
+ * the caller does next happens during that wait. The drop's own answer may come after the retry,
+ * so it is not what is waited for; `dropped` settles with it.
+ */
+export async function dropIntoWait(log: EventLog, name: string, n = log.count('reconnecting') + 1): Promise<{ wait: Entry; dropped: Promise<{ dropped: number }> }> {
+  const next = log.nth('reconnecting', n);
+  const dropped = control(name).drop();
+  dropped.catch(() => {}); // reported where the caller awaits it
+  return { wait: await next, dropped };
+}
+
 /** Waits a fixed time. Only for "nothing happens" checks. */
 export function quiet(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -118,26 +131,48 @@ export function ceiling(n: number, base: number, max: number): number {
  * Records when the element constructs each WebSocket, and the sockets, by putting a subclass in place of
  * the global for the duration of a test. Firefox holds back a handshake to an endpoint
  * whose last handshake failed (RFC 6455 §7.2.3), so the server's clock alone cannot show
- * when the element itself decided to try.
+ * when the element itself decided to try. `fromTimer` says, for each socket, the delay of the
+ * timer whose callback constructed it (undefined when no timer's did): what the element waited
+ * for, whenever a busy machine let that timer run.
  */
-export function spyOnSockets(): { created: number[]; sockets: WebSocket[]; count(room: string): number; restore(): void } {
+export function spyOnSockets(): { created: number[]; fromTimer: (number | undefined)[]; sockets: WebSocket[]; count(room: string): number; restore(): void } {
   const Original = globalThis.WebSocket;
+  const originalSetTimeout = globalThis.setTimeout;
   const created: number[] = [];
+  const fromTimer: (number | undefined)[] = [];
   const sockets: WebSocket[] = [];
+  let firing: number | undefined;
   class RecordedWebSocket extends Original {
     constructor(url: string | URL, protocols?: string | string[]) {
       created.push(performance.now());
+      fromTimer.push(firing);
       super(url, protocols);
       sockets.push(this);
     }
   }
   globalThis.WebSocket = RecordedWebSocket;
+  globalThis.setTimeout = ((handler: TimerHandler, delay?: number, ...args: unknown[]) => {
+    if (typeof handler !== 'function') return originalSetTimeout(handler, delay, ...args);
+    return originalSetTimeout((...callArgs: unknown[]) => {
+      const outer = firing;
+      firing = delay ?? 0;
+      try {
+        return (handler as (...values: unknown[]) => unknown)(...callArgs);
+      } finally {
+        firing = outer;
+      }
+    }, delay, ...args);
+  }) as typeof setTimeout;
   return {
     created,
+    fromTimer,
     sockets,
     // Only this test's sockets: an element of an earlier test may still be on its way out
     // (WebKit can deliver the task that ends a removal late on a busy machine).
     count: (room) => sockets.filter((socket) => socket.url.includes(`/ws/${room}`)).length,
-    restore: () => void (globalThis.WebSocket = Original),
+    restore: () => {
+      globalThis.WebSocket = Original;
+      globalThis.setTimeout = originalSetTimeout;
+    },
   };
 }

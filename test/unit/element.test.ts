@@ -1114,7 +1114,9 @@ describe('element: reconnecting', () => {
     it(`${how} during the wait cancels the retry: no socket, no attempt`, async () => {
       const spy = spyOnTimers();
       try {
-        const el = mount({ 'ws-url': flaky(4001), ...FAST });
+        // A wait longer than the test: its timer fires only when the test calls it, after the stop
+        // (a removal takes effect a task later, which a short retry timer could beat on a busy machine).
+        const el = mount({ 'ws-url': flaky(4001), 'reconnect-delay': '60000', 'reconnect-max-delay': '60000' });
         const { detail } = await until<BricksWebSocketReconnectingDetail>(el, 'reconnecting');
         const retry = spy.timers.find((t) => t.delay === detail.delay);
         expect(retry, 'a timer for the retry').to.not.equal(undefined);

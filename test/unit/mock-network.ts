@@ -177,7 +177,7 @@ export function until<T = unknown>(
 }
 
 /** Resolves once `condition` holds, checked after each task; for changes that fire no event. */
-export async function settles(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+export async function settles(condition: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
   const deadline = performance.now() + ms;
   while (!condition()) {
     if (performance.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}.`);
