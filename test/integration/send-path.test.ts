@@ -6,7 +6,7 @@ import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
-import { nextEvent, room, serverUntil, wsUrl, type Frame } from '../helpers/server.js';
+import { WAIT_MS, nextEvent, room, serverUntil, wsUrl, type Frame } from '../helpers/server.js';
 
 const mounted: BricksWebSocketElement[] = [];
 
@@ -84,13 +84,24 @@ describe('send path: base64 of a Blob, whatever its type', function () {
     try {
       const recorder = new MediaRecorder(stream);
       const chunks: Blob[] = [];
-      recorder.addEventListener('dataavailable', (event) => chunks.push(event.data));
+      let wrote: () => void;
+      const written = new Promise<void>((resolve) => (wrote = resolve));
+      recorder.addEventListener('dataavailable', (event) => {
+        chunks.push(event.data);
+        if (event.data.size > 0) wrote();
+      });
       const started = nextEvent(recorder, 'start');
-      const stopped = nextEvent(recorder, 'stop', 10_000);
-      recorder.start();
+      recorder.start(100); // hands over what it has written every 100 ms
       await started;
-      // The length of the clip: a recording takes wall-clock time by nature.
+      // The length of the clip: a recording takes wall-clock time by nature…
       await new Promise((resolve) => setTimeout(resolve, 500));
+      // …and it goes on until the recorder has written bytes, however long a busy machine takes to
+      // start. WebKitGTK writes none for a camera (its video encoder is not usable here): there the
+      // recording ends empty at the wait budget.
+      let budget: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([written, new Promise((resolve) => (budget = setTimeout(resolve, WAIT_MS)))]);
+      clearTimeout(budget);
+      const stopped = nextEvent(recorder, 'stop');
       recorder.stop();
       await stopped;
       // Firefox types the chunks (`video/webm; codecs="vp8, opus"`) and leaves mimeType empty.
