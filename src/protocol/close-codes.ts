@@ -16,3 +16,11 @@ export const CloseCode = {
   /** The element's heartbeat saw no frame in time; it reconnects. */
   heartbeatTimeout: 4000,
 } as const;
+
+/**
+ * Whether a close frame may carry `code` (RFC 6455 section 7.4): 1000-1003, 1007-1014 and
+ * 3000-4999. A page may send only 1000 and 3000-4999; a server any of these.
+ */
+export function isSendableCloseCode(code: unknown): code is number {
+  return Number.isInteger(code) && (((code as number) >= 1000 && (code as number) <= 1014 && ((code as number) < 1004 || (code as number) > 1006)) || ((code as number) >= 3000 && (code as number) <= 4999));
+}

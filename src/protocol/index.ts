@@ -9,4 +9,4 @@ export { decodeFrame, readFrame } from './decode.js';
 export type { Decoded } from './decode.js';
 export { encodeFrame, encodeReply } from './encode.js';
 export { ReplyError } from './reply-error.js';
-export { CloseCode } from './close-codes.js';
+export { CloseCode, isSendableCloseCode } from './close-codes.js';
