@@ -4,10 +4,11 @@
  */
 export class ReplyError extends Error {
   override name = 'ReplyError';
+  // `declare`: no field unless the constructor sets it, whichever way a project emits class fields.
   /** The reply's `error.code`, when there is one. */
-  code?: string;
+  declare code?: string;
   /** The reply's `error.data`, when there is one. */
-  data?: unknown;
+  declare data?: unknown;
 
   constructor(message: string, options: { code?: string; data?: unknown } = {}) {
     super(message);

@@ -233,7 +233,8 @@ export class BricksServer<User = null> extends EventEmitter {
     const settle = (then: (ws: WebSocket) => void) => {
       this.#upgrading.delete(socket);
       socket.off('error', onError);
-      if (this.#state !== 'running') {
+      // A page that left meanwhile, or a server closing: nobody to upgrade for.
+      if (this.#state !== 'running' || socket.destroyed) {
         socket.destroy();
         return;
       }
