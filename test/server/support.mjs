@@ -20,17 +20,25 @@ export class Peer {
   #frames = [];
   #waiting = [];
   #pings = 0;
+  #ended = null;
 
   constructor(ws) {
     this.ws = ws;
     ws.on('message', (data, isBinary) => {
       const frame = isBinary ? { binary: data } : JSON.parse(data.toString());
       const waiter = this.#waiting.shift();
-      if (waiter) waiter(frame);
+      if (waiter) waiter.resolve(frame);
       else this.#frames.push(frame);
     });
     /** Resolves with `{ code, reason }` when the socket has closed. */
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        // A frame awaited from a closed socket will never come: say so instead of hanging.
+        this.#ended = new Error(`the socket closed (${code}) before the frame awaited`);
+        for (const waiter of this.#waiting.splice(0)) waiter.reject(this.#ended);
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
     ws.on('error', () => {});
   }
 
@@ -51,7 +59,9 @@ export class Peer {
 
   /** The next frame the server sent (parsed JSON, or `{ binary }`). */
   next() {
-    return this.#frames.length > 0 ? Promise.resolve(this.#frames.shift()) : new Promise((resolve) => this.#waiting.push(resolve));
+    if (this.#frames.length > 0) return Promise.resolve(this.#frames.shift());
+    if (this.#ended) return Promise.reject(this.#ended);
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
   /** Frames received and not yet read. */
