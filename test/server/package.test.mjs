@@ -37,6 +37,7 @@ function graph(entry) {
 test("bricks-websocket/server is exported with its typings, and imports through the package's name", async () => {
   assert.deepEqual(pkg.exports['./server'], { types: './dist/server/index.d.ts', default: './dist/server/index.js' });
   assert.ok(existsSync(`${root}dist/server/index.d.ts`));
+  assert.ok(pkg.files.includes('PROTOCOL.md'), 'the README links to PROTOCOL.md, so the package ships it');
   const stdout = await new Promise((resolve, reject) => {
     const code = `const m = await import('bricks-websocket/server'); console.log(Object.keys(m).sort().join(' '))`;
     execFile(process.execPath, ['--input-type=module', '-e', code], { cwd: root }, (error, out) => (error ? reject(error) : resolve(out)));
