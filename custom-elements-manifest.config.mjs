@@ -26,7 +26,9 @@ function descendantAttributes() {
 
 export default {
   globs: ['src/**/*.ts'],
-  exclude: ['src/**/*.test.ts'],
+  // The manifest describes the element. src/server/ is the Node half; src/protocol/ holds the wire
+  // rules both halves share, none of them part of the element's own API.
+  exclude: ['src/**/*.test.ts', 'src/server/**', 'src/protocol/**'],
   outdir: '.',
   litelement: true,
   // package.json already names the manifest; a freshness check writing elsewhere must not rewrite it.

@@ -73,11 +73,14 @@ async function browserTests(args, env) {
 
 const steps = [
   ['type-check src', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+  ['type-check the server (src/server, src/protocol: Node types, no DOM)', bin('tsc'), ['-p', 'tsconfig.server.json', '--noEmit']],
+  ['type-check the shared wire rules alone (src/protocol: neither DOM nor Node)', bin('tsc'), ['-p', 'src/protocol']],
   ['type-check tests', bin('tsc'), ['-p', 'test/tsconfig.json']],
   ['type-check framework tests', bin('tsc'), ['-p', 'test/frameworks/tsconfig.json', '--noEmit']],
   ['build', npm, ['run', 'build']],
   ['typings (test/types)', bin('tsc'), ['-p', 'test/types/tsconfig.json']],
   ['node tests: manifest freshness, import without a DOM, no import circle in src/, what the demo server serves, size budget (test/node)', process.execPath, ['--test', '--test-reporter=spec', 'test/node/']],
+  ['node tests: the wire rules and PROTOCOL.md (test/protocol), the server against real sockets (test/server)', process.execPath, ['--test', '--test-reporter=spec', 'test/protocol/', 'test/server/']],
   ['browser tests', browserTests, process.argv.slice(2), testEnv],
   // The demo's end-to-end test drives Chromium itself; a run narrowed with --files leaves it out.
   ...(process.argv.length > 2 ? [] : [['demo end to end (test/demo)', process.execPath, ['--test', '--test-reporter=spec', 'test/demo/'], testEnv]]),

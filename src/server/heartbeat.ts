@@ -1,0 +1,33 @@
+/**
+ * The protocol-level ping sweep: one timer for all connections. Every `interval` each
+ * connection that sent nothing since the previous sweep is dropped, and the others are pinged
+ * (a browser answers pings by itself). A dead TCP connection, which no close ever reports, is so
+ * gone within two intervals: a minute with the default 30 s.
+ */
+import type { Connection } from './connection.js';
+
+export class PingSweep {
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(interval: number, connections: Iterable<Connection<any>>) {
+    if (interval === 0) return;
+    this.#timer = setInterval(() => {
+      for (const connection of connections) {
+        if (connection.state !== 'open') continue;
+        if (!connection.alive) {
+          connection.terminate();
+          continue;
+        }
+        connection.alive = false;
+        connection.ping();
+      }
+    }, interval);
+    // The sweep alone is no reason for the process to stay up: the sockets are.
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}

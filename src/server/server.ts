@@ -1,0 +1,400 @@
+/**
+ * `BricksServer`: accepts connections (upgrade.ts decides which), reads every frame a client
+ * sends and routes it (the heartbeat, replies to the server's requests, handlers), sends to
+ * rooms and to everyone through the adapter, reports errors without ever crashing the process,
+ * and closes leaving nothing behind. Each client's socket is a `Connection`; applications see
+ * `BricksClient`s.
+ */
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CloseCode } from '../protocol/close-codes.js';
+import { decodeFrame } from '../protocol/decode.js';
+import { encodeFrame } from '../protocol/encode.js';
+import { typeProblem } from '../protocol/frames.js';
+import type { Adapter } from './adapter.js';
+import type { BricksClient } from './client.js';
+import { closeProblem, Connection, type ConnectionHost } from './connection.js';
+import { ConsoleReport, ReplyError } from './errors.js';
+import { Handlers, type AnyHandler, type Handler } from './handlers.js';
+import { PingSweep } from './heartbeat.js';
+import { readOptions, type ServerOptions, type Settings } from './options.js';
+import { Counters, type ServerStats } from './stats.js';
+import { offeredProtocols, originAllowed, pathMatches, refuse, requestUrl, truncateUtf8 } from './upgrade.js';
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /** The close code every client gets; default 1012 (restart), after which the element reconnects. */
+  code?: number;
+  /** Default `'restart'`. */
+  reason?: string;
+  /** Most milliseconds to wait for clients to take what was sent to them and close; then they are cut. Default 5000. */
+  timeout?: number;
+}
+
+/** Sends to the members of one room: `bricks.to(room)`. */
+export interface RoomTarget {
+  /** Sends `{"type": type, "data": data}` to every client in the room, on every instance. */
+  send(type: string, data?: unknown): void;
+}
+
+/**
+ * `running`: accepting connections. `closing`: `close()` was called; no new connection is
+ * accepted and the clients are being closed. `closed`: nothing is left.
+ */
+type State = 'running' | 'closing' | 'closed';
+
+export interface BricksServer<User> {
+  on(event: 'connection', listener: (client: BricksClient<User>, request: IncomingMessage) => unknown): this;
+  on(event: 'disconnect', listener: (client: BricksClient<User>, code: number, reason: string) => unknown): this;
+  on(event: 'error', listener: (error: unknown, client: BricksClient<User> | undefined) => unknown): this;
+  on(event: string | symbol, listener: (...args: any[]) => unknown): this;
+  once(event: 'connection', listener: (client: BricksClient<User>, request: IncomingMessage) => unknown): this;
+  once(event: 'disconnect', listener: (client: BricksClient<User>, code: number, reason: string) => unknown): this;
+  once(event: 'error', listener: (error: unknown, client: BricksClient<User> | undefined) => unknown): this;
+  once(event: string | symbol, listener: (...args: any[]) => unknown): this;
+}
+
+export class BricksServer<User = null> extends EventEmitter {
+  /** Resolves once the server listens (with `port`), at once when attached to a `server`; rejects if listening fails. */
+  readonly ready: Promise<void>;
+  #settings: Settings<User>;
+  #state: State = 'running';
+  #closing: Promise<void> | undefined;
+  #http: HttpServer | HttpsServer;
+  /** Whether `#http` is ours to listen with and close. */
+  #own: boolean;
+  #wss: WebSocketServer;
+  #adapter: Adapter;
+  #handlers: Handlers;
+  #counters = new Counters();
+  #report = new ConsoleReport();
+  #connections = new Set<Connection<User>>();
+  #clients = new Set<BricksClient<User>>();
+  /** Raw sockets whose upgrade waits for `authenticate`. */
+  #upgrading = new Set<Duplex>();
+  /** Sockets refused by `authenticate`, closing with 1008. */
+  #refusing = new Set<WebSocket>();
+  #sweep: PingSweep;
+  /** Called by `#closed()` once no socket is left, while `close()` waits for that. */
+  #whenEmpty: (() => void) | undefined;
+  /** Makes ids unique across instances and restarts: 48 random bits. */
+  #prefix = randomBytes(6).readUIntBE(0, 6).toString(36);
+  #clientCount = 0;
+  #requestCount = 0;
+  #host: ConnectionHost;
+
+  constructor(options: ServerOptions<User>) {
+    // An async listener's rejection becomes an `error` report instead of an unhandled rejection.
+    super({ captureRejections: true });
+    const settings = (this.#settings = readOptions(options));
+    this.#adapter = settings.adapter;
+    this.#handlers = new Handlers((error, client) => this.#fail(error, client), settings.heartbeatType);
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: settings.maxPayload,
+      // Each socket would compress every broadcast again: the frame is encoded once, sent as is.
+      perMessageDeflate: false,
+      // The browser fails a handshake whose answer names no protocol it offered: the element's
+      // session comes first, so answering with the first one offered accepts the session.
+      handleProtocols: (protocols: Set<string>) => protocols.values().next().value ?? false,
+    });
+    this.#host = {
+      adapter: this.#adapter,
+      counters: this.#counters,
+      sendLimit: settings.sendLimit,
+      nextRequestId: () => `${this.#prefix}.${++this.#requestCount}`,
+      received: (connection, data, isBinary) => this.#received(connection as Connection<User>, data, isBinary),
+      closed: (connection, code, reason) => this.#closed(connection as Connection<User>, code, reason),
+      fail: (error, client) => this.#fail(error, client as BricksClient<User> | undefined),
+    };
+    this.#adapter.attach({ error: (error) => this.#fail(error) });
+    this.#sweep = new PingSweep(settings.pingInterval, this.#connections);
+
+    if (settings.server) {
+      this.#http = settings.server;
+      this.#own = false;
+      this.ready = Promise.resolve();
+    } else {
+      this.#own = true;
+      const http = (this.#http = createHttpServer((_request, response) => {
+        response.writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' }).end('Upgrade Required');
+      }));
+      this.ready = new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(settings.port, settings.host, () => {
+          http.off('error', reject);
+          http.on('error', (error) => this.#fail(error));
+          resolve();
+        });
+      });
+      // Awaiting `ready` is optional: a failure to listen is reported either way, never unhandled.
+      this.ready.catch((error: unknown) => this.#fail(error));
+    }
+    this.#http.on('upgrade', this.#onUpgrade);
+  }
+
+  /** The clients connected to this instance. */
+  get clients(): ReadonlySet<BricksClient<User>> {
+    return this.#clients;
+  }
+
+  /** The address listened on (its `port` once `ready` has resolved); the attached server's own with `server`. */
+  address(): AddressInfo | string | null {
+    return this.#http.address();
+  }
+
+  /**
+   * Handles frames of `type`: `handler(data, { client, type, id })`. For a request (`id` set)
+   * the return value, or its promise's, is the reply; a `ReplyError` thrown or rejected is sent
+   * as the error form, anything else as `{"message": "Internal error", "code": "internal"}` and
+   * the server's `error` event. `'*'` takes every type without a handler of its own.
+   */
+  handle(type: '*', handler: AnyHandler<User>): this;
+  handle(type: string, handler: Handler<User>): this;
+  handle(type: string, handler: Handler<User> | AnyHandler<User>): this {
+    // Only `*` gets the null type of a binary frame, so either handler takes what it is given.
+    this.#handlers.add(type, handler as AnyHandler<User>);
+    return this;
+  }
+
+  /** The members of `room`, to send to. */
+  to(room: string): RoomTarget {
+    if (typeof room !== 'string' || room === '') throw new TypeError('to(room): room must be a non-empty string.');
+    return { send: (type, data) => this.#broadcast('to(room).send(type, data)', room, type, data) };
+  }
+
+  /** Sends `{"type": type, "data": data}` to every client, on every instance. */
+  send(type: string, data?: unknown): void {
+    this.#broadcast('send(type, data)', null, type, data);
+  }
+
+  stats(): ServerStats {
+    const { framesIn, framesOut, dropped, slowCloses, refused } = this.#counters;
+    return { clients: this.#clients.size, rooms: this.#adapter.roomCount(), framesIn, framesOut, dropped, slowCloses, refused };
+  }
+
+  /**
+   * Stops accepting connections, closes every client with `code` (1012 by default: the element
+   * reconnects, to another instance or to this one restarted), waits up to `timeout` ms for
+   * their buffers to drain and their closes to complete, cuts the rest, closes the adapter and,
+   * with `port`, the HTTP server. Resolves when no socket, timer or listener of it is left.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const { code = CloseCode.restart, reason = 'restart', timeout = 5000 } = options;
+    const problem = closeProblem(code, reason);
+    if (problem !== null) throw new TypeError(`close({ code, reason, timeout }): ${problem}`);
+    if (typeof timeout !== 'number' || !(timeout >= 0)) throw new TypeError('close({ code, reason, timeout }): timeout must be a number of milliseconds, 0 or more.');
+    return (this.#closing ??= this.#shutdown(code, reason, timeout));
+  }
+
+  /** An async listener's rejection (EventEmitter's captureRejections). */
+  override [EventEmitter.captureRejectionSymbol](error: unknown, event: string | symbol, ...args: unknown[]): void {
+    if (event === 'error') this.#report.print(error);
+    else this.#fail(error, event === 'connection' || event === 'disconnect' ? (args[0] as BricksClient<User>) : undefined);
+  }
+
+  // ── connecting ──────────────────────────────────────────────────────────
+
+  #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const settings = this.#settings;
+    let ours = false;
+    try {
+      ours = pathMatches(settings.path, requestUrl(request));
+    } catch (error) {
+      this.#fail(error);
+    }
+    if (!ours) {
+      // Another upgrade listener of the same server may take it; with none, nobody would answer.
+      if (this.#http.listenerCount('upgrade') === 1) refuse(socket, 404);
+      return;
+    }
+    if (this.#state !== 'running') return refuse(socket, 503);
+    if (!originAllowed(request, settings.origins)) {
+      this.#counters.refused++;
+      return refuse(socket, 403);
+    }
+    const protocols = offeredProtocols(request);
+    if (protocols === null) return refuse(socket, 400);
+    const { authenticate } = settings;
+    if (!authenticate) {
+      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, null as User));
+      return;
+    }
+    // The socket may fail or close while `authenticate` runs; nobody else listens to it yet.
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
+    this.#upgrading.add(socket);
+    const settle = (then: (ws: WebSocket) => void) => {
+      this.#upgrading.delete(socket);
+      socket.off('error', onError);
+      // A page that left meanwhile, or a server closing: nobody to upgrade for.
+      if (this.#state !== 'running' || socket.destroyed) {
+        socket.destroy();
+        return;
+      }
+      // ws answers a malformed handshake (no key, a wrong version) with 400 by itself.
+      this.#wss.handleUpgrade(request, socket, head, then);
+    };
+    let decision: User | PromiseLike<User>;
+    try {
+      decision = authenticate(request, protocols[0] ?? null);
+    } catch (error) {
+      decision = Promise.reject(error);
+    }
+    Promise.resolve(decision).then(
+      (user) => settle((ws) => this.#accept(ws, request, user)),
+      (error: unknown) => {
+        this.#counters.refused++;
+        settle((ws) => this.#refuse(ws, error));
+      },
+    );
+  };
+
+  #accept(ws: WebSocket, request: IncomingMessage, user: User): void {
+    const connection = new Connection<User>(ws, `${this.#prefix}-${++this.#clientCount}`, user, this.#host);
+    this.#connections.add(connection);
+    this.#clients.add(connection.client);
+    this.#adapter.add(connection);
+    try {
+      this.emit('connection', connection.client, request);
+    } catch (error) {
+      this.#fail(error, connection.client);
+    }
+  }
+
+  /**
+   * A refusal the element does not retry: the upgrade is accepted, then closed with 1008 (a
+   * refused handshake would look like a network failure, which it retries). The reason is a
+   * `ReplyError`'s message, meant for the page; any other error's text stays here.
+   */
+  #refuse(ws: WebSocket, error: unknown): void {
+    this.#refusing.add(ws);
+    ws.on('error', () => {});
+    ws.on('close', () => {
+      this.#refusing.delete(ws);
+      this.#checkEmpty();
+    });
+    ws.close(CloseCode.policy, error instanceof ReplyError ? truncateUtf8(String(error.message), 123) : '');
+  }
+
+  // ── frames ──────────────────────────────────────────────────────────────
+
+  #received(connection: Connection<User>, data: Buffer, isBinary: boolean): void {
+    const counters = this.#counters;
+    counters.framesIn++;
+    const client = connection.client;
+    const handlers = this.#handlers;
+    if (isBinary) {
+      const handler = this.#settings.binary ? handlers.find(null) : undefined;
+      if (handler) handlers.run(handler, data, { client, type: null, id: undefined }, connection);
+      else counters.dropped++;
+      return;
+    }
+    const frame = decodeFrame(data.toString());
+    switch (frame.kind) {
+      case 'invalid':
+        counters.dropped++;
+        return;
+      case 'reply':
+        if (!connection.requests.settle(frame.reply)) counters.dropped++;
+        return;
+      case 'reserved':
+        if (frame.id === undefined) counters.dropped++;
+        else handlers.unknownType(connection, frame.type, frame.id);
+        return;
+      case 'frame': {
+        if (frame.type === this.#settings.heartbeatType) {
+          connection.write(encodeFrame('pong', frame.data));
+          return;
+        }
+        const handler = handlers.find(frame.type);
+        if (handler) handlers.run(handler, frame.data, { client, type: frame.type, id: frame.id }, connection);
+        else if (frame.id !== undefined) handlers.unknownType(connection, frame.type, frame.id);
+        else counters.dropped++;
+      }
+    }
+  }
+
+  #broadcast(call: string, room: string | null, type: string, data: unknown): void {
+    const problem = typeProblem(type);
+    if (problem !== null) throw new TypeError(`${call}: ${problem}.`);
+    // Encoded once, text and bytes, however many clients it reaches.
+    const text = encodeFrame(type, data ?? null);
+    this.#adapter.broadcast(room, { text, bytes: Buffer.from(text) });
+  }
+
+  // ── errors and the end ──────────────────────────────────────────────────
+
+  /** Reports an error to `error` listeners; with none, prints it once per cause. Never throws. */
+  #fail(error: unknown, client?: BricksClient<User>): void {
+    if (this.listenerCount('error') === 0) {
+      this.#report.print(error);
+      return;
+    }
+    try {
+      this.emit('error', error, client);
+    } catch (thrown) {
+      this.#report.print(thrown);
+    }
+  }
+
+  #closed(connection: Connection<User>, code: number, reason: string): void {
+    this.#connections.delete(connection);
+    this.#clients.delete(connection.client);
+    try {
+      this.emit('disconnect', connection.client, code, reason);
+    } catch (error) {
+      this.#fail(error, connection.client);
+    }
+    this.#checkEmpty();
+  }
+
+  #checkEmpty(): void {
+    if (this.#connections.size === 0 && this.#refusing.size === 0) this.#whenEmpty?.();
+  }
+
+  async #shutdown(code: number, reason: string, timeout: number): Promise<void> {
+    this.#state = 'closing';
+    this.#sweep.stop();
+    for (const socket of this.#upgrading) socket.destroy();
+    this.#upgrading.clear();
+    const http = this.#http;
+    let stopped: Promise<void> = Promise.resolve();
+    if (this.#own) {
+      await this.ready.catch(() => {});
+      stopped = new Promise((resolve) => http.close(() => resolve()));
+    }
+    for (const connection of this.#connections) connection.close(code, reason);
+    if (this.#connections.size > 0 || this.#refusing.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          for (const connection of this.#connections) connection.terminate();
+          for (const ws of this.#refusing) ws.terminate();
+        }, timeout);
+        this.#whenEmpty = () => {
+          clearTimeout(timer);
+          this.#whenEmpty = undefined;
+          resolve();
+        };
+      });
+    }
+    http.off('upgrade', this.#onUpgrade);
+    this.#wss.close();
+    try {
+      await this.#adapter.close();
+    } catch (error) {
+      this.#fail(error);
+    }
+    if (this.#own) {
+      (http as HttpServer).closeAllConnections();
+      await stopped;
+    }
+    this.#state = 'closed';
+  }
+}
