@@ -24,6 +24,16 @@ function descendantAttributes() {
   };
 }
 
+/** Modules in path order: the analyzer lists them in the order its glob finds them, which can vary with folders. */
+function sortedModules() {
+  return {
+    name: 'sorted-modules',
+    packageLinkPhase({ customElementsManifest }) {
+      customElementsManifest.modules.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    },
+  };
+}
+
 export default {
   globs: ['src/**/*.ts'],
   // The manifest describes the element. src/server/ is the Node half; src/protocol/ holds the wire
@@ -33,5 +43,5 @@ export default {
   litelement: true,
   // package.json already names the manifest; a freshness check writing elsewhere must not rewrite it.
   packagejson: false,
-  plugins: [descendantAttributes()],
+  plugins: [descendantAttributes(), sortedModules()],
 };
