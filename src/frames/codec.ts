@@ -2,7 +2,11 @@
  * The frame codec: JSON envelopes `{"type": T, "data": D}` in both directions.
  * Pure functions, so the message path can be measured and fuzzed without a socket.
  */
+import type { ReplyErrorBody, ReplyFrame } from '../protocol/frames.js';
 import type { Base64 } from './base64.js';
+
+// The reply shapes are the wire's, written once in protocol/ for both halves.
+export type { ReplyErrorBody, ReplyFrame };
 
 /** Event names the element fires for its own state; a frame may not use them as its `type`. */
 export const RESERVED_TYPES: ReadonlySet<string> = new Set([
@@ -14,20 +18,6 @@ export const RESERVED_TYPES: ReadonlySet<string> = new Set([
   'drain',
   'reply',
 ]);
-
-/** The error form of a reply: `{"message": ..., "code"?: ..., "data"?: ...}`. */
-export interface ReplyErrorBody {
-  message: string;
-  code?: string;
-  data?: unknown;
-}
-
-/** A well-formed `reply` frame: its request's `id` and exactly one of `data` or `error`. */
-export interface ReplyFrame {
-  id: string;
-  data?: unknown;
-  error?: ReplyErrorBody;
-}
 
 /**
  * A decoded text frame: an envelope to dispatch (`id` when the server asks for a reply),
