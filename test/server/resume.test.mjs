@@ -382,6 +382,31 @@ describe('resume', () => {
     assert.deepEqual(await closed, [1002]);
   });
 
+  test('the heartbeat, binary frames and bad numbers stay outside the numbering', async (t) => {
+    const { bricks, url, seen } = await server(t, { binary: true });
+    const got = collect(seen);
+    const binary = [];
+    bricks.handle('*', (data, { type }) => void (type === null && binary.push(data.length)));
+    const p = page(t, url());
+    await p.connect();
+    p.raw(JSON.stringify({ type: 'ping', data: 7 }));
+    await p.until(() => p.unnumbered.length === 1);
+    assert.deepEqual(p.unnumbered, [{ type: 'pong', data: 7 }], 'the pong of an unnumbered ping carries no number');
+    p.send('ping', 8);
+    await p.until(() => p.unnumbered.length === 2 && p.outbox.kept.length === 0);
+    assert.deepEqual(p.unnumbered[1], { type: 'pong', data: 8 }, 'a numbered ping is handled in its turn, answered outside the numbering');
+    const dropped = bricks.stats().dropped;
+    for (const n of [0, -1, 1.5, '2', null]) p.raw(JSON.stringify({ type: 'up', data: 'bad', n }));
+    p.raw(JSON.stringify({ type: 'resumed', data: { token: null, seen: {}, next: 1 } }));
+    p.ws.send(Buffer.from([1, 2, 3]));
+    p.send('up', 'good');
+    await p.until(() => p.outbox.kept.length === 0);
+    assert.deepEqual(got, ['good']);
+    assert.deepEqual(binary, [3]);
+    assert.equal(bricks.stats().dropped, dropped + 6, 'five bad numbers and a second hello');
+    assert.equal(p.closes.length, 0);
+  });
+
   test('a page without resume gets plain frames and nothing more, and costs no stream', async (t) => {
     const { bricks, url } = await server(t);
     const plain = await connect(bricks, url());
