@@ -72,6 +72,12 @@ export interface AdapterHost {
   error(error: Error): void;
   /** The server's `history` option: how many frames each stream keeps, and how long. */
   readonly history: HistoryLimits;
+  /**
+   * `member`'s stream was taken over by a newer socket of its page (`attachStream()` for the
+   * same token, on this instance or another): the server closes `member`, which the page has
+   * given up on. An adapter calls it on the instance `member` is on.
+   */
+  displaced(member: Member): void;
 }
 
 /** A page's hello, as the server hands it to `attachStream()`. */
@@ -121,7 +127,8 @@ export interface Adapter {
    * `request.fresh`, attach `member` to it (it receives `broadcast(null, ...)` and its stream's
    * rooms' broadcasts from now on, numbered), and collect what the page missed. Nothing of a
    * stream reaches a page whose owner differs. A stream attached to another member is taken from
-   * it: that member receives none of the stream's frames any more (the server closes it).
+   * it: that member receives none of the stream's frames any more, and `AdapterHost.displaced()`
+   * is called for it where it is.
    *
    * Frames broadcast between collecting `missed` and attaching may reach the member twice (live,
    * and in `missed`): the server drops a number it has sent already, so an adapter that cannot

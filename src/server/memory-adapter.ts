@@ -56,8 +56,10 @@ class MemoryAdapter implements Adapter {
   /** Streams whose page has gone, oldest first, until the sweep forgets them. */
   #waiting = new Set<Stream>();
   #sweep: ReturnType<typeof setInterval> | undefined;
+  #host: AdapterHost | undefined;
 
   attach(host: AdapterHost): void {
+    this.#host = host;
     this.#limits = host.history;
   }
 
@@ -197,6 +199,7 @@ class MemoryAdapter implements Adapter {
       if (previous && previous !== member) this.#drop(previous, room);
       this.#enter(member, room);
     }
+    if (previous && previous !== member) this.#host?.displaced(previous);
   }
 
   /** Adds the frames of `history` after `after` to `missed`; false when any of them is gone. */

@@ -79,11 +79,6 @@ export class ResumeStream {
     this.#idle = idle;
   }
 
-  /** The socket the page is on, or null while it is away. */
-  get socket(): StreamSocket | null {
-    return this.#socket;
-  }
-
   /** A socket of the page's said its hello: frames go to it from now on. Returns what the answer says was handled. */
   attach(socket: StreamSocket): number {
     this.#socket = socket;

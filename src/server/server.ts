@@ -121,7 +121,14 @@ export class BricksServer<User = null> extends EventEmitter {
       closed: (connection, code, reason) => this.#closed(connection as Connection<User>, code, reason),
       fail: (error, client) => this.#fail(error, client as BricksClient<User> | undefined),
     };
-    this.#adapter.attach({ error: (error) => this.#fail(error), history: settings.history });
+    this.#adapter.attach({
+      error: (error) => this.#fail(error),
+      history: settings.history,
+      // The page's earlier socket, which it gave up on and this side has not yet seen die.
+      displaced: (member) => {
+        if (member instanceof Connection) member.close(CloseCode.policy, 'resumed on another connection');
+      },
+    });
     this.#sweep = new PingSweep(settings.pingInterval, this.#connections);
 
     if (settings.server) {
@@ -321,11 +328,7 @@ export class BricksServer<User = null> extends EventEmitter {
       return;
     }
     let stream = this.#streams.get(start.token);
-    if (stream) {
-      // The page's earlier socket may not know yet that it is dead: the new one takes over.
-      const previous = stream.socket;
-      if (previous instanceof Connection && previous !== connection) previous.close(CloseCode.policy, 'resumed on another connection');
-    } else {
+    if (!stream) {
       stream = new ResumeStream(start.token, start.handled, this.#adapter, this.#settings.history.ttl, (idle) => {
         if (this.#streams.get(idle.token) === idle) this.#streams.delete(idle.token);
       });

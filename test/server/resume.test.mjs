@@ -256,6 +256,26 @@ describe('resume', () => {
     assert.equal(calls, 4, 'authenticate ran on every socket');
   });
 
+  test('a newer socket of the stream takes it over; the older one, given up on, is closed with 1008', async (t) => {
+    const { bricks, url } = await server(t);
+    const old = page(t, url());
+    const [[client]] = await Promise.all([once(bricks, 'connection'), old.connect()]);
+    client.send('own', 1);
+    await old.until(() => old.frames.length === 1);
+    // The page gave up on `old` (a connection it believes dead) and comes back on a new socket.
+    const fresh = page(t, url());
+    fresh.token = old.token;
+    fresh.positions.take('', 1);
+    const closed = once(old, 'close');
+    const answer = await fresh.connect();
+    assert.deepEqual(answer, { token: old.token, recovered: true, missed: 0, acked: 0 });
+    assert.deepEqual(await closed, [1008]);
+    client.send('own', 2);
+    await fresh.until(() => fresh.frames.length === 1);
+    assert.deepEqual(fresh.frames, [{ type: 'own', data: 2, n: 2 }]);
+    assert.deepEqual(old.frames.map((f) => f.data), [1]);
+  });
+
   test('authenticate refusing on a reconnect closes with 1008, and the page stops', async (t) => {
     let allow = true;
     const { bricks, port } = await server(t, {
