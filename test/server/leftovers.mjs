@@ -31,7 +31,9 @@ if (http) {
 }
 const bricks = createServer({
   ...(http ? { server: http } : { port: 0, host: '127.0.0.1' }),
-  pingInterval: 1000,
+  // Running, but never due before close(): on a loaded machine a due sweep would drop the page that
+  // stopped reading, or a page whose pong is late, before close() could end them.
+  pingInterval: 60_000,
   // Above the 8 MiB frame below: the page that stops reading is still connected at close().
   sendLimit: 64 * 1024 * 1024,
   authenticate: (_request, session) => {
