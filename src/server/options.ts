@@ -23,8 +23,9 @@ export interface ServerOptions<User = null> {
   /** Pages allowed to connect (`Origin` values), or `'*'`. Default: pages of the host connected to. */
   origins?: OriginsOption;
   /**
-   * Decides who connects: called with the upgrade request and the first subprotocol offered (the
-   * element's session), or null. Its value is `client.user`; a throw or rejection refuses with
+   * Decides who connects, on every connection and reconnect: called with the upgrade request and
+   * the first subprotocol offered other than resume's `bricks.resume.1` (the element's session),
+   * or null. Its value is `client.user`; a throw or rejection refuses with
    * close code 1008, the reason being the message of a `ReplyError` and empty otherwise.
    */
   authenticate?: (request: IncomingMessage, session: string | null) => User | PromiseLike<User>;
