@@ -155,11 +155,15 @@ export interface Adapter {
   broadcast(room: string | null, frame: OutgoingFrame): void;
   /**
    * Numbers `text` (an encoded frame) as the next frame of stream `token`'s own stream, keeps
-   * it, and returns it numbered, for the server to send if the page is attached here; null when
-   * the stream is gone (expired, never begun). Called in the order the frames are sent, by the
-   * instance the stream is attached to, or by one that still runs a handler of the stream's page.
+   * it, and returns it numbered, for the server to send if the page is attached here. Called in
+   * the order the frames are sent, by the instance the stream is attached to, or by one that
+   * still runs a handler of the stream's page (a reply finishing after the page moved on).
    * Synchronous so that `client.send()` keeps its order: an adapter over shared state numbers
-   * with a counter it holds while the stream is attached to it, and writes behind in order.
+   * with a counter it holds while the stream is attached to it (`attachStream()` read the last
+   * number), and writes behind in order. Null when this instance cannot number it: the stream is
+   * gone (expired, never begun), or it is attached on another instance, to which an adapter over
+   * shared state should pass the frame to be numbered and sent there (so a late reply still
+   * reaches the page); the server then sends nothing itself.
    */
   appendOwn(token: string, text: string): NumberedFrame | null;
   /**
