@@ -430,6 +430,33 @@ describe('resume', () => {
     assert.equal(p.closes.length, 0);
   });
 
+  test('a fuzz of 3,000 frames, numbered or not, good or bad: each new number is handled once, in order, and the server stays up', async (t) => {
+    const { bricks, url, seen } = await server(t);
+    const got = collect(seen);
+    const p = page(t, url());
+    await p.connect();
+    let seed = 7;
+    const random = (n) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const junk = ['', 'x', '[]', 'null', '{"type":""}', '{"type":5}', '{"type":"reply","id":"nobody","data":1}', '{"type":"open"}', '{"__proto__":{"type":"up"}}'];
+    const expected = [];
+    for (let i = 0; i < 3000; i++) {
+      const kind = random(5);
+      if (kind === 0) p.raw(junk[random(junk.length)]);
+      else if (kind === 1 && p.outbox.next > 1) {
+        // A repeat of a number already sent, as after a reconnect.
+        p.raw(JSON.stringify({ type: 'up', data: 'repeat', n: 1 + random(p.outbox.next - 1) }));
+      } else if (kind === 2) p.raw(JSON.stringify({ type: 'up', data: 'unnumbered' }));
+      else {
+        p.send('up', i);
+        expected.push(i);
+      }
+    }
+    await p.until(() => p.outbox.kept.length === 0);
+    assert.deepEqual(got.filter((data) => data !== 'unnumbered'), expected);
+    assert.equal(p.closes.length, 0);
+    assert.equal(bricks.stats().clients, 1);
+  });
+
   test('a page without resume gets plain frames and nothing more, and costs no stream', async (t) => {
     const { bricks, url } = await server(t);
     const plain = await connect(bricks, url());
