@@ -19,8 +19,12 @@ import type { Counters } from './stats.js';
 
 /** Milliseconds a resume socket may take to send its hello before it is closed with 1002. */
 export const HELLO_TIMEOUT = 10_000;
-/** Frames a resume socket may send before its stream is attached; more closes it with 1008. */
-const HELD_LIMIT = 10_000;
+/**
+ * Frames a resume socket may have read before its stream is attached; more closes it with 1008.
+ * The socket stops reading at the hello, so only what was already read piles up: a page's resent
+ * frames wait in TCP, whatever its queue-limit.
+ */
+const HELD_LIMIT = 100_000;
 
 /** What a connection needs from its server. */
 export interface ConnectionHost {
@@ -94,6 +98,8 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
       else if (this.#helloTimer !== undefined) {
         clearTimeout(this.#helloTimer);
         this.#helloTimer = undefined;
+        // Until the stream is attached, what the page sends after its hello waits in TCP.
+        socket.pause();
         host.hello(this, data, isBinary);
       } else if (held.length < HELD_LIMIT) held.push([data, isBinary]);
       else this.close(CloseCode.policy, 'too many frames before the resume answer');
@@ -193,6 +199,7 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
       if (this.#state === 'closed') return;
       this.#host.received(this, data, isBinary);
     }
+    this.#socket.resume();
   }
 
   close(code: number, reason: string): void {
@@ -232,6 +239,8 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
     if (this.#state === 'closing' || this.#state === 'closed') return;
     clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
+    // A socket paused at its hello reads again, for the page's close frame.
+    if (this.#state === 'hello') this.#socket.resume();
     this.#socket.close(code, reason);
     this.#state = 'closing';
     if (ending) this.requests.endAll(ending);
