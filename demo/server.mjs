@@ -34,6 +34,15 @@ const WS_PATH = new RegExp(`^/ws/(${ROOM_NAME})$`);
 const MAX_PAYLOAD = 32 * 1024 * 1024;
 const SEND_LIMIT = 64 * 1024 * 1024;
 
+/** An upgrade request's URL as the library reads it for `path`, so both see the same room. */
+function upgradeUrl(req) {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return new URL('http://localhost/');
+  }
+}
+
 function respondWithError(res, error) {
   const status = error instanceof HttpError ? error.status : 500;
   if (!(error instanceof HttpError)) console.error('[server]', error);
@@ -56,7 +65,6 @@ export async function startServer({ port = 0, host = '127.0.0.1', root = REPO_RO
   const servedRoot = await realpath(path.resolve(root));
   const rooms = new Map();
   const roomName = (url) => WS_PATH.exec(url.pathname)?.[1];
-  let control;
 
   const httpServer = createHttpServer((req, res) => {
     const url = parseRequestUrl(req);
@@ -82,14 +90,13 @@ export async function startServer({ port = 0, host = '127.0.0.1', root = REPO_RO
   // What the library's `path` did not take: a refused room's handshake, or no endpoint at all.
   httpServer.on('upgrade', (req, socket) => {
     socket.on('error', () => {}); // a reset during the handshake must not crash us
-    const url = parseRequestUrl(req);
-    const name = url ? roomName(url) : undefined;
+    const name = roomName(upgradeUrl(req));
     if (name === undefined) return rejectUpgrade(socket, 404, 'The WebSocket endpoint is /ws/<room>');
     const room = rooms.get(name);
     if (isRefusing(room)) refuseUpgrade(room, socket);
   });
-  const roomsServed = serveRooms(bricks, rooms, (request) => roomName(parseRequestUrl(request)), { clock });
-  control = controls(bricks, rooms, roomFor);
+  const roomsServed = serveRooms(bricks, rooms, roomName, { clock });
+  const control = controls(bricks, rooms, roomFor);
 
   httpServer.listen(port, host);
   await once(httpServer, 'listening');
@@ -120,8 +127,8 @@ async function main() {
   if (host && !isLoopback(host)) {
     for (const address of networkAddresses()) console.log(`From another device:   http://${address}:${server.port}/demo/`);
     console.log(
-      `Listening on ${host}: anyone who can reach this machine can open the demo, join any room, read /control/<room>/stats (every frame sent)\n` +
-        'and use the control endpoints (drop, refuse, close, silence, send, flood, reset), as the demo\'s own buttons do. Only demo/ and dist/ are served.',
+      `Listening on ${host}: anyone who can reach this machine can open the demo, join any room, read /control/<room>/stats (the last frames sent)\n` +
+        'and use the control endpoints (drop, refuse, close, send, reset), as the demo\'s own buttons do. Only demo/ and dist/ are served.',
     );
   }
   let stopping = false;

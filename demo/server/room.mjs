@@ -29,8 +29,8 @@ const WHOAMI_TIMEOUT_MS = 10_000;
 const CLOCK_INTERVAL_MS = 1000;
 
 /**
- * Puts the demo's rooms on `bricks`. `roomOf(request)` names the room of a connection's upgrade
- * request; `rooms` (name → room, see `createRoom`) is shared with the test controls, which read
+ * Puts the demo's rooms on `bricks`. `roomOf(url)` names the room of a connection from its
+ * upgrade request's URL, the one the library's `path` test accepted; `rooms` (name → room, see `createRoom`) is shared with the test controls, which read
  * and disturb what is kept there. Returns `stop()`, which ends the clock.
  */
 export function serveRooms(bricks, rooms, roomOf, { clock = true } = {}) {
@@ -39,8 +39,10 @@ export function serveRooms(bricks, rooms, roomOf, { clock = true } = {}) {
   const memberOf = (client) => members.get(client);
 
   bricks.on('connection', async (client, request) => {
-    const room = roomFor(rooms, roomOf(request));
-    const name = displayName(new URL(request.url, 'http://localhost').searchParams.get('name'));
+    // Read as the library reads it for `path`: the same URL, so the same room.
+    const url = new URL(request.url, 'http://localhost');
+    const room = roomFor(rooms, roomOf(url));
+    const name = displayName(url.searchParams.get('name'));
     const member = { id: `c${room.nextId++}`, name, colour: null, tabs: new Set(), room, client, request };
     members.set(client, member);
     room.members.add(member);
