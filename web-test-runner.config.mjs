@@ -1,7 +1,10 @@
-// Browser tests: real Chromium and real Firefox, against the real WebSocket
-// server from demo/server.mjs.
+// Browser tests: real Chromium, Firefox and WebKit, against two real WebSocket servers that
+// this config starts for the whole run:
+//   - the raw test server, test/fixture/server.mjs, written on `ws` to misbehave on command;
+//   - `bricks-websocket/server` (the build in dist/server), test/fixture/library.mjs, which the
+//     tests in test/library/ use (`virtual:library-server`, typed in test/library-server.d.ts).
 //
-// Tests reach the server through a virtual module served by this config:
+// Tests reach the raw server through a virtual module served by this config:
 //
 //   import { port, wsBase, controlBase } from 'virtual:test-server';
 //   // wsBase      = 'ws://127.0.0.1:<port>/ws'        → `${wsBase}/<room>?mode=echo`
@@ -27,9 +30,10 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { puppeteerLauncher } from '@web/test-runner-puppeteer';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
-import { startServer } from './demo/server.mjs';
 import { findBrowsers, wantedEngines } from './scripts/browsers.mjs';
 import { frameworkPlugins } from './test/frameworks/plugins.mjs';
+import { startTestServer } from './test/fixture/server.mjs';
+import { libraryServerPlugin } from './test/fixture/library.mjs';
 
 const TEST_SERVER_MODULE = 'virtual:test-server';
 const TEST_SERVER_URL = '/__test-server.js';
@@ -56,13 +60,13 @@ const CHROME_ARGS = [
   ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
 ];
 
-/** Runs the WebSocket server for the whole test run and serves its address to the tests. */
+/** Runs the raw test server for the whole test run and serves its address to the tests. */
 function wsServerPlugin() {
   let server;
   return {
     name: 'bricks-websocket-test-server',
     async serverStart() {
-      server = await startServer({ port: 0 });
+      server = await startTestServer({ port: 0 });
     },
     async serverStop() {
       await server?.close();
@@ -163,6 +167,7 @@ export default {
   browserStartTimeout: 60_000,
   plugins: [
     wsServerPlugin(),
+    libraryServerPlugin(),
     // tsconfig.json carries experimentalDecorators and useDefineForClassFields:
     // false, which Lit's decorators in src/ depend on.
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),

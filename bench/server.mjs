@@ -1,10 +1,10 @@
 // The benchmark's own server: static files under bench/ and three WebSocket endpoints.
 //
-// Why not demo/server.mjs: its `flood` calls `ws.send` once per frame (frame encoding and a
-// write syscall each, on the same two cores the browser needs), and every frame it receives
-// is kept in `room.received` for the tests to inspect; 200,000-frame send runs would fill
-// its memory and add GC pauses to the numbers. Here the server's share of the work is as
-// close to nothing as it can be, so the numbers describe the browser side.
+// Why not the tests' raw server (test/fixture/server.mjs): its `flood` calls `ws.send` once per
+// frame (frame encoding and a write syscall each, on the same two cores the browser needs), and
+// every frame it receives is kept in `room.received` for the tests to inspect; 200,000-frame
+// send runs would fill its memory and add GC pauses to the numbers. Here the server's share of
+// the work is as close to nothing as it can be, so the numbers describe the browser side.
 //
 //   /ws/flood?n=N     after the client's first frame, writes N `tick` envelopes, pre-encoded
 //                     as WebSocket frames in 1,000-frame batches straight to the TCP socket

@@ -1,45 +1,46 @@
-// The development and test server for <bricks-websocket>.
+// The demo's server (`npm start`), on `bricks-websocket/server` (the build in dist/server).
 //
-// One module serves both `npm start` (the demo) and the browser tests. This file wires the jobs,
-// each in its own file under server/:
+// It wires three jobs, each in its own file under server/:
 //   - server/static.mjs: static files from the `demo/` and `dist/` folders of `root` (the repo
 //     root by default) and nothing else: no dotfiles, nothing outside those folders; `/`
 //     redirects to `/demo/`;
-//   - server/sockets.mjs: a WebSocket endpoint at `/ws/<room>` (`?mode=room`, the default, is
-//     the demo's room, server/room.mjs: chat, history, rename, whoami, presence, clock, tabs;
-//     `?mode=echo` sends every frame back to its sender only);
-//   - server/controls.mjs: HTTP control endpoints at `/control/<room>/<action>` that let a test
-//     make the server misbehave (drop, refuse, stall, close, go silent, stop reading) and
-//     inspect what it received;
-//   - server/rooms.mjs: what the server keeps per room, which they share; server/http.mjs: the
-//     HTTP helpers they share.
+//   - server/room.mjs: the demo itself, as `handle()` calls on the library at `/ws/<room>`:
+//     chat, history, rename, whoami, presence, clock, tabs; each room is a `join()`;
+//   - server/controls.mjs: the test controls at `/control/<room>/<action>` (drop, refuse,
+//     close, send, stats, reset), which the page's buttons and the end-to-end test use;
+// and server/http.mjs has the HTTP helpers they share. The browser tests run against another
+// server, test/fixture/, which misbehaves byte for byte as this one never should.
 //
 // Run `node demo/server.mjs` (PORT and HOST env, default 8080 on 127.0.0.1),
 // or import `startServer`.
 
-import { createServer } from 'node:http';
+import { createServer as createHttpServer } from 'node:http';
 import { realpath } from 'node:fs/promises';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocketServer } from 'ws';
-import { handleControl } from './server/controls.mjs';
-import { HttpError, parseRequestUrl, sendJson } from './server/http.mjs';
-import { tickClock } from './server/room.mjs';
-import { setStall } from './server/rooms.mjs';
-import { handleProtocols, handleUpgrade } from './server/sockets.mjs';
+import { createServer } from '../dist/server/index.js';
+import { controls, isRefusing, refuseUpgrade, stopRefusing } from './server/controls.mjs';
+import { HttpError, ROOM_NAME, parseRequestUrl, rejectUpgrade, sendJson } from './server/http.mjs';
+import { roomFor, serveRooms } from './server/room.mjs';
 import { serveStatic } from './server/static.mjs';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-const CLOCK_INTERVAL_MS = 1000;
+const WS_PATH = new RegExp(`^/ws/(${ROOM_NAME})$`);
+// Clips are base64 in JSON: a few seconds of camera video is megabytes. The library's defaults
+// (1 MiB in, 4 MiB waiting per client) suit chat; these suit the demo's clips.
+const MAX_PAYLOAD = 32 * 1024 * 1024;
+const SEND_LIMIT = 64 * 1024 * 1024;
 
-async function handleRequest(state, req, res) {
-  const url = parseRequestUrl(req);
-  if (!url) throw new HttpError(400, 'Malformed URL');
-  if (url.pathname.startsWith('/control/')) return handleControl(state, req, res, url.pathname);
-  return serveStatic(state.root, req, res, url.pathname);
+/** An upgrade request's URL as the library reads it for `path`, so both see the same room. */
+function upgradeUrl(req) {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return new URL('http://localhost/');
+  }
 }
 
 function respondWithError(res, error) {
@@ -58,23 +59,44 @@ function respondWithError(res, error) {
  * ws://localhost:PORT and ws://127.0.0.1:PORT reach this server.
  *
  * @param {{port?: number, host?: string, root?: string, clock?: boolean}} [options]
- * @returns {Promise<{port: number, url: string, httpServer: import('node:http').Server, close(): Promise<void>}>}
+ * @returns {Promise<{port: number, url: string, httpServer: import('node:http').Server, bricks: import('../dist/server/index.js').BricksServer, close(): Promise<void>}>}
  */
 export async function startServer({ port = 0, host = '127.0.0.1', root = REPO_ROOT, clock = true } = {}) {
-  const state = {
-    root: await realpath(path.resolve(root)),
-    rooms: new Map(),
-    wss: new WebSocketServer({ noServer: true, handleProtocols, clientTracking: true }),
-  };
+  const servedRoot = await realpath(path.resolve(root));
+  const rooms = new Map();
+  const roomName = (url) => WS_PATH.exec(url.pathname)?.[1];
 
-  const httpServer = createServer((req, res) => {
-    handleRequest(state, req, res).catch((error) => respondWithError(res, error));
+  const httpServer = createHttpServer((req, res) => {
+    const url = parseRequestUrl(req);
+    const answer = !url
+      ? Promise.reject(new HttpError(400, 'Malformed URL'))
+      : url.pathname.startsWith('/control/')
+        ? control(req, res, url.pathname)
+        : serveStatic(servedRoot, req, res, url.pathname);
+    answer.catch((error) => respondWithError(res, error));
   });
-  httpServer.on('upgrade', (req, socket, head) => handleUpgrade(state, req, socket, head));
   httpServer.on('clientError', (_error, socket) => socket.destroy());
 
-  const clockTimer = clock ? setInterval(() => tickClock(state), CLOCK_INTERVAL_MS) : undefined;
-  clockTimer?.unref();
+  const bricks = createServer({
+    server: httpServer,
+    // `/ws/<room>`, unless the test controls refuse the room: then the upgrade is left to the listener below.
+    path: (url) => {
+      const name = roomName(url);
+      return name !== undefined && !isRefusing(rooms.get(name));
+    },
+    maxPayload: MAX_PAYLOAD,
+    sendLimit: SEND_LIMIT,
+  });
+  // What the library's `path` did not take: a refused room's handshake, or no endpoint at all.
+  httpServer.on('upgrade', (req, socket) => {
+    socket.on('error', () => {}); // a reset during the handshake must not crash us
+    const name = roomName(upgradeUrl(req));
+    if (name === undefined) return rejectUpgrade(socket, 404, 'The WebSocket endpoint is /ws/<room>');
+    const room = rooms.get(name);
+    if (isRefusing(room)) refuseUpgrade(room, socket);
+  });
+  const roomsServed = serveRooms(bricks, rooms, roomName, { clock });
+  const control = controls(bricks, rooms, roomFor);
 
   httpServer.listen(port, host);
   await once(httpServer, 'listening');
@@ -84,15 +106,15 @@ export async function startServer({ port = 0, host = '127.0.0.1', root = REPO_RO
     port: actualPort,
     url: `http://localhost:${actualPort}/`,
     httpServer,
+    bricks,
     async close() {
-      clearInterval(clockTimer);
-      for (const ws of state.wss.clients) ws.terminate();
-      // Held handshakes are no longer the HTTP server's, so it would wait for them forever.
-      for (const room of state.rooms.values()) setStall(room, false);
+      roomsServed.stop();
+      stopRefusing(rooms);
+      // Before the HTTP server's own close, which would wait for the upgraded sockets too.
+      await bricks.close({ timeout: 1000 });
       const closed = new Promise((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       await closed;
-      await new Promise((resolve) => state.wss.close(() => resolve()));
     },
   };
 }
@@ -105,8 +127,8 @@ async function main() {
   if (host && !isLoopback(host)) {
     for (const address of networkAddresses()) console.log(`From another device:   http://${address}:${server.port}/demo/`);
     console.log(
-      `Listening on ${host}: anyone who can reach this machine can open the demo, join any room, read /control/<room>/stats (every frame sent)\n` +
-        'and use the control endpoints (drop, refuse, close, silence, send, flood, reset), as the demo\'s own buttons do. Only demo/ and dist/ are served.',
+      `Listening on ${host}: anyone who can reach this machine can open the demo, join any room, read /control/<room>/stats (the last frames sent)\n` +
+        'and use the control endpoints (drop, refuse, close, send, reset), as the demo\'s own buttons do. Only demo/ and dist/ are served.',
     );
   }
   let stopping = false;

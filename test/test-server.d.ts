@@ -1,6 +1,6 @@
 // The virtual module served by web-test-runner.config.mjs (wsServerPlugin),
 // imported by test/helpers/server.ts:
-// where the test run's WebSocket server (demo/server.mjs) listens.
+// where the test run's raw WebSocket server (test/fixture/server.mjs) listens.
 declare module 'virtual:test-server' {
   /** The server's TCP port on 127.0.0.1. */
   export const port: number;

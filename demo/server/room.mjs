@@ -1,30 +1,22 @@
-// The demo's room: what a connection in room mode (`/ws/<room>`, the default) sends and gets.
+// The demo's rooms, as handlers of `bricks-websocket/server`: what a page connected to
+// `/ws/<room>?name=<display name>` sends and gets (the README's "The demo" has the table).
 //
-// `?name=<display name>` names the client; without one its id, "c1", "c2", ..., stands for it.
-//   - `text`, `base64audio` and `base64video` go to everyone in the room, the
-//     sender included, byte for byte, so a `text` frame's data stays the string
-//     the page sent and a single tab sees its own messages;
-//   - immediately before a relayed `text`, everyone gets
-//       {"type":"chat","data":{"from":name,"at":<server Date.now()>,"text":data}}
-//     and before a relayed clip
-//       {"type":"clip","data":{"from":name,"at":<server Date.now()>,"kind":"base64audio"}}
-//     for pages that show who said what;
-//   - any other frame goes to the other clients only, byte for byte;
-//   - `presence` frames on every join and leave, and {"type":"clock","data":ms}
-//     every second;
-//   - `tab-hello` and `tab-bye` (data: a tab id) say which browser tabs a
-//     connection serves (with `share="tabs"` one connection serves several); they are
-//     not relayed, and the connection gets
-//       {"type":"you","data":{"id":"c1","name":name,"tabs":<how many>}}
-//     whenever its count of tabs changes.
+//   - `text`, `base64audio` and `base64video` go to everyone in the room, the sender included,
+//     each right after a `chat` or `clip` frame that says who sent it and when; any other frame
+//     goes to the others in the room;
+//   - requests: `history` (the room's last messages) and `rename`; the server asks each new
+//     connection `whoami`;
+//   - `presence` to the room on every join, leave, rename and `whoami` answer, and `clock` to
+//     everyone every second;
+//   - `tab-hello` and `tab-bye` say which tabs a connection serves (with `share="tabs"` one
+//     connection serves several), answered with `you` to that connection only.
 //
-// Requests with an `id` are answered with `reply` frames and not relayed: `history` (the room's
-// last messages) and `rename`; each new member is asked `whoami` in turn.
+// Without `?name=`, a connection's id in the room, `c1`, `c2`, ..., stands for its name.
 
-import { deliver, isEnvelope } from './rooms.mjs';
+import { ReplyError } from '../../dist/server/index.js';
 
 // Frames of these types go to the whole room, the sender included (see above).
-const SEED_TYPES = new Set(['text', 'base64audio', 'base64video']);
+const SEED_TYPES = ['text', 'base64audio', 'base64video'];
 const MAX_NAME_LENGTH = 40;
 /** How many `chat` messages a room keeps for the `history` request. */
 const HISTORY_LENGTH = 50;
@@ -32,136 +24,172 @@ const HISTORY_LENGTH = 50;
 // a client that says hello forever costs a bounded set, and the count stays plausible.
 const TAB_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_TABS_PER_CONNECTION = 32;
+/** How long the server waits for a page's `whoami` answer; a page without a listener never gives one. */
+const WHOAMI_TIMEOUT_MS = 10_000;
+const CLOCK_INTERVAL_MS = 1000;
 
-function presenceFrame(room, event, id, departedName) {
-  const members = [...room.clients].filter((ws) => ws.mode === 'room');
-  const clients = members.map((ws) => ws.id);
-  const people = members.map((ws) => ({ id: ws.id, name: ws.name, colour: ws.colour ?? null }));
-  const name = people.find((person) => person.id === id)?.name ?? departedName;
-  return JSON.stringify({ type: 'presence', data: { event, id, name, clients, count: clients.length, people } });
+/**
+ * Puts the demo's rooms on `bricks`. `roomOf(url)` names the room of a connection from its
+ * upgrade request's URL, the one the library's `path` test accepted; `rooms` (name → room, see `createRoom`) is shared with the test controls, which read
+ * and disturb what is kept there. Returns `stop()`, which ends the clock.
+ */
+export function serveRooms(bricks, rooms, roomOf, { clock = true } = {}) {
+  /** BricksClient → what the room knows of it: `{ id, name, colour, tabs, room, client, request }`. */
+  const members = new Map();
+  const memberOf = (client) => members.get(client);
+
+  bricks.on('connection', async (client, request) => {
+    // Read as the library reads it for `path`: the same URL, so the same room.
+    const url = new URL(request.url, 'http://localhost');
+    const room = roomFor(rooms, roomOf(url));
+    const name = displayName(url.searchParams.get('name'));
+    const member = { id: `c${room.nextId++}`, name, colour: null, tabs: new Set(), room, client, request };
+    members.set(client, member);
+    room.members.add(member);
+    room.connections += 1;
+    await client.join(room.name);
+    if (!members.has(client)) return; // gone while joining
+    announcePresence(bricks, room, 'join', member);
+    askWhoami(bricks, member);
+  });
+
+  bricks.on('disconnect', (client) => {
+    const member = memberOf(client);
+    if (!member) return;
+    members.delete(client);
+    member.room.members.delete(member);
+    announcePresence(bricks, member.room, 'leave', member);
+  });
+
+  // Every frame a handler gets is kept for the test controls' `stats`, as the JSON it came as.
+  const on = (type, handler) =>
+    bricks.handle(type, (data, context) => {
+      const member = memberOf(context.client);
+      if (!member) return undefined;
+      keep(member.room, { type: context.type, data, ...(context.id === undefined ? {} : { id: context.id }) });
+      return handler(data, member, context);
+    });
+
+  for (const type of SEED_TYPES) {
+    on(type, (data, member) => {
+      bricks.to(member.room.name).send(...announce(member, type, data));
+      bricks.to(member.room.name).send(type, data);
+    });
+  }
+
+  on('history', (_data, member) => member.room.history);
+
+  on('rename', (wanted, member) => {
+    rename(bricks, member, wanted);
+    return { name: member.name };
+  });
+
+  on('tab-hello', (id, member) => trackTab(member, id, (tabs) => tabs.add(id)));
+  on('tab-bye', (id, member) => trackTab(member, id, (tabs) => tabs.delete(id)));
+
+  on('*', (data, member, { type, id }) => {
+    if (id !== undefined) throw new ReplyError(`This server answers "history" and "rename", not "${type}".`, { code: 'unknown-type' });
+    for (const other of member.room.members) if (other !== member) other.client.send(type, data);
+  });
+
+  const timer = clock ? setInterval(() => bricks.send('clock', Date.now()), CLOCK_INTERVAL_MS) : undefined;
+  timer?.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
-export function announcePresence(room, event, id, departedName = null) {
-  const frame = presenceFrame(room, event, id, departedName);
-  for (const ws of room.clients) {
-    if (ws.mode === 'room') deliver(room, ws, frame);
-  }
+/** What the server keeps for one room name; the test controls add their own records. */
+function createRoom(name) {
+  return { name, members: new Set(), nextId: 1, history: [], refusing: null, ...freshRecords() };
 }
 
-/** A frame from a client in room mode (not a ping): a tab's hello or goodbye, a request, or one to relay. */
-export function roomMessage(room, ws, data, isBinary, envelope) {
-  if (trackTab(room, ws, envelope)) return;
-  if (answerRoomRequest(room, ws, envelope)) return;
-  const seed = isEnvelope(envelope) && SEED_TYPES.has(envelope.type);
-  const announcement = seed ? announce(room, ws, envelope) : null;
-  for (const member of room.clients) {
-    if (member.mode !== 'room' || (member === ws && !seed)) continue;
-    if (announcement) deliver(room, member, announcement);
-    deliver(room, member, data, isBinary);
+/** The records the test controls read (`stats`) and forget (`reset`). */
+export function freshRecords() {
+  return { connections: 0, refused: 0, received: [], whoami: [] };
+}
+
+// A room keeps the last frames it received, for `stats`: enough for a test, bounded for a demo
+// left running with clips going through it.
+const RECEIVED_KEPT = 100;
+
+function keep(room, frame) {
+  room.received.push(JSON.stringify(frame));
+  if (room.received.length > RECEIVED_KEPT) room.received.shift();
+}
+
+export function roomFor(rooms, name) {
+  let room = rooms.get(name);
+  if (!room) {
+    room = createRoom(name);
+    rooms.set(name, room);
   }
+  return room;
 }
 
 /** The `chat` or `clip` frame that goes before a relayed seed frame: who sent it, and when. */
-function announce(room, ws, envelope) {
-  const from = ws.name ?? ws.id;
+function announce(member, type, data) {
+  const from = member.name ?? member.id;
   const at = Date.now();
-  if (envelope.type !== 'text') return JSON.stringify({ type: 'clip', data: { from, at, kind: envelope.type } });
-  const chat = { from, at, text: envelope.data };
-  room.history.push(chat);
-  if (room.history.length > HISTORY_LENGTH) room.history.shift();
-  return JSON.stringify({ type: 'chat', data: chat });
+  if (type !== 'text') return ['clip', { from, at, kind: type }];
+  const chat = { from, at, text: data };
+  const { history } = member.room;
+  history.push(chat);
+  if (history.length > HISTORY_LENGTH) history.shift();
+  return ['chat', chat];
 }
 
-// ── Tabs behind a connection: `tab-hello` and `tab-bye`, answered with `you` ──
-
-/**
- * Counts the tabs a connection serves from their own hello and goodbye. Never relayed. An id
- * that is not a short token, or a hello past the cap, is ignored: the count is what the server
- * saw, bounded, never a number a client claims.
- */
-function trackTab(room, ws, envelope) {
-  if (!isEnvelope(envelope) || (envelope.type !== 'tab-hello' && envelope.type !== 'tab-bye')) return false;
-  const id = envelope.data;
-  if (typeof id !== 'string' || !TAB_ID.test(id)) return true;
-  const before = ws.tabs.size;
-  if (envelope.type === 'tab-bye') ws.tabs.delete(id);
-  else if (ws.tabs.size < MAX_TABS_PER_CONNECTION) ws.tabs.add(id);
-  if (ws.tabs.size !== before) tellYou(room, ws);
-  return true;
+function announcePresence(bricks, room, event, member) {
+  const people = [...room.members].map(({ id, name, colour }) => ({ id, name, colour }));
+  const clients = people.map((person) => person.id);
+  bricks.to(room.name).send('presence', { event, id: member.id, name: member.name, clients, count: clients.length, people });
 }
 
-/** What this connection is to the server: its id, its name, and how many tabs it serves. */
-function tellYou(room, ws) {
-  deliver(room, ws, JSON.stringify({ type: 'you', data: { id: ws.id, name: ws.name ?? ws.id, tabs: ws.tabs.size } }));
-}
-
-// ── Conversations in room mode: requests with an `id`, answered with `reply` frames ──
-
-/**
- * The page's requests: `history` (the room's last messages) and `rename` (refused when the name
- * is taken). Any other request gets an error reply; a `reply` frame answers our `whoami`.
- * Neither is relayed to the room.
- */
-function answerRoomRequest(room, ws, envelope) {
-  if (!isEnvelope(envelope)) return false;
-  if (envelope.type === 'reply') {
-    takeWhoami(room, ws, envelope);
-    return true;
-  }
-  if (typeof envelope.id !== 'string') return false;
-  const answer = (body) => deliver(room, ws, JSON.stringify({ type: 'reply', id: envelope.id, ...body }));
-  if (envelope.type === 'history') {
-    answer({ data: room.history });
-  } else if (envelope.type === 'rename') {
-    const error = rename(room, ws, envelope.data);
-    answer(error ? { error } : { data: { name: ws.name } });
-  } else {
-    answer({ error: { message: `This server answers "history" and "rename", not "${envelope.type}".`, code: 'unknown' } });
-  }
-  return true;
-}
-
-/** Renames `ws`; returns the error body when the name is empty or another member of the room has it. */
-function rename(room, ws, wanted, tell = true) {
+/** Renames `member`; a `ReplyError` when the name is empty or another member of the room has it. */
+function rename(bricks, member, wanted, tell = true) {
   const name = typeof wanted === 'string' ? displayName(wanted) : null;
-  if (name === null) return { message: 'A name needs at least one visible character.', code: 'invalid' };
+  if (name === null) throw new ReplyError('A name needs at least one visible character.', { code: 'invalid' });
   const key = name.toLowerCase();
-  const taken = [...room.clients].some((other) => other !== ws && other.mode === 'room' && other.name?.toLowerCase() === key);
-  if (taken) return { message: `"${name}" is taken in this room; pick another.`, code: 'taken', data: { name } };
-  if (ws.name !== name) {
-    ws.name = name;
-    if (tell) announcePresence(room, 'rename', ws.id);
+  const taken = [...member.room.members].some((other) => other !== member && other.name?.toLowerCase() === key);
+  if (taken) throw new ReplyError(`"${name}" is taken in this room; pick another.`, { code: 'taken', data: { name } });
+  if (member.name === name) return;
+  member.name = name;
+  if (tell) announcePresence(bricks, member.room, 'rename', member);
+}
+
+/** The server's own request to each new connection: who are you? Answered with `{name, colour}`. */
+async function askWhoami(bricks, member) {
+  let answer;
+  try {
+    answer = await member.client.request('whoami', null, { timeout: WHOAMI_TIMEOUT_MS });
+  } catch {
+    return; // no answer (a page without a whoami listener), an error reply, or the page left
   }
-  return null;
+  if (!member.room.members.has(member) || !answer || typeof answer !== 'object') return;
+  const { name, colour } = answer;
+  member.room.whoami.push({ name, colour });
+  if (typeof colour === 'string' && /^#[0-9a-f]{6}$/i.test(colour)) member.colour = colour;
+  try {
+    rename(bricks, member, name, false);
+  } catch {
+    // A name someone else took meanwhile keeps the one from the URL.
+  }
+  announcePresence(bricks, member.room, 'update', member);
 }
 
-/** The server's own request to each new member: who are you? Answered with `{name, colour}`. */
-export function askWhoami(room, ws) {
-  ws.whoami = `srv-${room.nextRequestId++}`;
-  deliver(room, ws, JSON.stringify({ type: 'whoami', id: ws.whoami, data: null }));
-}
-
-function takeWhoami(room, ws, reply) {
-  if (reply.id !== ws.whoami || !reply.data || typeof reply.data !== 'object') return;
-  ws.whoami = null;
-  const { name, colour } = reply.data;
-  if (typeof colour === 'string' && /^#[0-9a-f]{6}$/i.test(colour)) ws.colour = colour;
-  // A name someone else took meanwhile keeps the one from the URL.
-  rename(room, ws, name, false);
-  announcePresence(room, 'update', ws.id);
+/**
+ * Counts the tabs a connection serves from their own hello and goodbye, and tells the
+ * connection with `you` when the count changes. An id that is not a short token, or a hello past
+ * the cap, is ignored: the count is what the server saw, bounded, never a number a client claims.
+ */
+function trackTab(member, id, change) {
+  if (typeof id !== 'string' || !TAB_ID.test(id)) return;
+  const { tabs } = member;
+  const before = tabs.size;
+  if (tabs.has(id) || tabs.size < MAX_TABS_PER_CONNECTION) change(tabs);
+  if (tabs.size !== before) member.client.send('you', { id: member.id, name: member.name ?? member.id, tabs: tabs.size });
 }
 
 /** `?name=` trimmed and capped; null when absent or blank. */
-export function displayName(value) {
+function displayName(value) {
   const name = [...(value ?? '').trim()].slice(0, MAX_NAME_LENGTH).join('').trim();
   return name === '' ? null : name;
-}
-
-export function tickClock(state) {
-  const frame = JSON.stringify({ type: 'clock', data: Date.now() });
-  for (const room of state.rooms.values()) {
-    for (const ws of room.clients) {
-      if (ws.mode === 'room') deliver(room, ws, frame);
-    }
-  }
 }

@@ -2,22 +2,17 @@
  * The frame codec: JSON envelopes `{"type": T, "data": D}` in both directions.
  * Pure functions, so the message path can be measured and fuzzed without a socket.
  */
-import type { ReplyErrorBody, ReplyFrame } from '../protocol/frames.js';
+import { encodeFrame } from '../protocol/encode.js';
+import { RESERVED_TYPES, type ReplyErrorBody, type ReplyFrame } from '../protocol/frames.js';
 import type { Base64 } from './base64.js';
 
-// The reply shapes are the wire's, written once in protocol/ for both halves.
+// The reserved types, the reply shapes and the writing of frames and replies are the wire's,
+// written once in protocol/ for both halves. Reading stays here: the element is lenient where the
+// server is strict (a frame's missing `data` stays undefined, an `id` that is not a string is
+// ignored; PROTOCOL.md says so), and its problems are sentences for the page.
+export { encodeFrame, encodeReply } from '../protocol/encode.js';
+export { RESERVED_TYPES };
 export type { ReplyErrorBody, ReplyFrame };
-
-/** Event names the element fires for its own state; a frame may not use them as its `type`. */
-export const RESERVED_TYPES: ReadonlySet<string> = new Set([
-  'open',
-  'message',
-  'error',
-  'close',
-  'reconnecting',
-  'drain',
-  'reply',
-]);
 
 /**
  * A decoded text frame: an envelope to dispatch (`id` when the server asks for a reply),
@@ -68,21 +63,6 @@ function decodeReply(value: Record<string, unknown>): Decoded {
   if (typeof code === 'string') body.code = code;
   if (Object.hasOwn(error, 'data')) body.data = data;
   return { reply: { id, error: body } };
-}
-
-/**
- * Writes an envelope. Throws what `JSON.stringify` throws (a cycle, a BigInt);
- * the element turns that into an `error` event.
- */
-export function encodeFrame(type: string, data: unknown, id?: string): string {
-  return JSON.stringify(id === undefined ? { type, data } : { type, data, id });
-}
-
-/** Writes the answer to a server's request: `{"type":"reply","id":..,"data":..}` or the `error` form. */
-export function encodeReply(id: string, answer: { data: unknown } | { error: ReplyErrorBody }): string {
-  // A value JSON leaves out (undefined, a function, a symbol) is null: a reply always has its data.
-  const [key, value] = 'error' in answer ? ['error', answer.error] : ['data', answer.data];
-  return `{"type":"reply","id":${JSON.stringify(id)},"${key}":${JSON.stringify(value) ?? 'null'}}`;
 }
 
 /**

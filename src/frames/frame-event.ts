@@ -3,13 +3,13 @@
  * every existing listener keep working) that can also answer a frame the server sent as a
  * request, one that carries an `id`.
  */
-import type { ReplyErrorBody } from './codec.js';
+import type { Answer, ReplyErrorBody } from '../protocol/frames.js';
 
 /**
  * Sends or queues the reply to request `id`; false when it could not (the data is not JSON, the
  * queue is full, or the connection the request came on is gone).
  */
-export type ReplySender = (id: string, answer: { data: unknown } | { error: ReplyErrorBody }) => boolean;
+export type ReplySender = (id: string, answer: Answer) => boolean;
 
 export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
   /** The server's request id, or undefined for a frame that expects no answer. */
@@ -56,7 +56,7 @@ export class BricksWebSocketFrameEvent<T = unknown> extends CustomEvent<T> {
     return this.#answer({ error });
   }
 
-  #answer(answer: { data: unknown } | { error: ReplyErrorBody }): boolean {
+  #answer(answer: Answer): boolean {
     const send = this.#send;
     if (!send) return false;
     // One reply per request; a reply that could not be sent or queued may be tried again.

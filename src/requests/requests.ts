@@ -6,6 +6,7 @@
  */
 import type { SendQueue, Slot } from '../connection/send-queue.js';
 import { encodeFrame, type ReplyFrame } from '../frames/codec.js';
+import { ReplyError } from '../protocol/reply-error.js';
 
 /** Options of `request()`. */
 export interface BricksWebSocketRequestOptions {
@@ -15,20 +16,9 @@ export interface BricksWebSocketRequestOptions {
   signal?: AbortSignal;
 }
 
-/** The error a request rejects with when the server answers with `error`. */
-export class ReplyError extends Error {
-  override name = 'ReplyError';
-  /** The server's `error.code`, when it sent one. */
-  code?: string;
-  /** The server's `error.data`, when it sent one. */
-  data?: unknown;
-
-  constructor(message: string, options: { code?: string; data?: unknown } = {}) {
-    super(message);
-    if (options.code !== undefined) this.code = options.code;
-    if ('data' in options) this.data = options.data;
-  }
-}
+// The error a request rejects with when the server answers with `error`: the wire's, one class
+// for both halves.
+export { ReplyError };
 
 /** An AbortSignal from this window or another (an iframe's), where instanceof would say no. */
 const isAbortSignal = (value: unknown) => Object.prototype.toString.call(value) === '[object AbortSignal]';

@@ -1,5 +1,5 @@
 // End-to-end test of the demo (`npm start`): real headless Chromium, real
-// server (demo/server.mjs), the CDN builds in dist/cdn. Run `npm run build`
+// server (demo/server.mjs, on bricks-websocket/server), the CDN builds in dist/cdn. Run `npm run build`
 // first, then `npm run test:demo` (or `node --test test/demo/`).
 //
 // Two pages of demo/index.html (alice, bob) and one of demo/classic.html
@@ -162,15 +162,9 @@ describe('the demo (npm start)', () => {
 
   test('the server asks each page whoami, and the page answers with event.reply()', async () => {
     // Each page answers on its own socket: nothing the other page saw says the server has read it yet.
-    const isReply = (text) => text.startsWith('{"type":"reply"');
-    const { received } = await statsUntil((s) => s.received.filter(isReply).length >= 2, 'a reply from each page');
-    const replies = received.filter(isReply).map((text) => JSON.parse(text));
-    const names = replies.map((reply) => reply.data?.name).sort();
-    assert.deepEqual(names, ['alice', 'bob'], 'one reply from each page');
-    for (const reply of replies) {
-      assert.match(reply.id, /^srv-\d+$/);
-      assert.match(reply.data.colour, /^#[0-9a-f]{6}$/);
-    }
+    const { whoami } = await statsUntil((s) => s.whoami.length >= 2, 'an answer from each page');
+    assert.deepEqual(whoami.map((answer) => answer.name).sort(), ['alice', 'bob'], 'one answer from each page');
+    for (const answer of whoami) assert.match(answer.colour, /^#[0-9a-f]{6}$/);
   });
 
   test('a page that joins late shows the conversation so far, from a history request', async () => {

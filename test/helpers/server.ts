@@ -1,4 +1,4 @@
-// Typed access to the test run's WebSocket server (demo/server.mjs).
+// Typed access to the test run's raw WebSocket server (test/fixture/server.mjs).
 //
 //   const name = room();
 //   const socket = new WebSocket(wsUrl(name));          // echo mode
@@ -18,9 +18,9 @@ export { port } from 'virtual:test-server';
 export const WAIT_MS = 10_000;
 
 /**
- * `echo` sends each frame back to its sender. `room` sends `text`, `base64audio` and `base64video`
- * to everyone, the sender included (each after a `chat` or `clip` frame naming the sender), any
- * other frame to the other clients only, and adds presence and clock frames (see demo/server/room.mjs).
+ * `echo` sends each frame back to its sender. `room` relays each frame to the other clients of the
+ * room only, byte for byte, and sends everyone a `clock` frame every second (see
+ * test/fixture/sockets.mjs). Both answer `{"type":"ping"}` with a `pong`.
  */
 export type Mode = 'echo' | 'room';
 

@@ -1,5 +1,5 @@
 // Reconnection: backoff with jitter, what stops it, and what cancels or hurries a wait.
-// Real browsers against the real server (demo/server.mjs), driven through its controls.
+// Real browsers against the real server (test/fixture/server.mjs), driven through its controls.
 
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
