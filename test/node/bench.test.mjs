@@ -58,3 +58,38 @@ test("the README's table keeps the rows with a target, and the floors and reconn
   const table = [...head, floor, element, partysocket, reconnecting, size, sizeAlone, sharing].join('\n');
   assert.equal(targetsTable(table), [...head, floor, element, reconnecting, size].join('\n'));
 });
+
+test("the README's table keeps the server rows with a target, and the ws floor and socket.io they are judged against", async () => {
+  const { targetsTable } = await import('../../bench/report.mjs');
+  const head = [
+    'Intel Xeon, 2 cores; Node v20.',
+    '',
+    '| Measurement | Contender | Median | vs. reference | Target | |',
+    '|---|---|---|---|---|---|',
+  ];
+  const fanoutFloor = '| Server fan-out: 1,000 clients | plain `ws` (floor) | 100 frames/s | 1.00 |  |  |';
+  const fanoutLibrary = "|  | `bricks.to('room').send('tick', data)` | 95 frames/s | 0.95; 2.10× socket.io | ≥ 0.9 of the floor and ≥ 2× socket.io | ✓ |";
+  const fanoutSocketIo = "|  | socket.io: `io.to('room').emit('tick', data)`, socket.io-client | 45 frames/s | 0.45 |  |  |";
+  const requestsFloor = '| Server requests: 50,000 round trips | plain `ws`: `echo` frames answered by hand (floor) | 100 round trips/s | 1.00 |  |  |';
+  const requestsSocketIo = "|  | socket.io: `socket.on('echo', (data, ack) => ack(data))` | 50 round trips/s | 0.50 |  |  |";
+  const memoryFloor = '| Server memory: 5,000 idle clients | plain `ws` (floor) | heap 2.50 KB per client |  |  |  |';
+  const memoryLibrary = '|  | `createServer()` | not measured: library not built |  | < 10 KB heap above plain `ws` |  |';
+  const table = [...head, fanoutFloor, fanoutLibrary, fanoutSocketIo, requestsFloor, requestsSocketIo, memoryFloor, memoryLibrary].join('\n');
+  assert.equal(targetsTable(table), [...head, fanoutFloor, fanoutLibrary, fanoutSocketIo, memoryFloor, memoryLibrary].join('\n'));
+});
+
+test('the server rows run each server and its clients in their own processes, and report the library as not built rather than fail', () => {
+  const run = bench('--only=server-fanout,server-requests,server-memory', '--clients=20', '--rounds=1', '--fanout-frames=100', '--server-requests=100', '--request-clients=4');
+  assert.equal(run.status, 0, run.stderr);
+  const rows = run.stdout.split('\n').filter((line) => line.startsWith('| '));
+  const row = (pattern) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern} in\n${run.stdout}`);
+  assert.match(run.stdout, /each server in its own Node process, its clients in (another process|\d+ other processes)/);
+  assert.match(row(/Server fan-out: 20 clients in one room, one broadcast at a time \(5 a round\)/), /[\d,]+ frames\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms/);
+  assert.match(row(/socket\.io: `io\.to\('room'\)\.emit/), /[\d,]+ frames\/s/);
+  assert.match(row(/plain `ws`: `echo` frames answered by hand/), /[\d,]+ round trips\/s/);
+  assert.match(row(/plain `ws` \(floor\)/), /heap -?[\d.]+ KB per client/);
+  for (const library of [/`bricks\.to\('room'\)/, /`bricks\.handle\('echo'/, /`createServer\(\)`/]) {
+    const median = row(library).split('|')[3].trim();
+    assert.match(median, /^([\d,]+ frames\/s;|[\d,]+ round trips\/s;|heap -?[\d.]+ KB per client|not measured: library not built: )/);
+  }
+});
