@@ -37,6 +37,7 @@ import { buildElement, measureSizes } from './build.mjs';
 import { startBenchServer } from './server.mjs';
 import { SERVER_MEASUREMENTS, formatTable, judge, targetsTable } from './report.mjs';
 import { interleaved as interleavedRounds, median } from './rounds.mjs';
+import { assertOpenFiles } from './server/ipc.mjs';
 import { defaultLoadProcesses, serverFanout, serverMemory, serverRequests } from './server/measure.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -94,6 +95,8 @@ async function main() {
   const partial = deviations();
   // Refused before ten minutes of measuring, not after: the docs show a full run only.
   if (args.docs && partial.length) throw new Error(`--docs writes docs/performance.md from a full run only; this one has ${partial.join(' ')}.`);
+  // And before the browser's rows: the server process holds one socket a client.
+  if (only.some((name) => SERVER_MEASUREMENTS.includes(name))) assertOpenFiles(Math.max(...CLIENTS));
   const started = Date.now();
   const loadBefore = load();
   log(`load average ${loadBefore.join(' ')} on ${os.cpus().length} cores`);

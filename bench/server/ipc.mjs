@@ -23,20 +23,26 @@ export function openFileLimits() {
   }
 }
 
+/** Throws, with what to do, when a process holding `sockets` sockets cannot have the files it needs. */
+export function assertOpenFiles(sockets, name = 'a server process') {
+  const need = sockets + 256; // sockets, plus what Node, the IPC channel and ws keep open
+  const limits = openFileLimits();
+  if (limits && limits.hard < need) {
+    throw new Error(`${name} needs about ${need} open files and the hard limit is ${limits.hard}: raise it (ulimit -Hn ${need} as root, or nofile in /etc/security/limits.conf), or pass fewer --clients.`);
+  }
+  return { need, limits };
+}
+
 /**
  * Starts `file` as a Node child process that answers calls (see serve()). `files` is how many
  * sockets it will hold: when that is over the soft open-file limit, the child is started through
  * `sh -c 'ulimit -n …'`, which raises its soft limit up to the hard one (no privilege needed).
  */
 export function startProcess(file, { name, files = 0, execArgv = [] }) {
-  const need = files + 256; // sockets, plus what Node, the IPC channel and ws keep open
-  const limits = openFileLimits();
+  const { need, limits } = assertOpenFiles(files, name);
   let command = process.execPath;
   let args = [...execArgv, file];
   if (limits && limits.soft < need) {
-    if (limits.hard < need) {
-      throw new Error(`${name} needs about ${need} open files and the hard limit is ${limits.hard}: raise it (ulimit -Hn ${need} as root, or nofile in /etc/security/limits.conf), or pass fewer --clients.`);
-    }
     args = ['-c', `ulimit -n ${need} && exec "$0" "$@"`, process.execPath, ...args];
     command = '/bin/sh';
   }
