@@ -17,6 +17,8 @@ export interface ConnectionHost {
   readonly counters: Counters;
   /** Bytes a socket may hold unsent before its client counts as slow. */
   readonly sendLimit: number;
+  /** Handler calls of one client running at once before its socket is read no more. */
+  readonly handlerLimit: number;
   nextRequestId(): string;
   received(connection: Connection, data: Buffer, isBinary: boolean): void;
   closed(connection: Connection, code: number, reason: string): void;
@@ -47,6 +49,10 @@ export class Connection<User = unknown> implements Member, ClientLink {
   /** Something arrived (a frame or a pong) since the last ping of the sweep. */
   alive = true;
   #state: State = 'open';
+  /** Handler calls for this client's frames whose promise has not settled. */
+  #running = 0;
+  /** Reading stopped at `handlerLimit` running handler calls, until one finishes. */
+  #paused = false;
   #socket: WebSocket;
   #host: ConnectionHost;
 
@@ -84,6 +90,36 @@ export class Connection<User = unknown> implements Member, ClientLink {
 
   get state(): State {
     return this.#state;
+  }
+
+  /**
+   * Whether the socket is read. While the server stops reading (at `handlerLimit`), the peer's
+   * pongs wait unread too: that silence is the server's, and the ping sweep does not count it.
+   */
+  get reading(): boolean {
+    return !this.#paused;
+  }
+
+  /**
+   * Counts a handler call until `done` settles. At `handlerLimit` the socket is read no more, so
+   * the peer's frames wait in its own buffers and TCP's instead of as handler calls in this
+   * process; frames of the data already read still run, so the count may pass the limit by those.
+   */
+  running(done: Promise<void>): void {
+    this.#running++;
+    if (!this.#paused && this.#running >= this.#host.handlerLimit) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+    const finished = () => {
+      this.#running--;
+      if (this.#paused && this.#running < this.#host.handlerLimit) {
+        this.#paused = false;
+        this.alive = true;
+        this.#socket.resume();
+      }
+    };
+    done.then(finished, finished);
   }
 
   nextRequestId(): string {

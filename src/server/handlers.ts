@@ -5,7 +5,7 @@
  * `error` event for the operator. Only well-formed frames get here: the server has checked them.
  */
 import { encodeReply } from '../protocol/encode.js';
-import { typeProblem, type Answer } from '../protocol/frames.js';
+import { typeProblem, type Answer, type ReplyErrorBody } from '../protocol/frames.js';
 import type { BricksClient } from './client.js';
 import { INTERNAL_ERROR, ReplyError, replyErrorBody } from './errors.js';
 
@@ -70,23 +70,27 @@ export class Handlers {
     return (type === null ? undefined : this.#table.get(type)) ?? this.#any;
   }
 
-  /** Runs `handler` for one frame; for a request (`context.id` set), sends its reply. */
-  run(handler: AnyHandler<any>, data: unknown, context: AnyHandlerContext<any>, channel: ReplyChannel): void {
+  /**
+   * Runs `handler` for one frame; for a request (`context.id` set), sends its reply. When the
+   * handler returns a promise, returns one that settles (never rejecting) once it has and its
+   * reply is sent: the handler is still running until then.
+   */
+  run(handler: AnyHandler<any>, data: unknown, context: AnyHandlerContext<any>, channel: ReplyChannel): Promise<void> | undefined {
     let result: unknown;
     try {
       result = handler(data, context);
     } catch (error) {
       this.#failed(error, context, channel);
-      return;
+      return undefined;
     }
-    if (isThenable(result)) {
-      result.then(
-        (value) => this.#answer(context, channel, { data: value }),
-        (error: unknown) => this.#failed(error, context, channel),
-      );
-    } else {
+    if (!isThenable(result)) {
       this.#answer(context, channel, { data: result });
+      return undefined;
     }
+    return Promise.resolve(result).then(
+      (value) => this.#answer(context, channel, { data: value }),
+      (error: unknown) => this.#failed(error, context, channel),
+    );
   }
 
   /** Answers a request without a handler. */
@@ -111,7 +115,16 @@ export class Handlers {
   #failed(error: unknown, context: AnyHandlerContext<any>, channel: ReplyChannel): void {
     if (error instanceof ReplyError) {
       // A "no" to a frame that expected no answer has nobody to reach.
-      this.#answer(context, channel, { error: replyErrorBody(error) });
+      if (context.id === undefined) return;
+      let body: ReplyErrorBody;
+      try {
+        body = replyErrorBody(error);
+      } catch (thrown) {
+        // A code that cannot become a string (an object whose toString throws): the handler's bug.
+        this.#fail(thrown, context.client);
+        body = INTERNAL_ERROR;
+      }
+      this.#answer(context, channel, { error: body });
       return;
     }
     this.#fail(error, context.client);

@@ -2,7 +2,8 @@
  * The protocol-level ping sweep: one timer for all connections. Every `interval` each
  * connection that sent nothing since the previous sweep is dropped, and the others are pinged
  * (a browser answers pings by itself). A dead TCP connection, which no close ever reports, is so
- * gone within two intervals: a minute with the default 30 s.
+ * gone within two intervals: a minute with the default 30 s. While the server itself does not
+ * read a connection (its handlers are at `handlerLimit`), the sweep leaves it alone.
  */
 import type { Connection } from './connection.js';
 
@@ -13,7 +14,8 @@ export class PingSweep {
     if (interval === 0) return;
     this.#timer = setInterval(() => {
       for (const connection of connections) {
-        if (connection.state !== 'open') continue;
+        // A socket the server stopped reading (handlerLimit) cannot show its pongs.
+        if (connection.state !== 'open' || !connection.reading) continue;
         if (!connection.alive) {
           connection.terminate();
           continue;

@@ -108,6 +108,7 @@ export class BricksServer<User = null> extends EventEmitter {
       adapter: this.#adapter,
       counters: this.#counters,
       sendLimit: settings.sendLimit,
+      handlerLimit: settings.handlerLimit,
       nextRequestId: () => `${this.#prefix}.${++this.#requestCount}`,
       received: (connection, data, isBinary) => this.#received(connection as Connection<User>, data, isBinary),
       closed: (connection, code, reason) => this.#closed(connection as Connection<User>, code, reason),
@@ -280,7 +281,14 @@ export class BricksServer<User = null> extends EventEmitter {
       this.#refusing.delete(ws);
       this.#checkEmpty();
     });
-    ws.close(CloseCode.policy, error instanceof ReplyError ? truncateUtf8(String(error.message), 123) : '');
+    let reason = '';
+    try {
+      if (error instanceof ReplyError) reason = truncateUtf8(String(error.message), 123);
+    } catch (thrown) {
+      // A message that cannot become a string: refuse without one.
+      this.#fail(thrown);
+    }
+    ws.close(CloseCode.policy, reason);
   }
 
   // ── frames ──────────────────────────────────────────────────────────────
@@ -292,7 +300,7 @@ export class BricksServer<User = null> extends EventEmitter {
     const handlers = this.#handlers;
     if (isBinary) {
       const handler = this.#settings.binary ? handlers.find(null) : undefined;
-      if (handler) handlers.run(handler, data, { client, type: null, id: undefined }, connection);
+      if (handler) this.#run(connection, handlers.run(handler, data, { client, type: null, id: undefined }, connection));
       else counters.dropped++;
       return;
     }
@@ -314,11 +322,16 @@ export class BricksServer<User = null> extends EventEmitter {
           return;
         }
         const handler = handlers.find(frame.type);
-        if (handler) handlers.run(handler, frame.data, { client, type: frame.type, id: frame.id }, connection);
+        if (handler) this.#run(connection, handlers.run(handler, frame.data, { client, type: frame.type, id: frame.id }, connection));
         else if (frame.id !== undefined) handlers.unknownType(connection, frame.type, frame.id);
         else counters.dropped++;
       }
     }
+  }
+
+  /** A handler call that did not finish at once counts toward its client's `handlerLimit`. */
+  #run(connection: Connection<User>, running: Promise<void> | undefined): void {
+    if (running) connection.running(running);
   }
 
   #broadcast(call: string, room: string | null, type: string, data: unknown): void {

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { ReplyError } from '../../dist/server/index.js';
 import { connect, Peer, start } from './support.mjs';
 
 describe('handlers', () => {
@@ -302,5 +303,28 @@ describe('errors', () => {
     await peer.sync();
     assert.equal(printed.length, 1);
     assert.match(printed[0], /listener broke/);
+  });
+  test('a handler that throws what cannot become a string, or a ReplyError whose code cannot, is reported and answered; the server carries on', async (t) => {
+    const { bricks, url } = await start(t);
+    const unprintable = { toString: () => { throw new Error('no string for you'); } };
+    bricks.handle('bare', () => {
+      throw Object.create(null);
+    });
+    bricks.handle('code', () => {
+      throw new ReplyError('no', { code: unprintable });
+    });
+    bricks.handle('later', async () => {
+      throw new ReplyError('no', { code: unprintable });
+    });
+    const printed = [];
+    t.mock.method(console, 'error', (...args) => printed.push(args.length));
+    const { peer } = await connect(bricks, url());
+    for (const type of ['bare', 'code', 'later']) {
+      peer.send({ type, id: type });
+      assert.deepEqual(await peer.next(), { type: 'reply', id: type, error: { message: 'Internal error', code: 'internal' } });
+    }
+    // Printed once each: the bare object, and the code's failure (one cause for both handlers).
+    assert.equal(printed.length, 2);
+    assert.equal(bricks.stats().clients, 1);
   });
 });
