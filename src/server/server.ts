@@ -206,7 +206,8 @@ export class BricksServer<User = null> extends EventEmitter {
     const settings = this.#settings;
     let ours = false;
     try {
-      ours = pathMatches(settings.path, requestUrl(request));
+      const url = requestUrl(request);
+      ours = url !== null && pathMatches(settings.path, url);
     } catch (error) {
       this.#fail(error);
     }

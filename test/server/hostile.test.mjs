@@ -220,6 +220,24 @@ describe('odd frames', () => {
 });
 
 describe('handshakes', () => {
+  test('a request target that URL parsing would turn into the endpoint is not taken: the path is compared as sent', async (t) => {
+    const { port } = await start(t);
+    const statusOf = async (target) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      const [head] = await once(socket, 'data');
+      socket.destroy();
+      return head.toString().split(' ')[1];
+    };
+    // A proxy that guards paths by prefix sees each of these as something other than /ws.
+    for (const target of ['//evil.example/ws', '/public/../ws', '/public/%2e%2e/ws', '/public/%2E%2E/ws', '/public\\..\\ws', 'http://127.0.0.1/ws']) {
+      assert.equal(await statusOf(target), '404', target);
+    }
+    assert.equal(await statusOf('/ws?room=a%20b'), '101');
+  });
+
   test('a session too large for an HTTP header is refused with 431 before authenticate runs', async (t) => {
     let asked = 0;
     const { bricks, url } = await start(t, { authenticate: () => ++asked });
