@@ -106,12 +106,31 @@ describe('the heartbeat', () => {
     const { bricks, url } = await start(t, { pingInterval: 50 });
     // autoPong: false plays a peer whose network died: nothing comes back.
     const dead = await connect(bricks, url(), [], { autoPong: false });
+    // Listening before the next connect: on a busy machine the dead peer may go while it runs.
+    const gone = once(bricks, 'disconnect');
     const alive = await connect(bricks, url());
-    const [client, code] = await once(bricks, 'disconnect');
+    const [client, code] = await gone;
     assert.equal(client, dead.client);
     assert.equal(code, 1006);
     assert.deepEqual([...bricks.clients], [alive.client], 'a peer that answers pings stays');
     await alive.peer.sync();
+  });
+
+  test('a server busy for longer than pingInterval keeps the peers whose pongs came meanwhile', async (t) => {
+    const { bricks, url } = await start(t, { pingInterval: 50 });
+    // Each call holds the event loop for more than two intervals, as a slow synchronous handler would.
+    bricks.handle('work', () => {
+      const end = performance.now() + 120;
+      while (performance.now() < end);
+      return null;
+    });
+    const idle = await connect(bricks, url());
+    const worker = await connect(bricks, url());
+    for (let i = 0; i < 10; i++) {
+      worker.peer.send({ type: 'work', id: `w${i}` });
+      assert.deepEqual(await worker.peer.next(), { type: 'reply', id: `w${i}`, data: null });
+    }
+    assert.deepEqual([...bricks.clients], [idle.client, worker.client], 'the idle peer answered every ping; the busy server read the pongs late');
   });
 });
 
