@@ -1,11 +1,16 @@
 // Turns bench results into verdicts against the targets (issue 5; receive and dispatch from
-// issue 17), and into one markdown table.
+// issue 17; the server rows from issue 25), and into markdown tables.
 
 const KB = 1024; // sizes: 1 KB = 1,024 bytes
 const fmtInt = (x) => Math.round(x).toLocaleString('en-US');
 const fmtKB = (bytes) => `${(bytes / KB).toFixed(2)} KB`;
 const fmtMs = (ms) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 const mark = (ok) => (ok === undefined ? '' : ok ? '✓' : '✗');
+
+/** The measurements of the server library; the rest are the element's. */
+export const SERVER_MEASUREMENTS = ['server-fanout', 'server-requests', 'server-memory'];
+const FANOUT_TARGET = '≥ 0.9 of the floor and ≥ 2× socket.io';
+const MEMORY_TARGET_BYTES = 10 * KB;
 
 /** Target by target: `{ok, detail}`; absent measurements are skipped. */
 export function judge(results) {
@@ -46,13 +51,27 @@ export function judge(results) {
     const e = m.requests.contenders.element;
     v.requests = { ok: e.pending === 0 && e.maxHeapGrowth < KB * KB, detail: `${e.pending} pending after, heap ${signedKB(e.heapGrowth)} median, ${signedKB(e.maxHeapGrowth)} worst (target 0 pending, < 1 MB)` };
   }
+  // The server's targets are judged only when the library was measured; without it, no verdict.
+  for (const size of m['server-fanout']?.sizes ?? []) {
+    const c = size.contenders;
+    if (!c.library) continue;
+    v[`server-fanout-${size.clients}`] = {
+      ok: c.library.ratio >= 0.9 && c.library.toSocketIo >= 2,
+      detail: `${size.clients} clients: library ${c.library.ratio.toFixed(2)} of the ws floor (target ≥ 0.9), ${c.library.toSocketIo.toFixed(2)}× socket.io (target ≥ 2×)`,
+    };
+  }
+  const memory = m['server-memory']?.contenders;
+  if (memory?.library) {
+    v['server-memory'] = { ok: memory.library.heapAboveWs < MEMORY_TARGET_BYTES, detail: `${signedKB(memory.library.heapAboveWs)} heap per idle client above plain ws (target < 10 KB)` };
+  }
   return v;
 }
 
 const signedKB = (bytes) => `${bytes >= 0 ? '+' : '−'}${fmtKB(Math.abs(bytes))}`;
 
-export function formatTable(results) {
-  const m = results.measurements;
+/** The table of `names` (by default every measurement of the run), with what ran and where above it. */
+export function formatTable(results, names = Object.keys(results.measurements)) {
+  const m = Object.fromEntries(names.filter((name) => results.measurements[name]).map((name) => [name, results.measurements[name]]));
   const v = results.verdicts;
   const { settings } = results;
   const rows = [];
@@ -138,12 +157,18 @@ export function formatTable(results) {
     row('', 'one socket, `share="page"`', cell('page'), r.contenders.page.ratio.toFixed(2), '', '');
   }
 
+  serverRows(m, v, row);
+
   const { machine } = results;
-  // Describes what ran and nothing else: a size-only run had no browser and no rounds.
+  // Describes what ran and nothing else: a size-only run had no browser and no rounds, a server-only table no browser.
   const where = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${results.node}.`;
   const rounds = Object.keys(m).some((name) => name !== 'size');
+  const inBrowser = Object.keys(m).some((name) => name !== 'size' && !SERVER_MEASUREMENTS.includes(name));
+  const server = Object.keys(m).some((name) => SERVER_MEASUREMENTS.includes(name));
+  const processes = settings.loadProcesses === 1 ? 'another process' : `${settings.loadProcesses} other processes`;
   const how = [
     rounds ? `Medians of ${settings.rounds} interleaved rounds after a warm-up` : 'Sizes by esbuild, minified, then gzip -9 and brotli -11; no browser',
+    ...(server ? [`each server in its own Node process, its clients in ${processes}`] : []),
     `load average ${results.loadBefore[0]} before, ${results.loadAfter[0]} after`,
     results.date.slice(0, 10),
   ];
@@ -152,7 +177,7 @@ export function formatTable(results) {
     : [];
   const header = [
     ...partial,
-    results.browser ? `${results.browserPath.split('/').pop()} ${results.browser.replace(/^(Headless)?Chrome\//, '')}, headless; ${where}` : where,
+    results.browser && inBrowser ? `${results.browserPath.split('/').pop()} ${results.browser.replace(/^(Headless)?Chrome\//, '')}, headless; ${where}` : where,
     `${how.join('; ')}.`,
     '',
     '| Measurement | Contender | Median | vs. reference | Target | |',
@@ -161,9 +186,44 @@ export function formatTable(results) {
   return [...header, ...rows].join('\n');
 }
 
+/** The server library's rows (bench/server/measure.mjs), through `row(...cells)`. */
+function serverRows(m, v, row) {
+  const notMeasured = (library) => `not measured: ${library.missing}`;
+  const fanout = m['server-fanout'];
+  for (const size of fanout?.sizes ?? []) {
+    const c = size.contenders;
+    const cell = (id) => `${fmtInt(c[id].framesPerSecond)} frames/s; latency p50 ${fmtMs(c[id].p50Ms)}, p99 ${fmtMs(c[id].p99Ms)}; CPU per frame: server ${c[id].serverCpuUsPerFrame.toFixed(1)} µs, clients ${c[id].loadCpuUsPerFrame.toFixed(1)} µs`;
+    const title = `Server fan-out: ${fmtInt(size.clients)} clients in one room, one broadcast at a time (${fmtInt(size.broadcasts)} a round), frames delivered`;
+    row(title, 'plain `ws`: `JSON.stringify` once, `send` to each socket (floor)', cell('ws'), '1.00', '', '');
+    const verdict = v[`server-fanout-${size.clients}`];
+    if (c.library) row('', "`bricks.to('room').send('tick', data)`", cell('library'), `${c.library.ratio.toFixed(2)}; ${c.library.toSocketIo.toFixed(2)}× socket.io`, FANOUT_TARGET, mark(verdict?.ok));
+    else row('', "`bricks.to('room').send('tick', data)`", notMeasured(fanout.library), '', FANOUT_TARGET, '');
+    row('', "socket.io: `io.to('room').emit('tick', data)`, socket.io-client", cell('socket.io'), c['socket.io'].ratio.toFixed(2), '', '');
+  }
+  const requests = m['server-requests'];
+  if (requests) {
+    const c = requests.contenders;
+    const cell = (id) => `${fmtInt(c[id].roundTripsPerSecond)} round trips/s; p50 ${fmtMs(c[id].p50Ms)}, p99 ${fmtMs(c[id].p99Ms)}`;
+    const title = `Server requests: ${fmtInt(requests.total)} round trips a round from ${fmtInt(requests.clients)} clients, one in flight each`;
+    row(title, 'plain `ws`: `echo` frames answered by hand (floor)', cell('ws'), '1.00', '', '');
+    if (c.library) row('', "`bricks.handle('echo', (data) => data)`", cell('library'), c.library.ratio.toFixed(2), '', '');
+    else row('', "`bricks.handle('echo', (data) => data)`", notMeasured(requests.library), '', '', '');
+    row('', "socket.io: `socket.on('echo', (data, ack) => ack(data))`, `emitWithAck`", cell('socket.io'), c['socket.io'].ratio.toFixed(2), '', '');
+  }
+  const memory = m['server-memory'];
+  if (memory) {
+    const c = memory.contenders;
+    const cell = (id) => `heap ${fmtKB(c[id].heapPerClient)} per client (RSS ${fmtKB(c[id].rssPerClient)})`;
+    const title = `Server memory: ${fmtInt(memory.clients)} idle clients in one room, per client`;
+    row(title, 'plain `ws` (floor)', cell('ws'), '', '', '');
+    if (c.library) row('', '`createServer()`, every client joined to the room', cell('library'), `${signedKB(c.library.heapAboveWs)} heap`, '< 10 KB heap above plain `ws`', mark(v['server-memory']?.ok));
+    else row('', '`createServer()`, every client joined to the room', notMeasured(memory.library), '', '< 10 KB heap above plain `ws`', '');
+  }
+}
+
 /**
  * The rows of the full `table` that have a target, each under its measurement's name, with the
- * floors and reconnecting-websocket beside them where the target is judged against those; and
+ * floors, reconnecting-websocket and socket.io beside them where the target is judged against those; and
  * the lines above the table (machine, date): the README's table of one run.
  */
 export function targetsTable(table) {
@@ -177,7 +237,7 @@ export function targetsTable(table) {
   }
   const kept = groups.flatMap(({ name, rows }) =>
     rows.some((cells) => cells[4])
-      ? rows.filter((cells) => cells[4] || /floor|reconnecting-websocket \+/.test(cells[1])).map((cells, i) => `| ${[i ? '' : name, ...cells.slice(1)].join(' | ')} |`)
+      ? rows.filter((cells) => cells[4] || /floor|reconnecting-websocket \+|^socket\.io:/.test(cells[1])).map((cells, i) => `| ${[i ? '' : name, ...cells.slice(1)].join(' | ')} |`)
       : [],
   );
   return [...lines.slice(0, first + 2), ...kept].join('\n');

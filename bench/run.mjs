@@ -1,18 +1,26 @@
 // `npm run bench`: speed, size and memory of <bricks-websocket>, side by side with the
-// raw WebSocket floor and the alternatives (issue 5).
+// raw WebSocket floor and the alternatives (issue 5); and of its server library,
+// bricks-websocket/server, side by side with a plain `ws` server and socket.io (issue 25).
 //
-// One Chromium (the system's, headless), one bench server (bench/server.mjs), one page
-// (bench/page.html). Every comparison runs its contenders interleaved, A B A B, for five
-// rounds after one unmeasured warm-up, and reports medians. Method and analysis: docs/performance.md.
+// The element: one Chromium (the system's, headless), one bench server (bench/server.mjs), one
+// page (bench/page.html). The server library: each server in its own Node process and its
+// clients in others (bench/server/). Every comparison runs its contenders interleaved, A B A B,
+// for five rounds after one unmeasured warm-up, and reports medians. Method and analysis: docs/performance.md.
 //
 //   npm run bench                         everything; table on stdout, bench/results.json
-//   npm run bench -- --docs               also writes the table into docs/performance.md, and its rows with a target into the README
-//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests sharing share-receive)
+//   npm run bench -- --docs               also writes the tables into docs/performance.md (the element's, and the server's
+//                                         under "Server"), and their rows with a target into the README
+//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests sharing share-receive
+//                                         server-fanout server-requests server-memory)
 //   npm run bench -- --rounds=3 --n=50000 quicker, for development (not comparable)
+//   npm run bench -- --only=server-fanout --clients=200
+//                                         the server rows with fewer clients (fan-out sizes, comma-separated; memory
+//                                         takes the largest); --fanout-frames, --server-requests, --request-clients and
+//                                         --load-processes set the rest
 //
 // Only a full run with the default settings writes the committed bench/results.json (and may
-// write docs/performance.md). Any other run (--only, --rounds, --n, --cycles, --try, --profile)
-// writes bench/out/results.json instead, and its table says what ran and how.
+// write docs/performance.md). Any other run (--only, --rounds, --n, --cycles, --try, --profile,
+// --clients, …) writes bench/out/results.json instead, and its table says what ran and how.
 //   npm run bench -- --try=/tmp/bench-try also measures a scratch copy of this repository (a
 //                                         proposed src/ change) as an extra contender `element-try`
 //   npm run bench -- --profile=receive    CPU profile of the element's part of round 1, written to
@@ -27,10 +35,13 @@ import puppeteer from 'puppeteer-core';
 import { findBrowser } from '../scripts/browsers.mjs';
 import { buildElement, measureSizes } from './build.mjs';
 import { startBenchServer } from './server.mjs';
-import { formatTable, judge, targetsTable } from './report.mjs';
+import { SERVER_MEASUREMENTS, formatTable, judge, targetsTable } from './report.mjs';
+import { interleaved as interleavedRounds, median } from './rounds.mjs';
+import { assertOpenFiles } from './server/ipc.mjs';
+import { defaultLoadProcesses, serverFanout, serverMemory, serverRequests } from './server/measure.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests', 'sharing', 'share-receive'];
+const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests', 'sharing', 'share-receive', ...SERVER_MEASUREMENTS];
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [key, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -47,22 +58,23 @@ const SLOW_READ_BYTES_PER_SECOND = 1024 * 1024;
 const BACKPRESSURE_ROUNDS = Math.min(ROUNDS, Number(args['backpressure-rounds'] ?? 3));
 const CYCLES = Number(args.cycles ?? 1000);
 const REQUESTS = Number(args.requests ?? 10_000);
+// The server rows: fan-out to each number of clients in CLIENTS, FANOUT_FRAMES frames delivered
+// a round (so fewer broadcasts to more clients); memory at the largest number.
+const CLIENTS = (args.clients ?? '1000,5000').split(',').map(Number);
+const FANOUT_FRAMES = Number(args['fanout-frames'] ?? 100_000);
+const SERVER_REQUESTS = Number(args['server-requests'] ?? 50_000);
+const REQUEST_CLIENTS = Number(args['request-clients'] ?? 50);
+const LOAD_PROCESSES = Number(args['load-processes'] ?? defaultLoadProcesses());
 const only = args.only ? args.only.split(',') : ALL;
 const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'memory', 'requests', 'sharing', 'share-receive'];
 // share-receive: elements on one page, each receiving N / SHARED_ELEMENTS frames.
 const SHARED_ELEMENTS = 10;
-const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000, clips: 200, 'backpressure-rounds': 3 };
+const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000, clips: 200, 'backpressure-rounds': 3, clients: '1000,5000', 'fanout-frames': 100_000, 'server-requests': 50_000, 'request-clients': 50, 'load-processes': defaultLoadProcesses() };
 const [profile = null, profiled = 'element'] = (args.profile ?? '').split(':').map((x) => x || null);
 const TRY = args.try ?? null;
 const withTry = (list) => (TRY ? list.flatMap((c) => (c === 'element' || c === 'element-declarative' ? [c, `${c}-try`] : [c])) : list);
 const EVALUATE_TIMEOUT_MS = Number(args.timeout ?? 120) * 1000;
 
-const median = (values) => {
-  const sorted = values.filter((v) => v != null).sort((a, b) => a - b);
-  if (sorted.length === 0) return null;
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 
@@ -70,7 +82,8 @@ const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 function deviations() {
   const list = [];
   if (args.only) list.push(`--only=${args.only}`);
-  for (const [key, value] of Object.entries(DEFAULTS)) if (args[key] !== undefined && Number(args[key]) !== value) list.push(`--${key}=${args[key]}`);
+  const differs = (key, value) => (typeof value === 'number' ? Number(args[key]) !== value : args[key] !== value);
+  for (const [key, value] of Object.entries(DEFAULTS)) if (args[key] !== undefined && differs(key, value)) list.push(`--${key}=${args[key]}`);
   if (TRY) list.push(`--try=${TRY}`);
   if (profile) list.push(`--profile=${args.profile}`);
   return list;
@@ -82,11 +95,16 @@ async function main() {
   const partial = deviations();
   // Refused before ten minutes of measuring, not after: the docs show a full run only.
   if (args.docs && partial.length) throw new Error(`--docs writes docs/performance.md from a full run only; this one has ${partial.join(' ')}.`);
+  // And before the browser's rows: the server process holds one socket a client.
+  if (only.some((name) => SERVER_MEASUREMENTS.includes(name))) assertOpenFiles(Math.max(...CLIENTS));
   const started = Date.now();
   const loadBefore = load();
   log(`load average ${loadBefore.join(' ')} on ${os.cpus().length} cores`);
-  log('building bench/out (tsc, rollup, esbuild)…');
-  await buildElement(TRY);
+  // The server rows need no build of the element: they load the library from dist/.
+  if (only.some((name) => name === 'size' || BROWSER_MEASUREMENTS.includes(name))) {
+    log('building bench/out (tsc, rollup, esbuild)…');
+    await buildElement(TRY);
+  }
 
   const results = {
     date: new Date().toISOString(),
@@ -95,7 +113,7 @@ async function main() {
     machine: machine(),
     node: process.version,
     loadBefore,
-    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, requests: REQUESTS, try: TRY, clips: CLIPS, clipBytes: CLIP_BYTES, slowReadBytesPerSecond: SLOW_READ_BYTES_PER_SECOND, backpressureRounds: BACKPRESSURE_ROUNDS },
+    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, requests: REQUESTS, try: TRY, clips: CLIPS, clipBytes: CLIP_BYTES, slowReadBytesPerSecond: SLOW_READ_BYTES_PER_SECOND, backpressureRounds: BACKPRESSURE_ROUNDS, clients: CLIENTS, fanoutFrames: FANOUT_FRAMES, serverRequests: SERVER_REQUESTS, requestClients: REQUEST_CLIENTS, loadProcesses: LOAD_PROCESSES },
     ran: only,
     partial,
     measurements: {},
@@ -103,8 +121,10 @@ async function main() {
   const inBrowser = only.filter((name) => BROWSER_MEASUREMENTS.includes(name));
   if (inBrowser.length) await measureInBrowser(inBrowser, results);
   for (const name of only.filter((n) => !BROWSER_MEASUREMENTS.includes(n))) {
+    const t0 = Date.now();
     log(`── ${name}`);
     results.measurements[name] = await MEASUREMENTS[name]();
+    log(`   ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
   results.loadAfter = load();
   results.seconds = Math.round((Date.now() - started) / 1000);
@@ -117,7 +137,7 @@ async function main() {
   writeFileSync(path.join(REPO, file), `${JSON.stringify(results, null, 2)}\n`);
   log(`${file} written; ${results.seconds} s; load average after ${results.loadAfter.join(' ')}`);
   if (partial.length) log(`A partial run (${partial.join(' ')}): the committed bench/results.json is left as it was.`);
-  if (args.docs) writeDocs(table);
+  if (args.docs) writeDocs(results);
 }
 
 /** The measurements that run in Chromium, in the order asked, on one page. */
@@ -173,15 +193,8 @@ function machine() {
   };
 }
 
-/** Runs `once(contender, round)` for every contender in every round, interleaved, after a warm-up round. */
-async function interleaved(contenders, once, { warmup = once, rounds = ROUNDS } = {}) {
-  for (const c of contenders) await warmup(c, -1);
-  const runs = Object.fromEntries(contenders.map((c) => [c, []]));
-  for (let round = 0; round < rounds; round++) {
-    for (const c of contenders) runs[c].push(await once(c, round));
-  }
-  return runs;
-}
+/** interleaved() with this run's number of rounds unless told otherwise. */
+const interleaved = (contenders, once, options = {}) => interleavedRounds(contenders, once, { rounds: ROUNDS, ...options });
 
 /** Profiles `work` with the CDP sampling profiler when --profile names this measurement. */
 async function maybeProfile(ctx, name, contender, round, work) {
@@ -372,6 +385,11 @@ const MEASUREMENTS = {
     return { rows: await measureSizes(TRY) };
   },
 
+  // The server library (bench/server/measure.mjs): no browser, no --try.
+  'server-fanout': () => serverFanout({ clients: CLIENTS, frames: FANOUT_FRAMES, rounds: ROUNDS, loadProcesses: LOAD_PROCESSES }),
+  'server-requests': () => serverRequests({ total: SERVER_REQUESTS, clients: REQUEST_CLIENTS, rounds: ROUNDS, loadProcesses: LOAD_PROCESSES }),
+  'server-memory': () => serverMemory({ clients: Math.max(...CLIENTS), rounds: ROUNDS, loadProcesses: LOAD_PROCESSES }),
+
   async memory(ctx) {
     const contenders = withTry(['element', 'raw']);
     const url = `${ctx.server.wsBase}/hello`;
@@ -492,21 +510,26 @@ function summarize(runs, key, reference) {
   return out;
 }
 
-const DOCS_START = '<!-- bench:start (written by `npm run bench -- --docs`) -->';
-const DOCS_END = '<!-- bench:end -->';
+const DOCS = { start: '<!-- bench:start (written by `npm run bench -- --docs`) -->', end: '<!-- bench:end -->' };
+const SERVER_DOCS = { start: '<!-- bench:server:start (written by `npm run bench -- --docs`) -->', end: '<!-- bench:server:end -->' };
 
-/** Replaces the previous table in docs/performance.md, and its rows with a target in the README. */
-function writeDocs(table) {
-  replaceBlock('docs/performance.md', table);
-  replaceBlock('README.md', targetsTable(table));
+/**
+ * Replaces the previous tables in docs/performance.md (the element's, and the server's in its
+ * "Server" section), and the rows with a target of both in the README's one table.
+ */
+function writeDocs(results) {
+  const names = Object.keys(results.measurements);
+  replaceBlock('docs/performance.md', formatTable(results, names.filter((name) => !SERVER_MEASUREMENTS.includes(name))));
+  replaceBlock('docs/performance.md', formatTable(results, names.filter((name) => SERVER_MEASUREMENTS.includes(name))), SERVER_DOCS);
+  replaceBlock('README.md', targetsTable(formatTable(results)));
 }
 
-function replaceBlock(name, content) {
+function replaceBlock(name, content, { start, end } = DOCS) {
   const file = path.join(REPO, name);
   const text = readFileSync(file, 'utf8');
-  if (!text.includes(DOCS_START)) throw new Error(`${name} has no ${DOCS_START} block.`);
-  const block = `${DOCS_START}\n${content}\n${DOCS_END}`;
-  writeFileSync(file, text.replace(new RegExp(`${escape(DOCS_START)}[\\s\\S]*?${escape(DOCS_END)}`), () => block));
+  if (!text.includes(start)) throw new Error(`${name} has no ${start} block.`);
+  const block = `${start}\n${content}\n${end}`;
+  writeFileSync(file, text.replace(new RegExp(`${escape(start)}[\\s\\S]*?${escape(end)}`), () => block));
   log(`${name}: table updated`);
 }
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -34,6 +34,8 @@ export interface ConnectionHost {
   readonly sendLimit: number;
   /** The resume streams of this instance, by token: where a socket's own frames go. */
   readonly streams: ReadonlyMap<string, ResumeStream>;
+  /** Handler calls of one client running at once before its socket is read no more. */
+  readonly handlerLimit: number;
   nextRequestId(): string;
   /** A resume socket's first frame, which must be its hello. */
   hello(connection: Connection, data: Buffer, isBinary: boolean): void;
@@ -66,6 +68,10 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
   /** Something arrived (a frame or a pong) since the last ping of the sweep. */
   alive = true;
   #state: State;
+  /** Handler calls for this client's frames whose promise has not settled. */
+  #running = 0;
+  /** Reading stopped at `handlerLimit` running handler calls, until one finishes. */
+  #paused = false;
   #socket: WebSocket;
   #host: ConnectionHost;
   #requests = new PendingRequests();
@@ -141,6 +147,36 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
     return this.#state;
   }
 
+  /**
+   * Whether the socket is read. While the server stops reading (at `handlerLimit`), the peer's
+   * pongs wait unread too: that silence is the server's, and the ping sweep does not count it.
+   */
+  get reading(): boolean {
+    return !this.#paused;
+  }
+
+  /**
+   * Counts a handler call until `done` settles. At `handlerLimit` the socket is read no more, so
+   * the peer's frames wait in its own buffers and TCP's instead of as handler calls in this
+   * process; frames of the data already read still run, so the count may pass the limit by those.
+   */
+  running(done: Promise<void>): void {
+    this.#running++;
+    if (!this.#paused && this.#running >= this.#host.handlerLimit) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+    const finished = () => {
+      this.#running--;
+      if (this.#paused && this.#running < this.#host.handlerLimit) {
+        this.#paused = false;
+        this.alive = true;
+        this.#socket.resume();
+      }
+    };
+    done.then(finished, finished);
+  }
+
   nextRequestId(): string {
     return this.#host.nextRequestId();
   }
@@ -199,7 +235,8 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
       if (this.#state === 'closed') return;
       this.#host.received(this, data, isBinary);
     }
-    this.#socket.resume();
+    // Unless those frames' handlers reached handlerLimit: then the last of them to finish resumes.
+    if (!this.#paused) this.#socket.resume();
   }
 
   close(code: number, reason: string): void {

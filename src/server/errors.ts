@@ -19,6 +19,16 @@ export function replyErrorBody(error: ReplyError): ReplyErrorBody {
   return body;
 }
 
+/** What tells one cause from another: the error's name and message, or the value thrown. */
+function causeOf(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    // A value that cannot become a string (Object.create(null), a throwing toString).
+    return 'a value that cannot be converted to a string';
+  }
+}
+
 /** Distinct causes printed before the console report falls silent. */
 const MAX_PRINTED = 100;
 
@@ -31,7 +41,7 @@ export class ConsoleReport {
 
   print(error: unknown): void {
     if (this.#printed.size > MAX_PRINTED) return;
-    const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const cause = causeOf(error);
     if (this.#printed.has(cause)) return;
     this.#printed.add(cause);
     if (this.#printed.size > MAX_PRINTED) {

@@ -5,7 +5,7 @@
  * `error` event for the operator. Only well-formed frames get here: the server has checked them.
  */
 import { encodeReply } from '../protocol/encode.js';
-import { typeProblem, type Answer } from '../protocol/frames.js';
+import { typeProblem, type Answer, type ReplyErrorBody } from '../protocol/frames.js';
 import type { BricksClient } from './client.js';
 import { INTERNAL_ERROR, ReplyError, replyErrorBody } from './errors.js';
 
@@ -73,32 +73,33 @@ export class Handlers {
   /**
    * Runs `handler` for one frame; for a request (`context.id` set), sends its reply. `done`, when
    * given, is called once the handler has finished (returned, or its promise settled) and the
-   * reply is sent: resume acknowledges the frame then.
+   * reply is sent: resume acknowledges the frame then. When the handler returns a promise, returns
+   * one that settles (never rejecting) at that moment: the handler is still running until then.
    */
-  run(handler: AnyHandler<any>, data: unknown, context: AnyHandlerContext<any>, channel: ReplyChannel, done?: () => void): void {
+  run(handler: AnyHandler<any>, data: unknown, context: AnyHandlerContext<any>, channel: ReplyChannel, done?: () => void): Promise<void> | undefined {
     let result: unknown;
     try {
       result = handler(data, context);
     } catch (error) {
       this.#failed(error, context, channel);
       done?.();
-      return;
+      return undefined;
     }
-    if (isThenable(result)) {
-      result.then(
-        (value) => {
-          this.#answer(context, channel, { data: value });
-          done?.();
-        },
-        (error: unknown) => {
-          this.#failed(error, context, channel);
-          done?.();
-        },
-      );
-    } else {
+    if (!isThenable(result)) {
       this.#answer(context, channel, { data: result });
       done?.();
+      return undefined;
     }
+    return Promise.resolve(result).then(
+      (value) => {
+        this.#answer(context, channel, { data: value });
+        done?.();
+      },
+      (error: unknown) => {
+        this.#failed(error, context, channel);
+        done?.();
+      },
+    );
   }
 
   /** Answers a request without a handler. */
@@ -123,7 +124,16 @@ export class Handlers {
   #failed(error: unknown, context: AnyHandlerContext<any>, channel: ReplyChannel): void {
     if (error instanceof ReplyError) {
       // A "no" to a frame that expected no answer has nobody to reach.
-      this.#answer(context, channel, { error: replyErrorBody(error) });
+      if (context.id === undefined) return;
+      let body: ReplyErrorBody;
+      try {
+        body = replyErrorBody(error);
+      } catch (thrown) {
+        // A code that cannot become a string (an object whose toString throws): the handler's bug.
+        this.#fail(thrown, context.client);
+        body = INTERNAL_ERROR;
+      }
+      this.#answer(context, channel, { error: body });
       return;
     }
     this.#fail(error, context.client);

@@ -33,6 +33,12 @@ export interface ServerOptions<User = null> {
   maxPayload?: number;
   /** Bytes a client may have waiting unsent before it is closed with 1013 as slow. Default 4 MiB. */
   sendLimit?: number;
+  /**
+   * Handler calls of one client that may be running at once (a handler is running until its
+   * promise settles); at that many the server reads nothing more from that client until one
+   * finishes, so a client that sends faster than its handlers finish is slowed, not buffered. Default 100.
+   */
+  handlerLimit?: number;
   /** The element's heartbeat frame type, answered with `{"type":"pong","data":<its data>}`; null turns it off. Default `'ping'`. */
   heartbeatType?: string | null;
   /** Milliseconds between protocol-level pings; a connection silent for two is dropped. 0 turns it off. Default 30000. */
@@ -59,6 +65,7 @@ export interface Settings<User> {
   authenticate: ((request: IncomingMessage, session: string | null) => User | PromiseLike<User>) | undefined;
   maxPayload: number;
   sendLimit: number;
+  handlerLimit: number;
   heartbeatType: string | null;
   pingInterval: number;
   binary: boolean;
@@ -67,7 +74,7 @@ export interface Settings<User> {
 }
 
 const MIB = 1024 * 1024;
-const KNOWN = new Set(['server', 'port', 'host', 'path', 'origins', 'authenticate', 'maxPayload', 'sendLimit', 'heartbeatType', 'pingInterval', 'binary', 'adapter', 'history']);
+const KNOWN = new Set(['server', 'port', 'host', 'path', 'origins', 'authenticate', 'maxPayload', 'sendLimit', 'handlerLimit', 'heartbeatType', 'pingInterval', 'binary', 'adapter', 'history']);
 
 function fail(message: string): never {
   throw new TypeError(`createServer(options): ${message}`);
@@ -76,7 +83,8 @@ function fail(message: string): never {
 function positive(name: string, value: unknown, fallback: number, zero = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (zero ? 0 : 1)) {
-    fail(`${name} must be a whole number of ${name === 'pingInterval' || name === 'history.ttl' ? 'milliseconds' : name === 'history.size' ? 'frames' : 'bytes'}, ${zero ? '0' : '1'} or more.`);
+    const unit = name === 'pingInterval' || name === 'history.ttl' ? 'milliseconds' : name === 'history.size' ? 'frames' : name === 'handlerLimit' ? 'handler calls' : 'bytes';
+    fail(`${name} must be a whole number of ${unit}, ${zero ? '0' : '1'} or more.`);
   }
   return value;
 }
@@ -118,6 +126,7 @@ export function readOptions<User>(options: ServerOptions<User>): Settings<User> 
     authenticate,
     maxPayload: positive('maxPayload', options.maxPayload, MIB),
     sendLimit: positive('sendLimit', options.sendLimit, 4 * MIB),
+    handlerLimit: positive('handlerLimit', options.handlerLimit, 100),
     heartbeatType,
     pingInterval: positive('pingInterval', options.pingInterval, 30_000, true),
     binary,

@@ -116,6 +116,7 @@ export class BricksServer<User = null> extends EventEmitter {
       sendLimit: settings.sendLimit,
       streams: this.#streams,
       hello: (connection, data, isBinary) => void this.#hello(connection as Connection<User>, data, isBinary),
+      handlerLimit: settings.handlerLimit,
       nextRequestId: () => `${this.#prefix}.${++this.#requestCount}`,
       received: (connection, data, isBinary) => this.#received(connection as Connection<User>, data, isBinary),
       closed: (connection, code, reason) => this.#closed(connection as Connection<User>, code, reason),
@@ -221,7 +222,8 @@ export class BricksServer<User = null> extends EventEmitter {
     const settings = this.#settings;
     let ours = false;
     try {
-      ours = pathMatches(settings.path, requestUrl(request));
+      const url = requestUrl(request);
+      ours = url !== null && pathMatches(settings.path, url);
     } catch (error) {
       this.#fail(error);
     }
@@ -354,7 +356,14 @@ export class BricksServer<User = null> extends EventEmitter {
       this.#refusing.delete(ws);
       this.#checkEmpty();
     });
-    ws.close(CloseCode.policy, error instanceof ReplyError ? truncateUtf8(String(error.message), 123) : '');
+    let reason = '';
+    try {
+      if (error instanceof ReplyError) reason = truncateUtf8(String(error.message), 123);
+    } catch (thrown) {
+      // A message that cannot become a string: refuse without one.
+      this.#fail(thrown);
+    }
+    ws.close(CloseCode.policy, reason);
   }
 
   // ── frames ──────────────────────────────────────────────────────────────
@@ -366,7 +375,7 @@ export class BricksServer<User = null> extends EventEmitter {
     if (isBinary) {
       // Binary frames are never numbered: outside resume.
       const handler = this.#settings.binary ? handlers.find(null) : undefined;
-      if (handler) handlers.run(handler, data, { client: connection.client, type: null, id: undefined }, connection);
+      if (handler) this.#run(connection, handlers.run(handler, data, { client: connection.client, type: null, id: undefined }, connection));
       else counters.dropped++;
       return;
     }
@@ -416,12 +425,20 @@ export class BricksServer<User = null> extends EventEmitter {
           break;
         }
         const handler = handlers.find(frame.type);
-        if (handler) return handlers.run(handler, frame.data, { client: connection.client, type: frame.type, id: frame.id }, connection, done);
+        if (handler) {
+          this.#run(connection, handlers.run(handler, frame.data, { client: connection.client, type: frame.type, id: frame.id }, connection, done));
+          return;
+        }
         if (frame.id !== undefined) handlers.unknownType(connection, frame.type, frame.id);
         else counters.dropped++;
       }
     }
     done?.();
+  }
+
+  /** A handler call that did not finish at once counts toward its client's `handlerLimit`. */
+  #run(connection: Connection<User>, running: Promise<void> | undefined): void {
+    if (running) connection.running(running);
   }
 
   #broadcast(call: string, room: string | null, type: string, data: unknown): void {

@@ -13,13 +13,25 @@ export type PathOption = string | ((url: URL) => boolean);
 /** `origins`: `'*'` for any page, or the allowed `Origin` values such as `'https://example.com'`. */
 export type OriginsOption = '*' | readonly string[];
 
-/** The request's URL; its host is a placeholder, only the path and query are the client's. */
-export function requestUrl(request: IncomingMessage): URL {
+/**
+ * The request's URL; its host is a placeholder, only the path and query are the client's. Null
+ * when the target is not a path (`http://…`) or when URL parsing would change its path
+ * (`/a/../ws`, `/a/%2e%2e/ws`, `/a\ws`, raw UTF-8): a browser sends a path as URLs write it, and
+ * a rewritten path would be matched as another path than the one a proxy in front of the server
+ * saw and let through. `//host/ws` is the path `//host/ws`, not a host.
+ */
+export function requestUrl(request: IncomingMessage): URL | null {
+  const target = request.url ?? '';
+  if (!target.startsWith('/')) return null;
+  let url: URL;
   try {
-    return new URL(request.url ?? '/', 'http://localhost');
+    // Appended, not resolved against a base: "//host/ws" stays a path.
+    url = new URL(`http://localhost${target}`);
   } catch {
-    return new URL('http://localhost/');
+    return null;
   }
+  const query = target.indexOf('?');
+  return url.pathname === (query === -1 ? target : target.slice(0, query)) ? url : null;
 }
 
 export function pathMatches(path: PathOption, url: URL): boolean {

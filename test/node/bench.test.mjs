@@ -58,3 +58,66 @@ test("the README's table keeps the rows with a target, and the floors and reconn
   const table = [...head, floor, element, partysocket, reconnecting, size, sizeAlone, sharing].join('\n');
   assert.equal(targetsTable(table), [...head, floor, element, reconnecting, size].join('\n'));
 });
+
+test("the README's table keeps the server rows with a target, and the ws floor and socket.io they are judged against", async () => {
+  const { targetsTable } = await import('../../bench/report.mjs');
+  const head = [
+    'Intel Xeon, 2 cores; Node v20.',
+    '',
+    '| Measurement | Contender | Median | vs. reference | Target | |',
+    '|---|---|---|---|---|---|',
+  ];
+  const fanoutFloor = '| Server fan-out: 1,000 clients | plain `ws` (floor) | 100 frames/s | 1.00 |  |  |';
+  const fanoutLibrary = "|  | `bricks.to('room').send('tick', data)` | 95 frames/s | 0.95; 2.10× socket.io | ≥ 0.9 of the floor and ≥ 2× socket.io | ✓ |";
+  const fanoutSocketIo = "|  | socket.io: `io.to('room').emit('tick', data)`, socket.io-client | 45 frames/s | 0.45 |  |  |";
+  const requestsFloor = '| Server requests: 50,000 round trips | plain `ws`: `echo` frames answered by hand (floor) | 100 round trips/s | 1.00 |  |  |';
+  const requestsSocketIo = "|  | socket.io: `socket.on('echo', (data, ack) => ack(data))` | 50 round trips/s | 0.50 |  |  |";
+  const memoryFloor = '| Server memory: 5,000 idle clients | plain `ws` (floor) | heap 2.50 KB per client |  |  |  |';
+  const memoryLibrary = '|  | `createServer()` | not measured: library not built |  | < 10 KB heap above plain `ws` |  |';
+  const table = [...head, fanoutFloor, fanoutLibrary, fanoutSocketIo, requestsFloor, requestsSocketIo, memoryFloor, memoryLibrary].join('\n');
+  assert.equal(targetsTable(table), [...head, fanoutFloor, fanoutLibrary, fanoutSocketIo, memoryFloor, memoryLibrary].join('\n'));
+});
+
+test('the server rows measure the library, the ws floor and socket.io, each server and its clients in their own processes', () => {
+  const run = bench('--only=server-fanout,server-requests,server-memory', '--clients=20', '--rounds=1', '--fanout-frames=100', '--server-requests=100', '--request-clients=4');
+  assert.equal(run.status, 0, run.stderr);
+  const rows = run.stdout.split('\n').filter((line) => line.startsWith('| '));
+  const row = (pattern) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern} in\n${run.stdout}`);
+  assert.match(run.stdout, /each server in its own Node process, its clients in (another process|\d+ other processes)/);
+  assert.match(row(/Server fan-out: 20 clients in one room, one broadcast at a time \(5 a round\)/), /[\d,]+ frames\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms/);
+  assert.match(row(/socket\.io: `io\.to\('room'\)\.emit/), /[\d,]+ frames\/s/);
+  assert.match(row(/plain `ws`: `echo` frames answered by hand/), /[\d,]+ round trips\/s/);
+  assert.match(row(/plain `ws` \(floor\)/), /heap -?[\d.]+ KB per client/);
+  // npm test builds before the Node tests, so the library loads from dist/ (else: `npm run build`).
+  assert.match(row(/`bricks\.to\('room'\)/), /\| [\d,]+ frames\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms; CPU per frame: server [\d.]+ µs, clients [\d.]+ µs \| [\d.]+; [\d.]+× socket\.io \|/);
+  assert.match(row(/`bricks\.handle\('echo'/), /\| [\d,]+ round trips\/s; p50 [\d.]+ ms, p99 [\d.]+ ms \| [\d.]+ \|/);
+  assert.match(row(/`createServer\(\)`/), /\| heap -?[\d.]+ KB per client \(RSS -?[\d.]+ KB\) \| [+−][\d.]+ KB heap \| < 10 KB heap above plain `ws` \| [✓✗] \|/);
+  assert.doesNotMatch(run.stdout, /not measured/);
+});
+
+test('without the library built, its server rows say so and give no verdict, and the other contenders keep their numbers', async () => {
+  const { formatTable, judge } = await import('../../bench/report.mjs');
+  const missing = 'library not built: `import(\'bricks-websocket/server\')` failed (ERR_MODULE_NOT_FOUND); run `npm run build`';
+  const fanout = (framesPerSecond, ratio) => ({ framesPerSecond, p50Ms: 2, p99Ms: 9, serverCpuUsPerFrame: 10, loadCpuUsPerFrame: 14, ratio });
+  const results = {
+    date: '2026-12-06T00:00:00.000Z',
+    machine: { cpu: 'AMD EPYC', cores: 2, memoryGiB: 24, os: 'Linux' },
+    node: 'v20.20.2',
+    browser: null,
+    loadBefore: [0.1],
+    loadAfter: [0.2],
+    partial: [],
+    settings: { rounds: 5, loadProcesses: 1 },
+    measurements: {
+      'server-fanout': { library: { missing }, sizes: [{ clients: 1000, broadcasts: 100, contenders: { ws: fanout(40000, 1), 'socket.io': fanout(30000, 0.75) } }] },
+      'server-memory': { library: { missing }, clients: 5000, contenders: { ws: { heapPerClient: 2900, rssPerClient: 8000 } } },
+    },
+  };
+  results.verdicts = judge(results);
+  assert.deepEqual(results.verdicts, {});
+  const table = formatTable(results);
+  assert.match(table, /\| plain `ws`: `JSON\.stringify` once, `send` to each socket \(floor\) \| 40,000 frames\/s; latency p50 2\.0 ms, p99 9\.0 ms; CPU per frame: server 10\.0 µs, clients 14\.0 µs \| 1\.00 \|/);
+  assert.match(table, /\| `bricks\.to\('room'\)\.send\('tick', data\)` \| not measured: library not built: [^|]+ \|  \| ≥ 0\.9 of the floor and ≥ 2× socket\.io \|  \|/);
+  assert.match(table, /\| `createServer\(\)`, every client joined to the room \| not measured: library not built: [^|]+ \|  \| < 10 KB heap above plain `ws` \|  \|/);
+  assert.match(table, /each server in its own Node process, its clients in another process/);
+});

@@ -120,4 +120,17 @@ describe('close()', () => {
       assert.equal(stats.refused, 1);
     });
   }
+
+  test('close() in the middle of a connection flood resolves, and leaves no socket, timer or listener behind', async () => {
+    const script = fileURLToPath(new URL('./flood-leftovers.mjs', import.meta.url));
+    const { stdout, stderr } = await new Promise((resolve, reject) => {
+      execFile(process.execPath, [script], { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(Object.assign(error, { stdout, stderr })) : resolve({ stdout, stderr })));
+    });
+    assert.equal(stderr, '');
+    const { resources, connections, clients, errors } = JSON.parse(stdout);
+    assert.deepEqual(resources, []);
+    assert.ok(connections > 0, 'some pages were in when close() came');
+    assert.equal(clients, 0);
+    assert.deepEqual(errors, []);
+  });
 });

@@ -213,6 +213,22 @@ describe('the session and authenticate', () => {
     assert.equal(reason, 'é'.repeat(61));
   });
 
+  test("a ReplyError whose message was replaced by something that cannot become a string refuses without a reason, reported", async (t) => {
+    const { bricks, url } = await start(t, {
+      authenticate: () => {
+        const error = new ReplyError('no');
+        error.message = Object.create(null);
+        throw error;
+      },
+    });
+    const reported = once(bricks, 'error');
+    const peer = await Peer.open(url());
+    assert.deepEqual(await peer.closed, { code: 1008, reason: '' });
+    const [error] = await reported;
+    assert.equal(error.name, 'TypeError');
+    assert.equal(bricks.stats().refused, 1);
+  });
+
   test('a malformed subprotocol header is refused with 400 before authenticate runs', async (t) => {
     let calls = 0;
     const { port } = await start(t, { authenticate: () => calls++ });
@@ -269,6 +285,7 @@ describe('options checked at start-up', () => {
     [{ port: 0, authenticate: 'yes' }, /authenticate must be a function/],
     [{ port: 0, maxPayload: 0 }, /maxPayload must be/],
     [{ port: 0, sendLimit: 1.5 }, /sendLimit must be/],
+    [{ port: 0, handlerLimit: 0 }, /handlerLimit must be a whole number of handler calls, 1 or more/],
     [{ port: 0, heartbeatType: 'reply' }, /heartbeatType/],
     [{ port: 0, heartbeatType: '' }, /heartbeatType/],
     [{ port: 0, pingInterval: -1 }, /pingInterval/],

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { ReplyError } from '../../dist/server/index.js';
 import { connect, Peer, start } from './support.mjs';
 
 describe('handlers', () => {
@@ -105,12 +106,31 @@ describe('the heartbeat', () => {
     const { bricks, url } = await start(t, { pingInterval: 50 });
     // autoPong: false plays a peer whose network died: nothing comes back.
     const dead = await connect(bricks, url(), [], { autoPong: false });
+    // Listening before the next connect: on a busy machine the dead peer may go while it runs.
+    const gone = once(bricks, 'disconnect');
     const alive = await connect(bricks, url());
-    const [client, code] = await once(bricks, 'disconnect');
+    const [client, code] = await gone;
     assert.equal(client, dead.client);
     assert.equal(code, 1006);
     assert.deepEqual([...bricks.clients], [alive.client], 'a peer that answers pings stays');
     await alive.peer.sync();
+  });
+
+  test('a server busy for longer than pingInterval keeps the peers whose pongs came meanwhile', async (t) => {
+    const { bricks, url } = await start(t, { pingInterval: 50 });
+    // Each call holds the event loop for more than two intervals, as a slow synchronous handler would.
+    bricks.handle('work', () => {
+      const end = performance.now() + 120;
+      while (performance.now() < end);
+      return null;
+    });
+    const idle = await connect(bricks, url());
+    const worker = await connect(bricks, url());
+    for (let i = 0; i < 10; i++) {
+      worker.peer.send({ type: 'work', id: `w${i}` });
+      assert.deepEqual(await worker.peer.next(), { type: 'reply', id: `w${i}`, data: null });
+    }
+    assert.deepEqual([...bricks.clients], [idle.client, worker.client], 'the idle peer answered every ping; the busy server read the pongs late');
   });
 });
 
@@ -302,5 +322,28 @@ describe('errors', () => {
     await peer.sync();
     assert.equal(printed.length, 1);
     assert.match(printed[0], /listener broke/);
+  });
+  test('a handler that throws what cannot become a string, or a ReplyError whose code cannot, is reported and answered; the server carries on', async (t) => {
+    const { bricks, url } = await start(t);
+    const unprintable = { toString: () => { throw new Error('no string for you'); } };
+    bricks.handle('bare', () => {
+      throw Object.create(null);
+    });
+    bricks.handle('code', () => {
+      throw new ReplyError('no', { code: unprintable });
+    });
+    bricks.handle('later', async () => {
+      throw new ReplyError('no', { code: unprintable });
+    });
+    const printed = [];
+    t.mock.method(console, 'error', (...args) => printed.push(args.length));
+    const { peer } = await connect(bricks, url());
+    for (const type of ['bare', 'code', 'later']) {
+      peer.send({ type, id: type });
+      assert.deepEqual(await peer.next(), { type: 'reply', id: type, error: { message: 'Internal error', code: 'internal' } });
+    }
+    // Printed once each: the bare object, and the code's failure (one cause for both handlers).
+    assert.equal(printed.length, 2);
+    assert.equal(bricks.stats().clients, 1);
   });
 });

@@ -47,7 +47,10 @@ test("bricks-websocket/server is exported with its typings, and imports through 
 
 test('ws is an optional peer dependency: npm installs nothing for users who never import the server', () => {
   assert.equal(pkg.dependencies.ws, undefined);
-  assert.match(pkg.peerDependencies.ws, /^\^8\./);
+  // 8.23.0 is the first that bounds what a client can make the server hold in ws itself: a message's
+  // fragments (8.21.0) and pongs for pings it sends without reading (8.23.0); hostile.test.mjs.
+  const [, minor] = pkg.peerDependencies.ws.match(/^\^8\.(\d+)\.\d+$/) ?? assert.fail(`ws ${pkg.peerDependencies.ws} is not ^8.x.y`);
+  assert.ok(Number(minor) >= 23, `the ws peer range ${pkg.peerDependencies.ws} lets in a ws that lets a client grow the server's memory`);
   assert.deepEqual(pkg.peerDependenciesMeta.ws, { optional: true });
   assert.ok(pkg.devDependencies.ws, 'the tests and the demo use it');
 });
