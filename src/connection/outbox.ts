@@ -28,11 +28,12 @@ export class Outbox extends SendQueue {
 
   constructor(host: OutboxHost) {
     super({
-      ready: () => this.open && this.flow.admits(host.link().socket),
-      limit: host.limit,
-      send: (payload, once) => {
+      // Under resume, frames sent and not yet acknowledged count toward the limit too.
+      ready: () => this.open && this.flow.admits(host.link().socket) && host.link().kept < host.limit(),
+      limit: () => host.limit() - host.link().kept,
+      send: (payload, once, raw) => {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.
-        if (!host.link().send(payload, once)) throw new Error('The socket was not open.');
+        if (!host.link().send(payload, once, raw)) throw new Error('The socket was not open.');
       },
       full: (limit) =>
         host.fail('queue-full', host.link().state === 'open'

@@ -17,6 +17,7 @@ export const RESERVED_TYPES: ReadonlySet<string> = new Set([
   'reconnecting',
   'drain',
   'reply',
+  'resumed',
 ]);
 
 /**

@@ -25,8 +25,13 @@ export interface Kept<T> {
 
 /** The page's side of page-to-server delivery: numbers frames and keeps them until acknowledged. */
 export class Outbox<T> {
-  #next = 1;
+  #next: number;
   #kept: Kept<T>[] = [];
+
+  /** `next`: the number of the first frame, above 1 for a stream taken over from elsewhere (another tab). */
+  constructor(next = 1) {
+    this.#next = next;
+  }
 
   /** The number the next frame will get. */
   get next(): number {
