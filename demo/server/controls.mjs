@@ -4,6 +4,7 @@
 
 import { WebSocket } from 'ws';
 import { HttpError, parseJson, sendJson } from './http.mjs';
+import { resumeControl, resumeRecords } from './resume-fake.mjs';
 import { ROOM_NAME, deliver, freshRecords, roomFor, setPaused, setSilence, setStall } from './rooms.mjs';
 
 const CONTROL_PATH = new RegExp(`^/control/(${ROOM_NAME})/([a-z]+)$`);
@@ -127,6 +128,12 @@ const controlActions = {
       return { clients: targets.length, sent, ms: Date.now() - started };
     },
   },
+
+  /** `?mode=resume-fake`: `{"acks": "hold" | "auto", "forget": true, "publish": [data, ...]}` (resume-fake.mjs). */
+  resume: { method: 'POST', run: (room, body) => resumeControl(room, body) },
+
+  /** `?mode=resume-fake`: the page frames it handed on, once each, and the hellos and answers. */
+  streams: { method: 'GET', run: (room) => resumeRecords(room) },
 
   stats: {
     method: 'GET',

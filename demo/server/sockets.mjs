@@ -1,13 +1,15 @@
 // The WebSocket endpoint, `/ws/<room>`: `?mode=room` (the default) is the demo's room (room.mjs);
-// `?mode=echo` sends every frame back to its sender only, and answers the tests' requests. The
+// `?mode=echo` sends every frame back to its sender only, and answers the tests' requests;
+// `?mode=resume-fake` speaks resume just enough for the element's tests (resume-fake.mjs). The
 // handshake offers what the test controls set up for the room: refused, or held unanswered.
 
 import { parseJson, parseRequestUrl } from './http.mjs';
 import { announcePresence, askWhoami, displayName, roomMessage } from './room.mjs';
+import { resumeMessage } from './resume-fake.mjs';
 import { ROOM_NAME, deliver, isDeaf, isEnvelope, isRefusing, pauseReading, roomFor } from './rooms.mjs';
 
 const WS_PATH = new RegExp(`^/ws/(${ROOM_NAME})$`);
-const MODES = new Set(['room', 'echo']);
+const MODES = new Set(['room', 'echo', 'resume-fake']);
 
 /** Accepts the first offered subprotocol, so handshakes that offer any succeed. */
 export function handleProtocols(protocols) {
@@ -55,7 +57,7 @@ export function handleUpgrade(state, req, socket, head) {
   const match = WS_PATH.exec(url.pathname);
   if (!match) return rejectUpgrade(socket, 404, 'WebSocket endpoint is /ws/<room>');
   const mode = url.searchParams.get('mode') ?? 'room';
-  if (!MODES.has(mode)) return rejectUpgrade(socket, 400, `Unknown mode "${mode}"; use room or echo`);
+  if (!MODES.has(mode)) return rejectUpgrade(socket, 400, `Unknown mode "${mode}"; use room, echo or resume-fake`);
 
   const room = roomFor(state.rooms, match[1]);
   const attempt = { t: Date.now(), protocols: offeredProtocols(req), protocol: null, url: requestUrl(req, 'ws'), refused: false, stalled: false };
@@ -114,6 +116,10 @@ function onMessage(room, ws, data, isBinary) {
   const text = isBinary ? null : data.toString();
   room.received.push(isBinary ? { binary: data.toString('base64') } : text);
   const envelope = isBinary ? undefined : parseJson(text);
+  if (ws.mode === 'resume-fake') {
+    if (!(ws.stream && answerPing(room, ws, envelope))) resumeMessage(room, ws, text, envelope);
+    return;
+  }
   if (answerPing(room, ws, envelope)) return;
 
   if (ws.mode === 'echo') {

@@ -214,7 +214,7 @@ export class Connection {
   }
 
   /** Sends one frame now if the socket is open; false when it must wait. `raw` (`sendRaw()`): outside resume. */
-  send(payload: string | ArrayBuffer | ArrayBufferView | Blob, raw?: boolean): boolean {
+  send(payload: string | ArrayBuffer | ArrayBufferView | Blob, _once?: boolean, raw?: boolean): boolean {
     const socket = this.#socket;
     if (this.#state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) return false;
     if (this.#resume && !raw && typeof payload === 'string') payload = this.#resume.number(payload);

@@ -362,7 +362,7 @@ export class TabLink {
   #sendHere(payload: Payload, raw?: boolean): boolean {
     const reply = replyIdOf(payload);
     if (reply !== null && this.#answered.has(reply)) return true;
-    const sent = this.#connection!.send(payload, raw);
+    const sent = this.#connection!.send(payload, false, raw);
     if (sent && reply !== null) this.#answered.add(reply);
     return sent;
   }
