@@ -494,9 +494,9 @@ export class BricksWebSocketElement extends ReactiveElement {
       closed: (code, reason, wasClean) => this.#events.fire('close', { code, reason, wasClean }),
       failed: (kind, message, error) => this.#events.fail(kind, message, error),
       reconnecting: (attempt, delay, code) => this.#events.fire('reconnecting', { attempt, delay, code }),
-      resumed: (detail, keeps) => {
-        // Requests the server had taken before it lost the stream: their replies went with it.
-        if (!detail.recovered) this.#requests.disconnected(keeps);
+      resumed: (detail, spared) => {
+        // After recovered: false, requests the server had taken: their replies went with the old stream.
+        this.#requests.disconnected(spared);
         this.#events.fire('resumed', detail);
       },
       acknowledged: () => this.#out.flush(),

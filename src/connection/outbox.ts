@@ -35,10 +35,11 @@ export class Outbox extends SendQueue {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.
         if (!host.link().send(payload, once, raw)) throw new Error('The socket was not open.');
       },
-      full: (limit) =>
+      // Under resume the limit counts the frames not yet acknowledged too: the sentence says so.
+      full: () =>
         host.fail('queue-full', host.link().state === 'open'
-          ? `Queue full (${limit} frames waiting behind buffer-limit), so this one was not queued: raise queue-limit or buffer-limit, or wait for drain.`
-          : `Queue full (${limit} frames), so this one was not queued: raise queue-limit or wait for open.`),
+          ? `Queue full (${host.limit()} frames waiting behind buffer-limit${host.link().kept ? ' or unacknowledged' : ''}), so this one was not queued: raise queue-limit or buffer-limit, or wait for drain.`
+          : `Queue full (${host.limit()} frames), so this one was not queued: raise queue-limit or wait for open.`),
       refused: (payload, error) =>
         host.fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),
     });

@@ -112,7 +112,7 @@ export class ResumeStream {
   received(text: string, host: ResumeHost): boolean {
     const kept = this.kept;
     const { drop, resumed } = this.read(text);
-    if (resumed) host.resumed(resumed, (id) => this.keeps(id));
+    if (resumed) host.resumed(resumed, (id) => resumed.recovered || this.keeps(id));
     if (this.kept < kept) host.acknowledged();
     return drop;
   }

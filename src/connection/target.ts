@@ -28,8 +28,11 @@ export interface Resumer {
 
 /** What a resume stream tells its connection's owner. */
 export interface ResumeHost {
-  /** How a reconnect went, once the server has said; `keeps(id)`: whether request `id` is kept, to go again. */
-  resumed(detail: { recovered: boolean; missed: number; resent: number }, keeps: (id: string) => boolean): void;
+  /**
+   * How a reconnect went, once the server has said. `spared(id)`: whether request `id`, sent
+   * before, may still be answered (always, when recovered; otherwise only when it is sent again).
+   */
+  resumed(detail: { recovered: boolean; missed: number; resent: number }, spared: (id: string) => boolean): void;
   /** The server acknowledged frames: fewer are kept, so more may be sent. */
   acknowledged(): void;
 }

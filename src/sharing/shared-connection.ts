@@ -112,7 +112,7 @@ export class SharedConnection {
       closed: (code, reason, wasClean) => this.#each((m) => m.host.closed(code, reason, wasClean)),
       failed: (kind, message, error) => this.#each((m) => m.host.failed(kind, message, error)),
       reconnecting: (attempt, delay, code) => this.#each((m) => m.host.reconnecting(attempt, delay, code)),
-      resumed: (detail, keeps) => this.#each((m) => m.host.resumed(detail, keeps)),
+      resumed: (detail, spared) => this.#each((m) => m.host.resumed(detail, spared)),
       acknowledged: () => this.#each((m) => m.host.acknowledged()),
     };
   }

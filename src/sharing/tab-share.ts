@@ -332,10 +332,10 @@ export class TabLink {
         this.#broadcast({ t: 'reconnecting', attempt, delay, code });
         host.reconnecting(attempt, delay, code);
       },
-      resumed: (detail, keeps) => {
+      resumed: (detail, spared) => {
         if (!live()) return;
         this.#broadcast({ t: 'resumed', detail });
-        host.resumed(detail, keeps);
+        host.resumed(detail, spared);
       },
       acknowledged: () => live() && host.acknowledged(),
     });
@@ -412,7 +412,7 @@ export class TabLink {
         if (message.change.k === 'acked' || message.change.k === 'state') this.#host.acknowledged();
         break;
       case 'resumed':
-        this.#host.resumed(message.detail, (id) => this.#stream?.keeps(id) ?? false);
+        this.#host.resumed(message.detail, (id) => message.detail.recovered || !!this.#stream?.keeps(id));
         break;
       case 'closed':
         this.#host.closed(message.code, message.reason, message.wasClean);

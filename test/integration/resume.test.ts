@@ -112,7 +112,7 @@ describe('resume: page to server', () => {
     await server.resume({ acks: 'hold' });
     expect([el.send('a', 1), el.send('b', 2), el.send('c', 3)]).to.deep.equal([true, true, true]);
     expect(el.send('d', 4), 'three kept: nothing more may wait').to.equal(false);
-    expect(log.of('error').map((e) => e.detail.kind)).to.deep.equal(['queue-full']);
+    expect(log.of('error').map((e) => [e.detail.kind, e.detail.message.startsWith('Queue full (3 frames waiting behind buffer-limit or unacknowledged)')])).to.deep.equal([['queue-full', true]]);
     expect(el.queued).to.equal(0);
     await streamsUntil(name, (r) => r.handled.length === 3, 'three frames handed on');
     await server.resume({ acks: 'auto' });
