@@ -217,7 +217,7 @@ export class Connection {
   send(payload: string | ArrayBuffer | ArrayBufferView | Blob, _once?: boolean, raw?: boolean): boolean {
     const socket = this.#socket;
     if (this.#state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) return false;
-    if (this.#resume && !raw && typeof payload === 'string') payload = this.#resume.number(payload);
+    if (this.#resume && !raw) payload = this.#resume.number(payload);
     socket.send(payload as string | ArrayBuffer | Blob);
     return true;
   }
@@ -369,9 +369,8 @@ export class Connection {
 
   #onMessage = (event: MessageEvent): void => {
     this.#answered = true;
-    const { data } = event;
     // Under resume, a repeat or resume's own frame goes no further: no event at all.
-    if (!(this.#resume && typeof data === 'string' && this.#resume.received(data, this.#host))) this.#host.received(data);
+    if (!this.#resume?.received(event.data, this.#host)) this.#host.received(event.data);
   };
 
   #onError = (): void => {

@@ -28,8 +28,9 @@ export class Outbox extends SendQueue {
 
   constructor(host: OutboxHost) {
     super({
-      // Under resume, frames sent and not yet acknowledged count toward the limit too.
-      ready: () => this.open && this.flow.admits(host.link().socket) && host.link().kept < host.limit(),
+      // Under resume, frames sent and not yet acknowledged count toward the limit too (one at a
+      // time still goes with a limit of 0, which without resume means only that nothing waits).
+      ready: () => this.open && this.flow.admits(host.link().socket) && host.link().kept < Math.max(host.limit(), 1),
       limit: () => host.limit() - host.link().kept,
       send: (payload, once, raw) => {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.

@@ -96,22 +96,24 @@ export class ResumeStream {
   }
 
   /**
-   * Numbers an envelope (`{"type":...}`) and keeps it until acknowledged. Other text cannot carry
-   * a number: it goes as it is, outside resume.
+   * Numbers an envelope (`{"type":...}`) and keeps it until acknowledged. Binary frames and other
+   * text cannot carry a number: they go as they are, outside resume.
    */
-  number(text: string): string {
-    if (this.#unsupported || !text.startsWith('{') || !text.endsWith('}')) return text;
+  number<T>(payload: T): T {
+    const text = payload as unknown as string;
+    if (this.#unsupported || typeof payload !== 'string' || !text.startsWith('{') || !text.endsWith('}')) return payload;
     const n = this.#outbox.next;
     const numbered = `${text.slice(0, -1)},"n":${n}}`;
     this.#outbox.add(numbered);
     this.watch?.({ k: 'kept', n, text: numbered });
-    return numbered;
+    return numbered as unknown as T;
   }
 
-  /** Reads a text frame for its connection: tells `host`, and says whether the frame goes no further. */
-  received(text: string, host: ResumeHost): boolean {
+  /** Reads a frame for its connection: tells `host`, and says whether the frame goes no further (binary frames always go on). */
+  received(data: unknown, host: ResumeHost): boolean {
+    if (typeof data !== 'string') return false;
     const kept = this.kept;
-    const { drop, resumed } = this.read(text);
+    const { drop, resumed } = this.read(data);
     if (resumed) host.resumed(resumed, (id) => resumed.recovered || this.keeps(id));
     if (this.kept < kept) host.acknowledged();
     return drop;

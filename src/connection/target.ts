@@ -20,10 +20,10 @@ export interface Resumer {
   /** Frames sent and not yet acknowledged. */
   readonly kept: number;
   opened(): string[];
-  /** Numbers and keeps an envelope; any other text goes as it is. */
-  number(text: string): string;
-  /** Reads a text frame, telling `host` how a reconnect went and when frames were acknowledged; true when it goes no further. */
-  received(text: string, host: ResumeHost): boolean;
+  /** Numbers and keeps an envelope; anything else (binary, other text) goes as it is. */
+  number<T>(payload: T): T;
+  /** Reads a frame, telling `host` how a reconnect went and when frames were acknowledged; true when it goes no further. */
+  received(data: unknown, host: ResumeHost): boolean;
 }
 
 /** What a resume stream tells its connection's owner. */
