@@ -13,7 +13,7 @@ import { WAIT_MS, control, room, serverUntil, wsUrl, type ResumeRecords } from '
 import { EventLog, LIFECYCLE, dropIntoWait, mount } from '../resilience/support.js';
 
 // Frames first: removing a frame ends its document, and with it its lock, channel and socket.
-const { context, removeContexts } = useContexts();
+const { context } = useContexts();
 const { blankFrame, define } = useBlankFrames();
 
 const TYPES = [...LIFECYCLE, 'resumed', 'chat'];
@@ -232,7 +232,14 @@ describe('resume: shared connections', () => {
     await holder.nth('open', 1);
     const { el, log } = await mount({ 'ws-url': url(name), resume: '', share: 'tabs', ...WAIT }, TYPES);
     await log.nth('open', 1);
-    expect([holderElement.socket !== null, el.socket]).to.deep.equal([true, null]);
+    // A third tab, after this one in line for the socket: it follows throughout.
+    const otherDoc = await context();
+    const otherElement = otherDoc.createElement('bricks-websocket') as BricksWebSocketElement;
+    for (const [attribute, value] of Object.entries({ 'ws-url': url(name), resume: '', share: 'tabs', ...WAIT })) otherElement.setAttribute(attribute, value);
+    const other = new EventLog(otherElement, TYPES);
+    otherDoc.body.append(otherElement);
+    await other.nth('open', 1);
+    expect([holderElement.socket !== null, el.socket, otherElement.socket]).to.deep.equal([true, null, null]);
 
     await server.resume({ acks: 'hold' });
     holderElement.send('from-holder', 1);
@@ -240,21 +247,23 @@ describe('resume: shared connections', () => {
     el.send('from-here', 2);
     await streamsUntil(name, (r) => r.handled.length === 2, 'this tab\'s frame');
     await server.resume({ publish: ['one'] });
-    await Promise.all([holder.nth('chat', 1), log.nth('chat', 1)]);
+    await Promise.all([holder.nth('chat', 1), log.nth('chat', 1), other.nth('chat', 1)]);
 
     // The holder goes while the server refuses: this tab takes over, and waits to reconnect.
     await server.refuse(WAIT_MS * 10);
     const waiting = log.nth('reconnecting', 1);
-    removeContexts();
+    doc.defaultView!.frameElement!.remove();
     await waiting;
     await server.resume({ publish: ['two'] });
     await server.refuse(0);
     el.connect();
-    expect((await log.nth('resumed', 1)).detail).to.deep.equal({ recovered: true, missed: 1, resent: 2 });
+    const resumed = { recovered: true, missed: 1, resent: 2 };
+    expect((await log.nth('resumed', 1)).detail).to.deep.equal(resumed);
+    expect((await other.nth('resumed', 1)).detail, 'in the tab that follows').to.deep.equal(resumed);
     el.send('after', 3);
     await server.resume({ publish: ['three'] });
-    await log.nth('chat', 3);
-    expect(log.of('chat').map((e) => e.detail)).to.deep.equal(['one', 'two', 'three']);
+    await Promise.all([log.nth('chat', 3), other.nth('chat', 3)]);
+    for (const tab of [log, other]) expect(tab.of('chat').map((e) => e.detail)).to.deep.equal(['one', 'two', 'three']);
     const records = await streamsUntil(name, (r) => r.handled.length === 3, 'the frame after the takeover');
     expect(parse(records.handled).map((frame) => [frame.type, frame.n])).to.deep.equal([['from-holder', 1], ['from-here', 2], ['after', 3]]);
     expect(records.hellos[1]).to.deep.equal({ token: records.answers[0].token, seen: { [name]: 1 }, next: 1 });
