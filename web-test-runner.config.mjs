@@ -116,6 +116,11 @@ function browserLaunchers() {
           browserName: 'MiniBrowser',
           // WebKitWebDriver speaks WebDriver classic only; without this webdriverio tries BiDi first.
           'wdio:enforceWebDriverClassic': true,
+          // Navigation returns at once instead of waiting for the page's load event: the runner
+          // already waits for the test page to start (testsStartTimeout) and fails that file if it
+          // does not, whereas a navigation that waited 300 s for a load once stopped the whole
+          // run under load (an uncaught UND_ERR_HEADERS_TIMEOUT from @web/test-runner-webdriver).
+          pageLoadStrategy: 'none',
           // Mock camera and microphone (a WebKitSettings option), for the MediaRecorder tests; windows
           // opened by script, for the back/forward cache test (test/integration/page-lifecycle.test.ts).
           'webkitgtk:browserOptions': {

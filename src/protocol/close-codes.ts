@@ -5,6 +5,8 @@
 export const CloseCode = {
   /** Closed on purpose; the element does not reconnect. */
   normal: 1000,
+  /** The other side broke the protocol (under resume: a frame number that skips, a missing hello); the element reconnects. */
+  protocolError: 1002,
   /** Refused for good (a rejected session); the element does not reconnect. */
   policy: 1008,
   /** A frame over the receiver's size limit; the element reconnects. */

@@ -8,9 +8,10 @@ export const PROTOCOL_VERSION = 1;
 
 /**
  * Types no application frame may use. The first six are the element's own events: a frame named
- * after one would fake the element's state. `reply` is the type of answers to requests.
+ * after one would fake the element's state. `reply` is the type of answers to requests, and
+ * `resumed` of resume's own frames (resume.ts) and the element's event after a resume.
  */
-export const RESERVED_TYPES: ReadonlySet<string> = new Set(['open', 'message', 'error', 'close', 'reconnecting', 'drain', 'reply']);
+export const RESERVED_TYPES: ReadonlySet<string> = new Set(['open', 'message', 'error', 'close', 'reconnecting', 'drain', 'reply', 'resumed']);
 
 /** An application frame `{"type", "data"}`, a request when it carries an `id`. */
 export interface Envelope {

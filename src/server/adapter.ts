@@ -1,14 +1,39 @@
 /**
- * The adapter: where rooms live and how a frame reaches the clients of a room, or all of them.
- * The server owns the sockets of this instance; the adapter owns membership and fan-out. The
- * in-memory adapter (memory-adapter.ts) serves one instance; an adapter backed by shared state
- * (Redis) serves many with the same calls, so the server never asks which one it has.
+ * The adapter: where rooms live, how a frame reaches the clients of a room or all of them, and
+ * everything `resume` needs to outlive one socket (numbered streams, their history, each page's
+ * stream state). The server owns the sockets of this instance and what runs on them (handlers,
+ * timers); the adapter owns membership, fan-out and every piece of state another instance or a
+ * restarted one would need. The in-memory adapter (memory-adapter.ts) serves one instance; an
+ * adapter backed by shared state (Redis) serves many with the same calls, so the server never
+ * asks which one it has.
  *
  * Every frame sent to a room or to everyone passes through `broadcast()` exactly once, already
- * encoded: that is where an adapter may number a room's frames and keep them for clients that
+ * encoded: that is where the adapter numbers a room's frames and keeps them for clients that
  * come back (one order per room, assigned in one place), and where it hands them to other
  * instances.
+ *
+ * ## Resume, as the adapter sees it (PROTOCOL.md, "Resume")
+ *
+ * A page with `resume` has a stream, named by a token the server makes (128 random bits or
+ * more). A stream has:
+ * - an owner: a string the server derives from `authenticate`'s result; a token resumes only
+ *   for its owner;
+ * - `handled`: the highest number up to which the page's frames have been handled, so that frames
+ *   the page sends again after a reconnect are dropped instead of handled twice;
+ * - its own stream (key `''`, `OWN_STREAM`): the frames sent to this page alone (`client.send()`,
+ *   replies, the server's requests), numbered 1, 2, ... and the last `history.size` of them kept;
+ * - its rooms, each with the room number at which the stream joined (the frames after it are the
+ *   stream's), and the everyone stream's (`'*'`) number when the stream began.
+ *
+ * Each room that has a stream in it (attached or waiting for its page) and the everyone stream
+ * (while any stream exists) number their frames in `broadcast()` and keep the last
+ * `history.size` of them. A room nobody resumes in numbers and keeps nothing: plain clients cost
+ * nothing extra. A stream whose page has gone (`remove()`) is kept `history.ttl` ms, then
+ * forgotten with everything only it needed. Frames older than `history.ttl` are never given back.
  */
+import type { HistoryLimits } from '../protocol/resume.js';
+
+export type { HistoryLimits } from '../protocol/resume.js';
 
 /** A frame encoded once for every receiver: the JSON text and its UTF-8 bytes. */
 export interface OutgoingFrame {
@@ -16,12 +41,26 @@ export interface OutgoingFrame {
   readonly bytes: Uint8Array;
 }
 
+/**
+ * A frame of a numbered stream, as resume sockets get it: the frame with `"n"` and, for a room
+ * or everyone, `"r"` (`withNumber()` in src/protocol/resume-frames.ts writes it).
+ */
+export interface NumberedFrame extends OutgoingFrame {
+  /** `''` for a page's own stream, the room's name, or `'*'` for everyone. */
+  readonly stream: string;
+  readonly n: number;
+}
+
 /** A client of this instance, as the adapter sees it. */
 export interface Member {
   /** Unique across instances. */
   readonly id: string;
-  /** Hands `frame` to the client's socket; false when the client is gone or too slow to take it. */
-  deliver(frame: OutgoingFrame): boolean;
+  /**
+   * Hands a broadcast to the client's socket; false when the client is gone or too slow to take
+   * it. `numbered` is the same frame numbered in its stream, given when the stream is numbered
+   * (some member resumes in it): a resume socket sends that one, any other the plain `frame`.
+   */
+  deliver(frame: OutgoingFrame, numbered?: NumberedFrame): boolean;
 }
 
 /** What the server offers an adapter. */
@@ -31,26 +70,112 @@ export interface AdapterHost {
    * server's `error` event; its message says what failed.
    */
   error(error: Error): void;
+  /** The server's `history` option: how many frames each stream keeps, and how long. */
+  readonly history: HistoryLimits;
+  /**
+   * `member`'s stream was taken over by a newer socket of its page (`attachStream()` for the
+   * same token, on this instance or another): the server closes `member`, which the page has
+   * given up on. An adapter calls it on the instance `member` is on.
+   */
+  displaced(member: Member): void;
+}
+
+/** A page's hello, as the server hands it to `attachStream()`. */
+export interface StreamRequest {
+  /** The token the page presented: null on its first socket, or any string (maybe forged). */
+  readonly token: string | null;
+  /** A new token (128 random bits, base64url) for the stream to start when `token` resumes nothing. */
+  readonly fresh: string;
+  /** Who `authenticate` says this connection is: a stream resumes only for the owner it began with. */
+  readonly owner: string;
+  /** The last number the page has of each stream (`''`, room names, `'*'`); other keys are ignored. */
+  readonly seen: Readonly<Record<string, number>>;
+  /** The number of the first frame the page sends on this socket: a new stream's `handled` is one less. */
+  readonly next: number;
+}
+
+/** What `attachStream()` found. */
+export interface StreamStart {
+  /** The stream's token: the one presented when it resumed, else `fresh`. */
+  readonly token: string;
+  /**
+   * True when `missed` is everything the page missed, or the stream is new because `token` was
+   * null. False when the token resumed nothing (unknown, expired, another owner's: a new stream
+   * began) or a frame the page missed is no longer kept (the stream goes on, without them).
+   */
+  readonly recovered: boolean;
+  /** The highest number up to which the page's frames have been handled. */
+  readonly handled: number;
+  /** The rooms the stream is in; the member is in them already. */
+  readonly rooms: readonly string[];
+  /**
+   * The frames the page missed, oldest first within each stream: of its own stream after
+   * `seen['']`, of each of its rooms after `seen[room]` (or where it joined, whichever is later),
+   * of everyone after `seen['*']` (or where the stream began). Empty when not `recovered`.
+   */
+  readonly missed: readonly NumberedFrame[];
 }
 
 export interface Adapter {
   /** Called once, before any other method, by the server that uses this adapter. */
   attach(host: AdapterHost): void;
-  /** A client connected to this instance: it receives `broadcast(null, ...)` from now on. */
+  /** A client without resume connected to this instance: it receives `broadcast(null, ...)` from now on. */
   add(member: Member): void;
-  /** The client has gone: it leaves every room and receives nothing more. */
+  /**
+   * A client with resume said its hello: in one step, find the stream `request.token` names
+   * (when it exists, has not expired and belongs to `request.owner`) or begin a new one named
+   * `request.fresh`, attach `member` to it (it receives `broadcast(null, ...)` and its stream's
+   * rooms' broadcasts from now on, numbered), and collect what the page missed. Nothing of a
+   * stream reaches a page whose owner differs. A stream attached to another member is taken from
+   * it: that member receives none of the stream's frames any more, and `AdapterHost.displaced()`
+   * is called for it where it is.
+   *
+   * Frames broadcast between collecting `missed` and attaching may reach the member twice (live,
+   * and in `missed`): the server drops a number it has sent already, so an adapter that cannot
+   * do both in one step may let that happen, but must not let a frame fall between them.
+   */
+  attachStream(member: Member, request: StreamRequest): Promise<StreamStart>;
+  /**
+   * The client has gone: it leaves every room and receives nothing more. Its stream, if it has
+   * one, stays in its rooms (which keep numbering and keeping frames for it) for `history.ttl`
+   * ms, for the page to resume; then it is forgotten.
+   */
   remove(member: Member): Promise<void>;
-  /** Puts the client in `room`, for every instance that broadcasts to it. */
+  /** Puts the client in `room`, for every instance that broadcasts to it; a stream's frames of the room start after the room's number now. */
   join(member: Member, room: string): Promise<void>;
-  /** Takes the client out of `room`. */
+  /** Takes the client, and its stream, out of `room`. */
   leave(member: Member, room: string): Promise<void>;
   /**
    * Delivers `frame` to every member of `room` (every client when `room` is null) on every
-   * instance. Fire and forget: failures to reach other instances go to `AdapterHost.error`.
+   * instance. When the room (or everyone, for null) has a stream in it, numbers the frame first,
+   * the next number of that room's one order, keeps it, and gives resume members the numbered
+   * frame: number, keep and publish in one step, so every instance delivers one order. Fire and
+   * forget: failures to reach other instances go to `AdapterHost.error`.
    */
   broadcast(room: string | null, frame: OutgoingFrame): void;
+  /**
+   * Numbers `text` (an encoded frame) as the next frame of stream `token`'s own stream, keeps
+   * it, and returns it numbered, for the server to send if the page is attached here. Called in
+   * the order the frames are sent, by the instance the stream is attached to, or by one that
+   * still runs a handler of the stream's page (a reply finishing after the page moved on).
+   * Synchronous so that `client.send()` keeps its order: an adapter over shared state numbers
+   * with a counter it holds while the stream is attached to it (`attachStream()` read the last
+   * number), and writes behind in order. Null when this instance cannot number it: the stream is
+   * gone (expired, never begun), or it is attached on another instance, to which an adapter over
+   * shared state should pass the frame to be numbered and sent there (so a late reply still
+   * reaches the page); the server then sends nothing itself.
+   */
+  appendOwn(token: string, text: string): NumberedFrame | null;
+  /**
+   * The page's frames of stream `token` are handled up to `n` (it only grows): what a later
+   * `attachStream()` returns as `handled`, so that frames sent again are dropped. Fire and
+   * forget; called each time it grows, so an adapter over shared state may coalesce the writes.
+   */
+  handled(token: string, n: number): void;
   /** Rooms with at least one member on this instance. */
   roomCount(): number;
+  /** Resume streams this adapter keeps (attached, or waiting for their page) as far as this instance knows. */
+  streamCount(): number;
   /** Releases everything the adapter holds (connections, timers); called by `BricksServer.close()`. */
   close(): Promise<void>;
 }

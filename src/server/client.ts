@@ -22,8 +22,20 @@ export interface ClientLink {
   nextRequestId(): string;
 }
 
+/** Gives a resumed client the rooms its stream is in (connection.ts); not part of the public surface. */
+export const restoreRooms = Symbol('restoreRooms');
+
+/** Why `room` cannot name a room, or null when it can. */
+export function roomProblem(room: unknown): string | null {
+  if (typeof room !== 'string' || room === '') return 'room must be a non-empty string';
+  // Under resume, "r": "*" on the wire names the stream of frames for everyone.
+  if (room === '*') return '"*" is the name resume gives the frames for everyone, not a room';
+  return null;
+}
+
 function checkRoom(call: string, room: unknown): asserts room is string {
-  if (typeof room !== 'string' || room === '') throw new TypeError(`${call}: room must be a non-empty string.`);
+  const problem = roomProblem(room);
+  if (problem !== null) throw new TypeError(`${call}: ${problem}.`);
 }
 
 function checkType(call: string, type: unknown): asserts type is string {
@@ -48,6 +60,10 @@ export class BricksClient<User = unknown> {
   /** The rooms this client is in; after `disconnect`, the rooms it was in. */
   get rooms(): ReadonlySet<string> {
     return this.#rooms;
+  }
+
+  [restoreRooms](rooms: Iterable<string>): void {
+    for (const room of rooms) this.#rooms.add(room);
   }
 
   /** Puts the client in `room`. Resolves once every instance sees it there; does nothing once the client is gone. */

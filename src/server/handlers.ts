@@ -70,22 +70,34 @@ export class Handlers {
     return (type === null ? undefined : this.#table.get(type)) ?? this.#any;
   }
 
-  /** Runs `handler` for one frame; for a request (`context.id` set), sends its reply. */
-  run(handler: AnyHandler<any>, data: unknown, context: AnyHandlerContext<any>, channel: ReplyChannel): void {
+  /**
+   * Runs `handler` for one frame; for a request (`context.id` set), sends its reply. `done`, when
+   * given, is called once the handler has finished (returned, or its promise settled) and the
+   * reply is sent: resume acknowledges the frame then.
+   */
+  run(handler: AnyHandler<any>, data: unknown, context: AnyHandlerContext<any>, channel: ReplyChannel, done?: () => void): void {
     let result: unknown;
     try {
       result = handler(data, context);
     } catch (error) {
       this.#failed(error, context, channel);
+      done?.();
       return;
     }
     if (isThenable(result)) {
       result.then(
-        (value) => this.#answer(context, channel, { data: value }),
-        (error: unknown) => this.#failed(error, context, channel),
+        (value) => {
+          this.#answer(context, channel, { data: value });
+          done?.();
+        },
+        (error: unknown) => {
+          this.#failed(error, context, channel);
+          done?.();
+        },
       );
     } else {
       this.#answer(context, channel, { data: result });
+      done?.();
     }
   }
 

@@ -19,5 +19,5 @@ export type { ServerOptions } from './options.js';
 export type { Handler, AnyHandler, HandlerContext, AnyHandlerContext } from './handlers.js';
 export type { RequestOptions } from './requests.js';
 export type { ServerStats } from './stats.js';
-export type { Adapter, AdapterHost, Member, OutgoingFrame } from './adapter.js';
+export type { Adapter, AdapterHost, HistoryLimits, Member, NumberedFrame, OutgoingFrame, StreamRequest, StreamStart } from './adapter.js';
 export type { OriginsOption, PathOption } from './upgrade.js';

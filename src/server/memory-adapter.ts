@@ -1,34 +1,253 @@
 /**
- * The in-memory adapter, the default: rooms of this one process. A broadcast reaches the
- * members of this instance only, synchronously, in the order the server called it.
+ * The in-memory adapter, the default: rooms and resume streams of this one process. A broadcast
+ * reaches the members of this instance only, synchronously, in the order the server called it.
+ * Everything it keeps goes with the process: after a restart every token is unknown, and pages
+ * get `recovered: false`.
+ *
+ * What it keeps for resume, and for how long: per stream, its owner, its handled position, its
+ * rooms and at most `history.size` frames of its own; per room with a stream in it (and for
+ * everyone while any stream exists), at most `history.size` frames. A stream whose page went is
+ * forgotten `history.ttl` ms later by one sweep timer, which runs only while such streams exist;
+ * a room's history goes with the last stream in it.
  */
-import type { Adapter, Member, OutgoingFrame } from './adapter.js';
+import { EVERYONE_STREAM, History, OWN_STREAM, type HistoryLimits } from '../protocol/resume.js';
+import { withNumber } from '../protocol/resume-frames.js';
+import type { Adapter, AdapterHost, Member, NumberedFrame, OutgoingFrame, StreamRequest, StreamStart } from './adapter.js';
 
 export function memoryAdapter(): Adapter {
   return new MemoryAdapter();
 }
 
+/** A stream of numbered frames kept for resume: a room's, or everyone's. */
+interface Kept {
+  history: History;
+  /** The resume streams in it; the history goes with the last. */
+  streams: Set<Stream>;
+}
+
+/** One page's resume stream. */
+interface Stream {
+  token: string;
+  owner: string;
+  handled: number;
+  own: History;
+  /** Room (or `'*'`) → the number after which its frames are this stream's. */
+  positions: Map<string, number>;
+  member: Member | null;
+  /** When its page went (Date.now()), or null while attached. */
+  left: number | null;
+}
+
+function numbered(stream: string, n: number, text: string): NumberedFrame {
+  return { stream, n, text, bytes: Buffer.from(text) };
+}
+
 class MemoryAdapter implements Adapter {
+  #limits: HistoryLimits = { size: 1000, ttl: 120_000 };
   #members = new Set<Member>();
   #rooms = new Map<string, Set<Member>>();
   /** Each member's rooms, so `remove()` need not scan every room. */
   #memberships = new Map<Member, Set<string>>();
+  /** Rooms (and `'*'` for everyone) whose frames are numbered and kept. */
+  #kept = new Map<string, Kept>();
+  #streams = new Map<string, Stream>();
+  /** The stream each resume member is attached to. */
+  #attached = new Map<Member, Stream>();
+  /** Streams whose page has gone, oldest first, until the sweep forgets them. */
+  #waiting = new Set<Stream>();
+  #sweep: ReturnType<typeof setInterval> | undefined;
+  #host: AdapterHost | undefined;
 
-  attach(): void {}
+  attach(host: AdapterHost): void {
+    this.#host = host;
+    this.#limits = host.history;
+  }
 
   add(member: Member): void {
     this.#members.add(member);
+  }
+
+  async attachStream(member: Member, request: StreamRequest): Promise<StreamStart> {
+    const now = Date.now();
+    let stream = request.token === null ? undefined : this.#streams.get(request.token);
+    if (stream && stream.left !== null && now - stream.left > this.#limits.ttl) {
+      this.#forget(stream);
+      stream = undefined;
+    }
+    if (!stream || stream.owner !== request.owner) {
+      const everyone = this.#keep(EVERYONE_STREAM);
+      const fresh: Stream = {
+        token: request.fresh,
+        owner: request.owner,
+        handled: request.next - 1,
+        own: new History(this.#limits),
+        positions: new Map([[EVERYONE_STREAM, everyone.history.last]]),
+        member: null,
+        left: null,
+      };
+      everyone.streams.add(fresh);
+      this.#streams.set(fresh.token, fresh);
+      this.#bind(member, fresh);
+      return { token: fresh.token, recovered: request.token === null, handled: fresh.handled, rooms: [], missed: [] };
+    }
+    const missed: NumberedFrame[] = [];
+    let recovered = this.#collect(OWN_STREAM, stream.own, request.seen[OWN_STREAM] ?? 0, missed);
+    for (const [name, joined] of stream.positions) {
+      if (!recovered) break;
+      // Never before the stream joined, whatever the page says: a room's earlier frames are not its.
+      recovered = this.#collect(name, this.#kept.get(name)!.history, Math.max(request.seen[name] ?? joined, joined), missed);
+    }
+    this.#bind(member, stream);
+    return { token: stream.token, recovered, handled: stream.handled, rooms: this.#roomsOf(stream), missed: recovered ? missed : [] };
   }
 
   async remove(member: Member): Promise<void> {
     this.#members.delete(member);
     for (const room of this.#memberships.get(member) ?? []) this.#drop(member, room);
     this.#memberships.delete(member);
+    const stream = this.#attached.get(member);
+    if (!stream) return;
+    this.#attached.delete(member);
+    if (stream.member !== member) return;
+    stream.member = null;
+    stream.left = Date.now();
+    this.#waiting.add(stream);
+    this.#sweep ??= setInterval(() => this.#forgetExpired(), Math.max(this.#limits.ttl, 10)).unref();
   }
 
   async join(member: Member, room: string): Promise<void> {
     // A member that has gone must not come back through a join that was still on its way.
     if (!this.#members.has(member)) return;
+    this.#enter(member, room);
+    const stream = this.#attached.get(member);
+    if (stream && !stream.positions.has(room)) {
+      const kept = this.#keep(room);
+      kept.streams.add(stream);
+      stream.positions.set(room, kept.history.last);
+    }
+  }
+
+  async leave(member: Member, room: string): Promise<void> {
+    this.#memberships.get(member)?.delete(room);
+    this.#drop(member, room);
+    const stream = this.#attached.get(member);
+    if (stream?.positions.delete(room)) this.#release(room, stream);
+  }
+
+  broadcast(room: string | null, frame: OutgoingFrame): void {
+    const members = room === null ? this.#members : this.#rooms.get(room);
+    const name = room ?? EVERYONE_STREAM;
+    const kept = this.#kept.get(name);
+    let frameN: NumberedFrame | undefined;
+    if (kept) {
+      const n = kept.history.last + 1;
+      const text = withNumber(frame.text, n, name);
+      kept.history.add(text, Date.now());
+      frameN = numbered(name, n, text);
+    }
+    if (!members) return;
+    for (const member of members) member.deliver(frame, frameN);
+  }
+
+  appendOwn(token: string, text: string): NumberedFrame | null {
+    const stream = this.#streams.get(token);
+    if (!stream) return null;
+    const n = stream.own.last + 1;
+    const numberedText = withNumber(text, n, OWN_STREAM);
+    stream.own.add(numberedText, Date.now());
+    return numbered(OWN_STREAM, n, numberedText);
+  }
+
+  handled(token: string, n: number): void {
+    const stream = this.#streams.get(token);
+    if (stream && n > stream.handled) stream.handled = n;
+  }
+
+  roomCount(): number {
+    return this.#rooms.size;
+  }
+
+  streamCount(): number {
+    return this.#streams.size;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
+    this.#members.clear();
+    this.#rooms.clear();
+    this.#memberships.clear();
+    this.#kept.clear();
+    this.#streams.clear();
+    this.#attached.clear();
+    this.#waiting.clear();
+  }
+
+  /** Attaches `member` to `stream`, taking it from the member it had, and puts it in the stream's rooms. */
+  #bind(member: Member, stream: Stream): void {
+    const previous = stream.member;
+    if (previous && previous !== member) {
+      this.#attached.delete(previous);
+      this.#members.delete(previous);
+    }
+    stream.member = member;
+    stream.left = null;
+    this.#waiting.delete(stream);
+    this.#attached.set(member, stream);
+    this.#members.add(member);
+    for (const room of this.#roomsOf(stream)) {
+      if (previous && previous !== member) this.#drop(previous, room);
+      this.#enter(member, room);
+    }
+    if (previous && previous !== member) this.#host?.displaced(previous);
+  }
+
+  /** Adds the frames of `history` after `after` to `missed`; false when any of them is gone. */
+  #collect(name: string, history: History, after: number, missed: NumberedFrame[]): boolean {
+    const texts = history.since(after, Date.now());
+    if (texts === null) return false;
+    for (let i = 0; i < texts.length; i++) missed.push(numbered(name, after + 1 + i, texts[i]!));
+    return true;
+  }
+
+  #roomsOf(stream: Stream): string[] {
+    return [...stream.positions.keys()].filter((name) => name !== EVERYONE_STREAM);
+  }
+
+  /** The kept stream of `name` (a room or `'*'`), begun if there was none. */
+  #keep(name: string): Kept {
+    let kept = this.#kept.get(name);
+    if (!kept) this.#kept.set(name, (kept = { history: new History(this.#limits), streams: new Set() }));
+    return kept;
+  }
+
+  /** `stream` no longer needs `name`'s history; the last stream to go takes it along. */
+  #release(name: string, stream: Stream): void {
+    const kept = this.#kept.get(name);
+    if (!kept) return;
+    kept.streams.delete(stream);
+    if (kept.streams.size === 0) this.#kept.delete(name);
+  }
+
+  #forgetExpired(): void {
+    const now = Date.now();
+    for (const stream of this.#waiting) {
+      if (now - stream.left! <= this.#limits.ttl) break;
+      this.#forget(stream);
+    }
+    if (this.#waiting.size === 0) {
+      clearInterval(this.#sweep);
+      this.#sweep = undefined;
+    }
+  }
+
+  #forget(stream: Stream): void {
+    this.#waiting.delete(stream);
+    this.#streams.delete(stream.token);
+    for (const name of stream.positions.keys()) this.#release(name, stream);
+  }
+
+  #enter(member: Member, room: string): void {
     let members = this.#rooms.get(room);
     if (!members) this.#rooms.set(room, (members = new Set()));
     members.add(member);
@@ -37,29 +256,9 @@ class MemoryAdapter implements Adapter {
     rooms.add(room);
   }
 
-  async leave(member: Member, room: string): Promise<void> {
-    this.#memberships.get(member)?.delete(room);
-    this.#drop(member, room);
-  }
-
-  broadcast(room: string | null, frame: OutgoingFrame): void {
-    const members = room === null ? this.#members : this.#rooms.get(room);
-    if (!members) return;
-    for (const member of members) member.deliver(frame);
-  }
-
-  roomCount(): number {
-    return this.#rooms.size;
-  }
-
-  async close(): Promise<void> {
-    this.#members.clear();
-    this.#rooms.clear();
-    this.#memberships.clear();
-  }
-
   /** An empty room is forgotten, so rooms named by clients cannot pile up. */
   #drop(member: Member, room: string): void {
+    this.#memberships.get(member)?.delete(room);
     const members = this.#rooms.get(room);
     if (!members) return;
     members.delete(member);

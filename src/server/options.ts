@@ -6,6 +6,7 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { typeProblem } from '../protocol/frames.js';
+import { DEFAULT_HISTORY, type HistoryLimits } from '../protocol/resume.js';
 import type { Adapter } from './adapter.js';
 import { memoryAdapter } from './memory-adapter.js';
 import { normalizeOrigin, type OriginsOption, type PathOption } from './upgrade.js';
@@ -22,8 +23,9 @@ export interface ServerOptions<User = null> {
   /** Pages allowed to connect (`Origin` values), or `'*'`. Default: pages of the host connected to. */
   origins?: OriginsOption;
   /**
-   * Decides who connects: called with the upgrade request and the first subprotocol offered (the
-   * element's session), or null. Its value is `client.user`; a throw or rejection refuses with
+   * Decides who connects, on every connection and reconnect: called with the upgrade request and
+   * the first subprotocol offered other than resume's `bricks.resume.1` (the element's session),
+   * or null. Its value is `client.user`; a throw or rejection refuses with
    * close code 1008, the reason being the message of a `ReplyError` and empty otherwise.
    */
   authenticate?: (request: IncomingMessage, session: string | null) => User | PromiseLike<User>;
@@ -39,6 +41,12 @@ export interface ServerOptions<User = null> {
   binary?: boolean;
   /** Where rooms live and how broadcasts travel. Default: in this process's memory. */
   adapter?: Adapter;
+  /**
+   * For pages with `resume`: how many frames each stream keeps to give back after a reconnect
+   * (`size`, per client and per room, default 1000) and for how long (`ttl` ms after the frame was
+   * sent, and after the page was last connected, default 120000).
+   */
+  history?: { size?: number; ttl?: number };
 }
 
 /** The options in force, checked and with their defaults. */
@@ -55,10 +63,11 @@ export interface Settings<User> {
   pingInterval: number;
   binary: boolean;
   adapter: Adapter;
+  history: HistoryLimits;
 }
 
 const MIB = 1024 * 1024;
-const KNOWN = new Set(['server', 'port', 'host', 'path', 'origins', 'authenticate', 'maxPayload', 'sendLimit', 'heartbeatType', 'pingInterval', 'binary', 'adapter']);
+const KNOWN = new Set(['server', 'port', 'host', 'path', 'origins', 'authenticate', 'maxPayload', 'sendLimit', 'heartbeatType', 'pingInterval', 'binary', 'adapter', 'history']);
 
 function fail(message: string): never {
   throw new TypeError(`createServer(options): ${message}`);
@@ -67,7 +76,7 @@ function fail(message: string): never {
 function positive(name: string, value: unknown, fallback: number, zero = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (zero ? 0 : 1)) {
-    fail(`${name} must be a whole number of ${name === 'pingInterval' ? 'milliseconds' : 'bytes'}, ${zero ? '0' : '1'} or more.`);
+    fail(`${name} must be a whole number of ${name === 'pingInterval' || name === 'history.ttl' ? 'milliseconds' : name === 'history.size' ? 'frames' : 'bytes'}, ${zero ? '0' : '1'} or more.`);
   }
   return value;
 }
@@ -97,6 +106,9 @@ export function readOptions<User>(options: ServerOptions<User>): Settings<User> 
   }
   if (typeof binary !== 'boolean') fail('binary must be true or false.');
   if (adapter !== undefined && (adapter === null || typeof adapter !== 'object' || typeof adapter.broadcast !== 'function')) fail('adapter must be an adapter object.');
+  const { history = {} } = options;
+  if (history === null || typeof history !== 'object') fail('history must be an object such as { size: 1000, ttl: 120000 }.');
+  for (const key of Object.keys(history)) if (key !== 'size' && key !== 'ttl') fail(`unknown history option "${key}" (known: size, ttl).`);
   return {
     server,
     port,
@@ -110,5 +122,6 @@ export function readOptions<User>(options: ServerOptions<User>): Settings<User> 
     pingInterval: positive('pingInterval', options.pingInterval, 30_000, true),
     binary,
     adapter: adapter ?? memoryAdapter(),
+    history: { size: positive('history.size', history.size, DEFAULT_HISTORY.size), ttl: positive('history.ttl', history.ttl, DEFAULT_HISTORY.ttl) },
   };
 }

@@ -13,16 +13,18 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode } from '../protocol/close-codes.js';
-import { decodeFrame } from '../protocol/decode.js';
+import { decodeFrame, type Decoded } from '../protocol/decode.js';
 import { encodeFrame } from '../protocol/encode.js';
 import { typeProblem } from '../protocol/frames.js';
+import { decodeNumbered, encodeResumed, isFrameNumber, readHello, RESUME_PROTOCOL } from '../protocol/resume-frames.js';
 import type { Adapter } from './adapter.js';
-import type { BricksClient } from './client.js';
+import { roomProblem, type BricksClient } from './client.js';
 import { closeProblem, Connection, type ConnectionHost } from './connection.js';
 import { ConsoleReport, ReplyError } from './errors.js';
 import { Handlers, type AnyHandler, type Handler } from './handlers.js';
 import { PingSweep } from './heartbeat.js';
 import { readOptions, type ServerOptions, type Settings } from './options.js';
+import { newToken, ownerOf, ResumeStream } from './resume.js';
 import { Counters, type ServerStats } from './stats.js';
 import { offeredProtocols, originAllowed, pathMatches, refuse, requestUrl, truncateUtf8 } from './upgrade.js';
 
@@ -84,6 +86,10 @@ export class BricksServer<User = null> extends EventEmitter {
   #whenEmpty: (() => void) | undefined;
   /** Makes ids unique across instances and restarts: 48 random bits. */
   #prefix = randomBytes(6).readUIntBE(0, 6).toString(36);
+  /** Resume streams with a socket or a running handler here, by token. */
+  #streams = new Map<string, ResumeStream>();
+  /** Each resume socket's upgrade request, for its `connection` event after the hello. */
+  #requests = new WeakMap<Connection<User>, IncomingMessage>();
   #clientCount = 0;
   #requestCount = 0;
   #host: ConnectionHost;
@@ -108,12 +114,21 @@ export class BricksServer<User = null> extends EventEmitter {
       adapter: this.#adapter,
       counters: this.#counters,
       sendLimit: settings.sendLimit,
+      streams: this.#streams,
+      hello: (connection, data, isBinary) => void this.#hello(connection as Connection<User>, data, isBinary),
       nextRequestId: () => `${this.#prefix}.${++this.#requestCount}`,
       received: (connection, data, isBinary) => this.#received(connection as Connection<User>, data, isBinary),
       closed: (connection, code, reason) => this.#closed(connection as Connection<User>, code, reason),
       fail: (error, client) => this.#fail(error, client as BricksClient<User> | undefined),
     };
-    this.#adapter.attach({ error: (error) => this.#fail(error) });
+    this.#adapter.attach({
+      error: (error) => this.#fail(error),
+      history: settings.history,
+      // The page's earlier socket, which it gave up on and this side has not yet seen die.
+      displaced: (member) => {
+        if (member instanceof Connection) member.close(CloseCode.policy, 'resumed on another connection');
+      },
+    });
     this.#sweep = new PingSweep(settings.pingInterval, this.#connections);
 
     if (settings.server) {
@@ -165,7 +180,8 @@ export class BricksServer<User = null> extends EventEmitter {
 
   /** The members of `room`, to send to. */
   to(room: string): RoomTarget {
-    if (typeof room !== 'string' || room === '') throw new TypeError('to(room): room must be a non-empty string.');
+    const problem = roomProblem(room);
+    if (problem !== null) throw new TypeError(`to(room): ${problem}.`);
     return { send: (type, data) => this.#broadcast('to(room).send(type, data)', room, type, data) };
   }
 
@@ -176,7 +192,7 @@ export class BricksServer<User = null> extends EventEmitter {
 
   stats(): ServerStats {
     const { framesIn, framesOut, dropped, slowCloses, refused } = this.#counters;
-    return { clients: this.#clients.size, rooms: this.#adapter.roomCount(), framesIn, framesOut, dropped, slowCloses, refused };
+    return { clients: this.#clients.size, rooms: this.#adapter.roomCount(), streams: this.#adapter.streamCount(), framesIn, framesOut, dropped, slowCloses, refused };
   }
 
   /**
@@ -221,9 +237,12 @@ export class BricksServer<User = null> extends EventEmitter {
     }
     const protocols = offeredProtocols(request);
     if (protocols === null) return refuse(socket, 400);
+    // Resume's subprotocol is never the session: the session is the first of the others.
+    const resume = protocols.includes(RESUME_PROTOCOL);
+    const session = protocols.find((protocol) => protocol !== RESUME_PROTOCOL) ?? null;
     const { authenticate } = settings;
     if (!authenticate) {
-      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, null as User));
+      this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, request, null as User, resume));
       return;
     }
     // The socket may fail or close while `authenticate` runs; nobody else listens to it yet.
@@ -243,12 +262,12 @@ export class BricksServer<User = null> extends EventEmitter {
     };
     let decision: User | PromiseLike<User>;
     try {
-      decision = authenticate(request, protocols[0] ?? null);
+      decision = authenticate(request, session);
     } catch (error) {
       decision = Promise.reject(error);
     }
     Promise.resolve(decision).then(
-      (user) => settle((ws) => this.#accept(ws, request, user)),
+      (user) => settle((ws) => this.#accept(ws, request, user, resume)),
       (error: unknown) => {
         this.#counters.refused++;
         settle((ws) => this.#refuse(ws, error));
@@ -256,16 +275,71 @@ export class BricksServer<User = null> extends EventEmitter {
     );
   };
 
-  #accept(ws: WebSocket, request: IncomingMessage, user: User): void {
-    const connection = new Connection<User>(ws, `${this.#prefix}-${++this.#clientCount}`, user, this.#host);
+  #accept(ws: WebSocket, request: IncomingMessage, user: User, resume: boolean): void {
+    const connection = new Connection<User>(ws, `${this.#prefix}-${++this.#clientCount}`, user, this.#host, resume);
     this.#connections.add(connection);
-    this.#clients.add(connection.client);
+    if (resume) {
+      // Held until its hello: the page hears nothing before the answer.
+      this.#requests.set(connection, request);
+      return;
+    }
     this.#adapter.add(connection);
+    this.#announce(connection, request);
+  }
+
+  #announce(connection: Connection<User>, request: IncomingMessage): void {
+    this.#clients.add(connection.client);
     try {
       this.emit('connection', connection.client, request);
     } catch (error) {
       this.#fail(error, connection.client);
     }
+  }
+
+  /**
+   * A resume socket's first frame: its hello. Finds or begins its stream (the adapter checks the
+   * token against the owner), answers, sends what the page missed, then announces the client and
+   * hands on the frames the page sent after its hello.
+   */
+  async #hello(connection: Connection<User>, data: Buffer, isBinary: boolean): Promise<void> {
+    const hello = isBinary ? 'the first frame of a resume socket must be its hello, not binary' : readHello(data.toString());
+    if (typeof hello === 'string') {
+      this.#counters.dropped++;
+      connection.close(CloseCode.protocolError, truncateUtf8(hello, 123));
+      return;
+    }
+    let owner = ownerOf(connection.client.user);
+    if (owner === null) {
+      this.#fail(new TypeError('resume: authenticate returned a value JSON cannot write, so the stream cannot be bound to its user and this page cannot resume. Return plain data, such as { id: 7 }.'), connection.client);
+      // A stream nobody can resume.
+      owner = newToken();
+    }
+    let start;
+    try {
+      start = await this.#adapter.attachStream(connection, { token: hello.token, fresh: newToken(), owner, seen: hello.seen, next: hello.next });
+    } catch (error) {
+      this.#fail(error, connection.client);
+      connection.close(1011, 'resume failed');
+      return;
+    }
+    if (connection.state !== 'hello') {
+      // It closed while the adapter looked: it must not stay attached.
+      this.#adapter.remove(connection).catch((error: unknown) => this.#fail(error, connection.client));
+      return;
+    }
+    let stream = this.#streams.get(start.token);
+    if (!stream) {
+      stream = new ResumeStream(start.token, start.handled, this.#adapter, this.#settings.history.ttl, (idle) => {
+        if (this.#streams.get(idle.token) === idle) this.#streams.delete(idle.token);
+      });
+      this.#streams.set(start.token, stream);
+    }
+    const acked = stream.attach(connection);
+    connection.start(stream, encodeResumed({ token: start.token, recovered: start.recovered, missed: start.missed.length, acked }), start.missed, start.rooms);
+    const request = this.#requests.get(connection);
+    this.#requests.delete(connection);
+    if (request) this.#announce(connection, request);
+    connection.frames();
   }
 
   /**
@@ -288,37 +362,66 @@ export class BricksServer<User = null> extends EventEmitter {
   #received(connection: Connection<User>, data: Buffer, isBinary: boolean): void {
     const counters = this.#counters;
     counters.framesIn++;
-    const client = connection.client;
     const handlers = this.#handlers;
     if (isBinary) {
+      // Binary frames are never numbered: outside resume.
       const handler = this.#settings.binary ? handlers.find(null) : undefined;
-      if (handler) handlers.run(handler, data, { client, type: null, id: undefined }, connection);
+      if (handler) handlers.run(handler, data, { client: connection.client, type: null, id: undefined }, connection);
       else counters.dropped++;
       return;
     }
-    const frame = decodeFrame(data.toString());
+    const stream = connection.stream;
+    if (stream === null) {
+      this.#route(connection, decodeFrame(data.toString()), undefined);
+      return;
+    }
+    const { frame, n } = decodeNumbered(data.toString());
+    // A frame without a number (the heartbeat) is the socket's, outside the stream.
+    if (n === undefined) return this.#route(connection, frame, undefined);
+    if (!isFrameNumber(n)) {
+      counters.dropped++;
+      return;
+    }
+    switch (stream.receive(n)) {
+      case 'repeat':
+        // Sent again after a reconnect: handled already, or handling.
+        return;
+      case 'gap':
+        connection.close(CloseCode.protocolError, `frame ${n} skips numbers: ${stream.expected} was next`);
+        return;
+      case 'new':
+        this.#route(connection, frame, () => stream.finished(n));
+    }
+  }
+
+  /** Hands a frame read to where it goes; `done` once it is handled (resume acknowledges it then). */
+  #route(connection: Connection<User>, frame: Decoded, done: (() => void) | undefined): void {
+    const counters = this.#counters;
+    const handlers = this.#handlers;
     switch (frame.kind) {
       case 'invalid':
         counters.dropped++;
-        return;
+        break;
       case 'reply':
         if (!connection.requests.settle(frame.reply)) counters.dropped++;
-        return;
+        break;
       case 'reserved':
+        // A `resumed` frame other than the hello, or an element event's type.
         if (frame.id === undefined) counters.dropped++;
         else handlers.unknownType(connection, frame.type, frame.id);
-        return;
+        break;
       case 'frame': {
         if (frame.type === this.#settings.heartbeatType) {
-          connection.write(encodeFrame('pong', frame.data));
-          return;
+          connection.sendControl(encodeFrame('pong', frame.data));
+          break;
         }
         const handler = handlers.find(frame.type);
-        if (handler) handlers.run(handler, frame.data, { client, type: frame.type, id: frame.id }, connection);
-        else if (frame.id !== undefined) handlers.unknownType(connection, frame.type, frame.id);
+        if (handler) return handlers.run(handler, frame.data, { client: connection.client, type: frame.type, id: frame.id }, connection, done);
+        if (frame.id !== undefined) handlers.unknownType(connection, frame.type, frame.id);
         else counters.dropped++;
       }
     }
+    done?.();
   }
 
   #broadcast(call: string, room: string | null, type: string, data: unknown): void {
@@ -346,7 +449,12 @@ export class BricksServer<User = null> extends EventEmitter {
 
   #closed(connection: Connection<User>, code: number, reason: string): void {
     this.#connections.delete(connection);
-    this.#clients.delete(connection.client);
+    this.#requests.delete(connection);
+    // A resume socket that closed before its hello was answered was never announced.
+    if (!this.#clients.delete(connection.client)) {
+      this.#checkEmpty();
+      return;
+    }
     try {
       this.emit('disconnect', connection.client, code, reason);
     } catch (error) {
@@ -384,6 +492,8 @@ export class BricksServer<User = null> extends EventEmitter {
         };
       });
     }
+    for (const stream of this.#streams.values()) stream.close(() => new DOMException('The server closed before the reply arrived.', 'AbortError'));
+    this.#streams.clear();
     http.off('upgrade', this.#onUpgrade);
     this.#wss.close();
     try {

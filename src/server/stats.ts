@@ -5,6 +5,8 @@ export interface ServerStats {
   clients: number;
   /** Rooms with at least one member on this instance. */
   rooms: number;
+  /** Resume streams kept: attached to a page, or waiting up to `history.ttl` for it to come back. */
+  streams: number;
   /** Frames received, well-formed or not. */
   framesIn: number;
   /** Frames handed to sockets: each client a broadcast reached counts once. */

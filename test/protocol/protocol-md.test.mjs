@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { CloseCode, encodeFrame, encodeReply, PROTOCOL_VERSION, readFrame, RESERVED_TYPES } from '../../dist/protocol/index.js';
+import { encodeResumed, readHello, withNumber } from '../../dist/protocol/resume-frames.js';
 
 const text = readFileSync(new URL('../../PROTOCOL.md', import.meta.url), 'utf8');
 
@@ -34,6 +35,20 @@ const RULES = {
     assert.deepEqual(JSON.parse(encodeReply(decoded.reply.id, { error: decoded.reply.error })), value);
   },
   reserved: (_value, decoded) => assert.equal(decoded.kind, 'reserved'),
+  // Resume: the page's hello, the server's answer and acknowledgements, numbered frames.
+  hello: (value, decoded) => {
+    assert.equal(decoded.kind, 'reserved');
+    assert.equal(typeof readHello(JSON.stringify(value)), 'object');
+  },
+  resumed: (value, decoded) => {
+    assert.equal(decoded.kind, 'reserved');
+    assert.deepEqual(JSON.parse(encodeResumed(value.data)), value);
+  },
+  numbered: (value, decoded) => {
+    assert.ok(decoded.kind === 'frame' || decoded.kind === 'reply');
+    const { n, r = '', ...frame } = value;
+    assert.deepEqual(JSON.parse(withNumber(JSON.stringify(frame), n, r)), value);
+  },
   invalid: (_value, decoded) => assert.equal(decoded.kind, 'invalid'),
 };
 

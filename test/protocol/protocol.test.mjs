@@ -38,7 +38,7 @@ describe('decoding a frame', () => {
       assert.deepEqual(decodeFrame(JSON.stringify({ type, data: 1 })), { kind: 'reserved', type, data: 1, id: undefined });
       assert.deepEqual(decodeFrame(JSON.stringify({ type, id: 'a' })), { kind: 'reserved', type, data: null, id: 'a' });
     }
-    assert.deepEqual([...RESERVED_TYPES].sort(), ['close', 'drain', 'error', 'message', 'open', 'reconnecting', 'reply']);
+    assert.deepEqual([...RESERVED_TYPES].sort(), ['close', 'drain', 'error', 'message', 'open', 'reconnecting', 'reply', 'resumed']);
   });
 
   test('a reply carries its id and exactly one of data and error', () => {
@@ -123,7 +123,7 @@ describe('types and close codes', () => {
   test('the codes a close frame may carry', () => {
     for (const code of [1000, 1001, 1003, 1007, 1008, 1011, 1012, 1013, 1014, 3000, 4999]) assert.ok(isSendableCloseCode(code), String(code));
     for (const code of [999, 1004, 1005, 1006, 1015, 2000, 2999, 5000, 1000.5, '1000']) assert.ok(!isSendableCloseCode(code), String(code));
-    assert.deepEqual(CloseCode, { normal: 1000, policy: 1008, tooBig: 1009, restart: 1012, tryAgainLater: 1013, heartbeatTimeout: 4000 });
+    assert.deepEqual(CloseCode, { normal: 1000, protocolError: 1002, policy: 1008, tooBig: 1009, restart: 1012, tryAgainLater: 1013, heartbeatTimeout: 4000 });
   });
 
   test('ReplyError carries the code and data it was given, and only those', () => {

@@ -112,9 +112,10 @@ describe('close()', () => {
         execFile(process.execPath, [script, mode], { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(Object.assign(error, { stdout, stderr })) : resolve({ stdout, stderr })));
       });
       assert.equal(stderr, '');
-      const { resources, request, stats } = JSON.parse(stdout);
+      const { resources, request, streamRequest, stats } = JSON.parse(stdout);
       assert.deepEqual(resources, []);
       assert.equal(request, 'AbortError');
+      assert.equal(streamRequest, 'AbortError', 'a resume stream\'s request too');
       assert.equal(stats.clients, 0);
       assert.equal(stats.refused, 1);
     });

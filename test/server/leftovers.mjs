@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, ReplyError } from '../../dist/server/index.js';
 import { Peer } from './support.mjs';
+import { ResumePeer } from './resume-support.mjs';
 
 // What the process holds before the server exists (stdout's and stderr's pipes, once touched) is not the server's.
 process.stdout.write('');
@@ -30,7 +31,9 @@ if (http) {
 }
 const bricks = createServer({
   ...(http ? { server: http } : { port: 0, host: '127.0.0.1' }),
-  pingInterval: 1000,
+  // Running, but never due before close(): on a loaded machine a due sweep would drop the page that
+  // stopped reading, or a page whose pong is late, before close() could end them.
+  pingInterval: 60_000,
   // Above the 8 MiB frame below: the page that stops reading is still connected at close().
   sendLimit: 64 * 1024 * 1024,
   authenticate: (_request, session) => {
@@ -56,6 +59,20 @@ bricks.to('lobby').send('big', 'x'.repeat(8 * 1024 * 1024));
 const hanging = new Peer(new (await import('ws')).default(url, ['hang']));
 const refused = await Peer.open(url, ['refuse']);
 await reader.sync();
+// Resume: a page whose handler never ends and the server's request to it, a stream whose page
+// went (the sweep that forgets it), a socket that never says its hello (its timer).
+const resumer = new ResumePeer(url, { protocols: ['c'] });
+await resumer.connect();
+const resumerClosed = once(resumer, 'close');
+const streamAsked = clients.at(-1).request('never answered either', null, { timeout: 0 }).catch((error) => error.name);
+resumer.request('slow');
+const parked = new ResumePeer(url, { protocols: ['d'] });
+await parked.connect();
+const left = once(bricks, 'disconnect');
+await parked.stop();
+await left;
+const silent = await Peer.open(url, ['bricks.resume.1']);
+await resumer.until(() => resumer.outbox.kept.length === 1 && resumer.frames.length === 1);
 
 await bricks.close({ timeout: 200 });
 // The page that stopped reading learns of the end once it reads again.
@@ -63,7 +80,7 @@ stopped.ws.resume();
 if (http) {
   http.close();
 }
-await Promise.all([reader.closed, stopped.closed, hanging.closed, refused.closed]);
+await Promise.all([reader.closed, stopped.closed, hanging.closed, refused.closed, silent.closed, resumerClosed]);
 // Let closed handles finish closing.
 for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-console.log(JSON.stringify({ before, resources: added(), request: await asked, stats: bricks.stats() }));
+console.log(JSON.stringify({ before, resources: added(), request: await asked, streamRequest: await streamAsked, stats: bricks.stats() }));
