@@ -4,6 +4,7 @@ import { DEFAULT_BUFFER_LIMIT } from './connection/flow-control.js';
 import type { Link } from './connection/link.js';
 import { Outbox } from './connection/outbox.js';
 import { Presence } from './connection/presence.js';
+import { withResume } from './connection/resume-loader.js';
 import { targetOf, type SessionSource } from './connection/target.js';
 import { DeclarativeLoader } from './declarative/declarative-loader.js';
 import { CustomStates } from './element/custom-states.js';
@@ -55,6 +56,7 @@ const REPLY_ADVICE = 'A reply is {"type": "reply", "id": <the request\'s id>} wi
  * @attr heartbeat-type - The `type` of the ping frame.
  * @attr request-timeout - Default ms a `request()` waits for its reply; 0 is no timeout.
  * @attr buffer-limit - Bytes the socket may buffer before frames wait in the queue; 0 turns flow control off.
+ * @attr resume - Every frame exactly once and in order, both ways, across drops and reconnects, with a server that speaks resume (PROTOCOL.md); from the next connection.
 
  * @attr share - `page`: elements of this page with the same URL, subprotocols and session use one socket; `tabs`: one socket for every same-origin tab.
  *
@@ -69,6 +71,7 @@ const REPLY_ADVICE = 'A reply is {"type": "reply", "id": <the request\'s id>} wi
  * @fires {BricksWebSocketFrameEvent<string>} text - A `text` frame; `detail` is its data. Does not bubble.
  * @fires {BricksWebSocketFrameEvent<string>} base64audio - A `base64audio` frame; `detail` is its data. Does not bubble.
  * @fires {BricksWebSocketFrameEvent<string>} base64video - A `base64video` frame; `detail` is its data. Does not bubble.
+ * @fires {CustomEvent<{recovered: boolean, missed: number, resent: number}>} resumed - With `resume`, after each reconnect: whether the server gave back everything the page missed (`false`: fetch the page's state again), how many frames it gave back, how many the page sent again. Does not bubble.
  * @fires {CustomEvent<{bufferedAmount: number}>} drain - Frames had to wait behind `buffer-limit`; now all have left and the buffer is at or below half the limit. Does not bubble.
  *
  * @descendantattr data-send - On a form or button: submitting the form (it does not navigate) or clicking the button sends a frame of this type; the form is reset once the frame is sent or queued.
@@ -119,6 +122,7 @@ export class BricksWebSocketElement extends ReactiveElement {
     requestTimeout: { attribute: 'request-timeout' },
     bufferLimit: { attribute: 'buffer-limit' },
     share: {},
+    resume: { type: Boolean },
     session: { attribute: false },
   };
 
@@ -158,6 +162,13 @@ export class BricksWebSocketElement extends ReactiveElement {
 
   /** Pass the session as the first subprotocol of each connection. */
   withSession = false;
+
+  /**
+   * Every frame exactly once and in order, in both directions, across drops and reconnects, with
+   * a server that speaks resume (`bricks-websocket/server`, or PROTOCOL.md); `resumed` fires after
+   * each reconnect. From the next connection; the stream lasts as long as the element.
+   */
+  resume = false;
 
   /** Space-separated origins besides the page's own that may receive the session. */
   sessionOrigins = '';
@@ -403,14 +414,15 @@ export class BricksWebSocketElement extends ReactiveElement {
   sendRaw(data: Payload): boolean {
     const problem = sendProblem(data);
     if (problem !== null) throw new TypeError(`sendRaw(data): ${problem}`);
-    return this.#push(data);
+    return this.#push(data, true);
   }
 
   /**
    * Sends `{"type": type, "data": data, "id": ...}` and resolves with the `data` of the server's
    * `reply` frame with the same `id`; rejects with `ReplyError` for an error reply, or with a
    * `DOMException`: `TimeoutError`, `AbortError` (the signal's reason, `close()`, removal),
-   * `NetworkError` (the socket closed after the request left; it is never resent),
+   * `NetworkError` (the socket closed after the request left; it is never resent, except under
+   * `resume`, where only a `resumed` with `recovered: false` can lose it),
    * `QuotaExceededError` (the queue is full).
    */
   request<T = unknown>(type: string, data?: unknown, options?: BricksWebSocketRequestOptions): Promise<T> {
@@ -420,8 +432,8 @@ export class BricksWebSocketElement extends ReactiveElement {
   // ── sending ─────────────────────────────────────────────────────────────
 
   /** Queued, or sent when the socket is open; never in a window that has gone (nothing there would send it). */
-  #push(payload: Payload): boolean {
-    return !this.#gone && this.#out.push(payload);
+  #push(payload: Payload, raw?: boolean): boolean {
+    return !this.#gone && this.#out.push(payload, raw);
   }
 
   #sendBase64(type: string, input: string | BinaryInput, call: string): Promise<boolean> {
@@ -443,16 +455,20 @@ export class BricksWebSocketElement extends ReactiveElement {
   #showState(state: ConnectionState): void {
     this.#declarative?.stateChanged(state);
     if (this.#states.show(state) !== 'open' || state === 'open') return;
-    // The socket that carried sent requests is gone, whatever replaces it; frames that
-    // waited behind its buffer now wait for the next one.
-    this.#requests.disconnected();
+    // The socket that carried sent requests is gone, whatever replaces it (under resume the
+    // stream goes on, and they wait for its verdict); frames that waited behind its buffer now
+    // wait for the next one.
+    if (!this.resume || state === 'closed') this.#requests.disconnected();
     this.#answers.closed();
     this.#out.closed();
   }
 
   #hostFor(): ConnectionHost {
     return {
-      target: () => targetOf(this, document.baseURI, location.origin),
+      target: () => {
+        const target = targetOf(this, document.baseURI, location.origin);
+        return this.resume ? withResume(target) : target;
+      },
       policy: () => policyOf(this),
       stateChanged: (state) => {
         // A link replaced by a new `share` may still report; only the current one is shown.
@@ -478,6 +494,12 @@ export class BricksWebSocketElement extends ReactiveElement {
       closed: (code, reason, wasClean) => this.#events.fire('close', { code, reason, wasClean }),
       failed: (kind, message, error) => this.#events.fail(kind, message, error),
       reconnecting: (attempt, delay, code) => this.#events.fire('reconnecting', { attempt, delay, code }),
+      resumed: (detail, spared) => {
+        // After recovered: false, requests the server had taken: their replies went with the old stream.
+        this.#requests.disconnected(spared);
+        this.#events.fire('resumed', detail);
+      },
+      acknowledged: () => this.#out.flush(),
     };
   }
 }

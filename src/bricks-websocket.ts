@@ -31,6 +31,7 @@ export type BricksWebSocketProperties = Partial<
     | 'heartbeatType'
     | 'requestTimeout'
     | 'bufferLimit'
+    | 'resume'
     | 'share'
     | 'session'
   >

@@ -31,6 +31,7 @@ export interface BricksWebSocketReactAttributes {
   'heartbeat-type'?: string;
   'request-timeout'?: number;
   'buffer-limit'?: number;
+  resume?: boolean;
   share?: string;
 }
 

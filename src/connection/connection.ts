@@ -20,7 +20,7 @@
  */
 import { retryDelay } from './backoff.js';
 import { encodeFrame } from '../frames/codec.js';
-import { splitList, type Target, type TargetProblem } from './target.js';
+import { splitList, type ResumeHost, type Resumer, type Target, type TargetProblem } from './target.js';
 
 /** `setTimeout` overflows past this (about 24.8 days) and fires at once; longer waits are held to it. */
 const MAX_TIMER_DELAY = 2 ** 31 - 1;
@@ -73,8 +73,8 @@ export function policyOf(settings: PolicySettings): ConnectionPolicy {
   };
 }
 
-/** What the connection needs from its owner. */
-export interface ConnectionHost {
+/** What the connection needs from its owner; `resumed` and `acknowledged` come only with `resume`. */
+export interface ConnectionHost extends ResumeHost {
   /** Where to connect; read anew for every attempt. */
   target(): Target | TargetProblem | Promise<Target | TargetProblem>;
   policy(): ConnectionPolicy;
@@ -117,6 +117,8 @@ export class Connection {
   #pingAt = 0;
   #answered = true;
   #watching = false;
+  /** With `resume`: the stream this connection carries across its sockets; a new target (`restart()`) starts another. */
+  #resume: Resumer | null = null;
 
   constructor(host: ConnectionHost) {
     this.#host = host;
@@ -150,6 +152,11 @@ export class Connection {
     return this.#socket?.protocol ?? '';
   }
 
+  /** Frames sent under `resume` that the server has not acknowledged yet. */
+  get kept(): number {
+    return this.#resume?.kept ?? 0;
+  }
+
   /** Opens the connection unless it is open or opening; during a reconnect wait, tries at once. */
   open(): void {
     this.#wanted = true;
@@ -162,6 +169,7 @@ export class Connection {
   restart(): void {
     this.#wanted = true;
     this.#retries = 0;
+    this.#resume = null;
     this.#attempt();
   }
 
@@ -205,10 +213,11 @@ export class Connection {
     return true;
   }
 
-  /** Sends one frame now if the socket is open; false when it must wait. */
-  send(payload: string | ArrayBuffer | ArrayBufferView | Blob): boolean {
+  /** Sends one frame now if the socket is open; false when it must wait. `raw` (`sendRaw()`): outside resume. */
+  send(payload: string | ArrayBuffer | ArrayBufferView | Blob, _once?: boolean, raw?: boolean): boolean {
     const socket = this.#socket;
     if (this.#state !== 'open' || !socket || socket.readyState !== WebSocket.OPEN) return false;
+    if (this.#resume && !raw) payload = this.#resume.number(payload);
     socket.send(payload as string | ArrayBuffer | Blob);
     return true;
   }
@@ -325,6 +334,7 @@ export class Connection {
       return;
     }
     socket.binaryType = this.#host.policy().binaryType;
+    this.#resume = target.resume ? (this.#resume ?? target.resume()) : null;
     socket.onopen = this.#onOpen;
     socket.onmessage = this.#onMessage;
     socket.onerror = this.#onError;
@@ -348,15 +358,19 @@ export class Connection {
   }
 
   #onOpen = (): void => {
+    const socket = this.#socket!;
     this.#retries = 0;
+    // Under resume, the hello and every frame not yet acknowledged go before anything queued.
+    for (const text of this.#resume?.opened() ?? []) socket.send(text);
     this.#enter('open');
     this.#startHeartbeat();
-    this.#host.opened(this.#socket!);
+    this.#host.opened(socket);
   };
 
   #onMessage = (event: MessageEvent): void => {
     this.#answered = true;
-    this.#host.received(event.data);
+    // Under resume, a repeat or resume's own frame goes no further: no event at all.
+    if (!this.#resume?.received(event.data, this.#host)) this.#host.received(event.data);
   };
 
   #onError = (): void => {

@@ -11,11 +11,16 @@ export interface Link {
   readonly socket: WebSocket | null;
   readonly readyState: number;
   readonly protocol: string;
+  /** Frames sent under `resume` and not yet acknowledged by the server: they count toward `queue-limit`. */
+  readonly kept: number;
   open(): void;
   restart(): void;
   close(code: number, reason: string): void;
-  /** `once`: a request or reply, which must never be sent again after a change of holding tab. */
-  send(payload: Payload, once?: boolean): boolean;
+  /**
+   * `once`: a request or reply, which must never be sent again after a change of holding tab
+   * (unless resume carries it). `raw`: from `sendRaw()`, outside resume.
+   */
+  send(payload: Payload, once?: boolean, raw?: boolean): boolean;
   /** The settings the policy reads changed (binary type, heartbeat): only the member they come from changes the connection. */
   settingsChanged(): void;
   /** Whether the owner asked for a connection and has not asked to close it since. */

@@ -18,7 +18,7 @@ export interface Outlet {
    * Hands one frame to the socket; throws what the socket throws for a frame it refuses. `once`:
    * the frame must never go twice, not even when the connection it was handed to fails to confirm it.
    */
-  send(payload: Payload, once: boolean): void;
+  send(payload: Payload, once: boolean, raw?: boolean): void;
   /** A frame was not queued: `limit` frames already wait for the connection. */
   full(limit: number): void;
   /** The socket threw for a frame: it is dropped, and the frames after it go on. */
@@ -34,6 +34,8 @@ export interface Slot {
   sent?: () => void;
   /** A request or a reply: at most once on the wire, never sent again on another connection. */
   once?: boolean;
+  /** From `sendRaw()`: outside resume. */
+  raw?: boolean;
 }
 
 export class SendQueue {
@@ -49,11 +51,14 @@ export class SendQueue {
     return this.#slots.length;
   }
 
-  /** Sends `payload` now when nothing is ahead of it, or queues a copy. False when it was neither. */
-  push(payload: Payload): boolean {
-    if (this.#slots.length === 0 && this.#outlet.ready()) return this.#hand(payload);
+  /** Sends `payload` now when nothing is ahead of it, or queues a copy. False when it was neither. `raw`: from `sendRaw()`. */
+  push(payload: Payload, raw?: boolean): boolean {
+    if (this.#slots.length === 0 && this.#outlet.ready()) return this.#hand(payload, false, raw);
     const slot = this.reserve();
-    if (slot) slot.payload = copyOf(payload);
+    if (slot) {
+      slot.payload = copyOf(payload);
+      slot.raw = raw;
+    }
     return slot !== null;
   }
 
@@ -92,14 +97,14 @@ export class SendQueue {
       if (slot.payload === null || !this.#outlet.ready()) return;
       // Out of line before the socket sees it: a listener of `refused` may send, and that goes behind.
       this.#slots.shift();
-      slot.refused = !this.#hand(slot.payload, slot.once === true);
+      slot.refused = !this.#hand(slot.payload, slot.once === true, slot.raw);
       if (!slot.refused) slot.sent?.();
     }
   }
 
-  #hand(payload: Payload, once = false): boolean {
+  #hand(payload: Payload, once: boolean, raw?: boolean): boolean {
     try {
-      this.#outlet.send(payload, once);
+      this.#outlet.send(payload, once, raw);
       return true;
     } catch (error) {
       this.#outlet.refused(payload, error);

@@ -8,13 +8,45 @@
 export interface Target {
   url: string;
   protocols: string[];
+  /** With `resume`: makes the connection's stream (resume-stream.ts, loaded on demand by resume-loader.ts). */
+  resume?: () => Resumer;
+}
+
+/**
+ * The page's half of `resume` as the connection drives it (resume-stream.ts): what goes first on
+ * a new socket, each frame numbered, each server frame read.
+ */
+export interface Resumer {
+  /** Frames sent and not yet acknowledged. */
+  readonly kept: number;
+  opened(): string[];
+  /** Numbers and keeps an envelope; anything else (binary, other text) goes as it is. */
+  number<T>(payload: T): T;
+  /** Reads a frame, telling `host` how a reconnect went and when frames were acknowledged; true when it goes no further. */
+  received(data: unknown, host: ResumeHost): boolean;
+}
+
+/** What a resume stream tells its connection's owner. */
+export interface ResumeHost {
+  /**
+   * How a reconnect went, once the server has said. `spared(id)`: whether request `id`, sent
+   * before, may still be answered (always, when recovered; otherwise only when it is sent again).
+   */
+  resumed(detail: { recovered: boolean; missed: number; resent: number }, spared: (id: string) => boolean): void;
+  /** The server acknowledged frames: fewer are kept, so more may be sent. */
+  acknowledged(): void;
 }
 
 /** Why no connection may be made. */
 export interface TargetProblem {
-  kind: 'url' | 'session';
+  kind: 'url' | 'session' | 'connection';
   message: string;
   error?: unknown;
+}
+
+/** A part of the element loaded on demand that did not load: nothing connects, and the next attempt asks for it again. */
+export function unloaded(what: string, error: unknown): TargetProblem {
+  return { kind: 'connection', message: `${what} could not load its part of the element (${(error as Error)?.message ?? error}), so nothing connected: serve every file of the build beside bricks-websocket.js.`, error };
 }
 
 /** A session value, or a function that yields one (possibly later). */

@@ -49,6 +49,16 @@ export interface BricksWebSocketDrainDetail {
   bufferedAmount: number;
 }
 
+/** `resumed`: with `resume`, how a reconnect went. */
+export interface BricksWebSocketResumedDetail {
+  /** False when the server could not give back everything the page missed: fetch the page's state again. */
+  recovered: boolean;
+  /** Frames the server gave back that were sent while the page was away. */
+  missed: number;
+  /** Frames the page sent again because the server had not acknowledged them. */
+  resent: number;
+}
+
 /** Every event the element fires by name; any other frame `type` arrives as `BricksWebSocketFrameEvent<unknown>`. */
 export interface BricksWebSocketEventMap {
   open: CustomEvent<BricksWebSocketOpenDetail>;
@@ -57,6 +67,7 @@ export interface BricksWebSocketEventMap {
   close: CustomEvent<BricksWebSocketCloseDetail>;
   reconnecting: CustomEvent<BricksWebSocketReconnectingDetail>;
   drain: CustomEvent<BricksWebSocketDrainDetail>;
+  resumed: CustomEvent<BricksWebSocketResumedDetail>;
   text: BricksWebSocketFrameEvent<string>;
   base64audio: BricksWebSocketFrameEvent<string>;
   base64video: BricksWebSocketFrameEvent<string>;

@@ -185,10 +185,10 @@ export class Requests {
     return true;
   }
 
-  /** The socket went away: requests it carried can never be answered. Queued ones wait on. */
-  disconnected(): void {
+  /** The socket went away: requests it carried can never be answered, except those `spared` (resume sends them again). Queued ones wait on. */
+  disconnected(spared?: (id: string) => boolean): void {
     for (const [id, pending] of this.#pending) {
-      if (pending.slot === null) this.#end(id, false, new DOMException('The connection closed before the reply arrived; the request was not resent.', 'NetworkError'));
+      if (pending.slot === null && !spared?.(id)) this.#end(id, false, new DOMException('The connection closed before the reply arrived; the request was not resent.', 'NetworkError'));
     }
   }
 

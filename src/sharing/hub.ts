@@ -16,7 +16,7 @@
  */
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from '../connection/connection.js';
 import type { Link } from '../connection/link.js';
-import type { Target, TargetProblem } from '../connection/target.js';
+import { unloaded, type Target, type TargetProblem } from '../connection/target.js';
 import type { Payload } from '../frames/payload.js';
 import type { Member, ShareMode, SharedConnection, join } from './shared-connection.js';
 
@@ -30,7 +30,7 @@ export function createLink(share: string, host: ConnectionHost): Link {
 
 type Join = typeof join;
 /** Why a member cannot join: its target's problem, or the module that did not load. */
-type JoinProblem = TargetProblem | { kind: 'connection'; message: string; error: unknown };
+type JoinProblem = TargetProblem;
 
 let loading: Promise<Join | JoinProblem> | null = null;
 
@@ -40,7 +40,7 @@ function sharing(mode: ShareMode): Promise<Join | JoinProblem> {
     (module) => module.join,
     (error: unknown): JoinProblem => {
       loading = null;
-      return { kind: 'connection', message: `share="${mode}" could not load its part of the element (${(error as Error)?.message ?? error}), so nothing connected: serve every file of the build beside bricks-websocket.js.`, error };
+      return unloaded(`share="${mode}"`, error);
     },
   ));
 }
@@ -79,6 +79,10 @@ export class Membership implements Link, Member {
 
   get protocol(): string {
     return this.#state === 'open' ? (this.#shared?.link.protocol ?? '') : '';
+  }
+
+  get kept(): number {
+    return this.#shared?.link.kept ?? 0;
   }
 
   policy(): ConnectionPolicy {
@@ -165,8 +169,8 @@ export class Membership implements Link, Member {
     if (joined && live) this.host.closed(code, reason, true);
   }
 
-  send(payload: Payload, once = false): boolean {
-    return this.#state === 'open' && this.#shared !== null && this.#shared.link.send(payload, once);
+  send(payload: Payload, once = false, raw = false): boolean {
+    return this.#state === 'open' && this.#shared !== null && this.#shared.link.send(payload, once, raw);
   }
 
   claimReply(id: string): boolean {

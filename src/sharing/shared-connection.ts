@@ -4,6 +4,7 @@
  */
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from '../connection/connection.js';
 import type { Link } from '../connection/link.js';
+import type { ResumeStream } from '../connection/resume-stream.js';
 import type { Target } from '../connection/target.js';
 import { TabLink, tabsSupported } from './tab-share.js';
 
@@ -50,7 +51,8 @@ export class SharedConnection {
     this.#id = `${mode} ${key}`;
     this.#target = target;
     const host = this.#fanOut();
-    this.link = mode === 'tabs' && tabsSupported() ? new TabLink(key, host) : new Connection(host);
+    // Under resume, every tab keeps the stream, so whichever holds the socket next carries it on.
+    this.link = mode === 'tabs' && tabsSupported() ? new TabLink(key, host, (target.resume?.() as ResumeStream | undefined) ?? null) : new Connection(host);
     registry.set(this.#id, this);
   }
 
@@ -110,6 +112,8 @@ export class SharedConnection {
       closed: (code, reason, wasClean) => this.#each((m) => m.host.closed(code, reason, wasClean)),
       failed: (kind, message, error) => this.#each((m) => m.host.failed(kind, message, error)),
       reconnecting: (attempt, delay, code) => this.#each((m) => m.host.reconnecting(attempt, delay, code)),
+      resumed: (detail, spared) => this.#each((m) => m.host.resumed(detail, spared)),
+      acknowledged: () => this.#each((m) => m.host.acknowledged()),
     };
   }
 }

@@ -9,8 +9,15 @@
  * addressed by its id and stay here until acknowledged; when the holder changes (it left,
  * crashed or went into the back/forward cache) the unacknowledged ones go again, in order, to
  * the next holder once it is open, so a frame is neither lost nor doubled by the change.
+ *
+ * Under `resume` every tab keeps a copy of the stream (resume-stream.ts): the holder tells the
+ * others each change (a frame numbered, an acknowledgement, a server frame taken, the server's
+ * answer), so the next holder sends the same token, positions and kept frames, and a takeover is
+ * a reconnect like any other. A tab drops a server frame its copy has already taken.
  */
 import { Connection, type ConnectionHost, type ConnectionState } from '../connection/connection.js';
+import type { ResumeStream, ResumedDetail, StreamChange } from '../connection/resume-stream.js';
+import type { Target } from '../connection/target.js';
 import type { Payload } from '../frames/payload.js';
 
 const PROTOCOL = 'bricks-websocket/tabs-1';
@@ -32,10 +39,12 @@ export async function channelName(key: string): Promise<string> {
 type Message =
   | { t: 'hello' }
   | { t: 'open'; to: string }
-  | { t: 'send'; to: string; from: string; id: number; payload: Payload }
+  | { t: 'send'; to: string; from: string; id: number; payload: Payload; raw?: boolean }
   | { t: 'ack'; to: string; id: number; ok: boolean }
   | { t: 'state'; holder: string; state: ConnectionState; url: string; protocol: string }
-  | { t: 'received'; holder: string; data: unknown }
+  | { t: 'received'; holder: string; data: unknown; at?: { r: string; n: number } | null }
+  | { t: 'stream'; holder: string; change: StreamChange }
+  | { t: 'resumed'; holder: string; detail: ResumedDetail }
   | { t: 'closed'; holder: string; code: number; reason: string; wasClean: boolean }
   | { t: 'failed'; holder: string; kind: 'connection' | 'url' | 'session' | 'frame'; message: string }
   | { t: 'reconnecting'; holder: string; attempt: number; delay: number; code: number }
@@ -43,6 +52,7 @@ type Message =
 
 const str = (value: unknown) => typeof value === 'string';
 const num = (value: unknown) => typeof value === 'number';
+const obj = (value: unknown) => value !== null && typeof value === 'object';
 
 /** Checks the shape of a message from another tab; null for anything malformed or foreign. */
 function parse(raw: unknown): Message | null {
@@ -61,6 +71,7 @@ function parse(raw: unknown): Message | null {
       (m.t === 'closed' && num(m.code) && str(m.reason) && typeof m.wasClean === 'boolean') ||
       (m.t === 'failed' && ['connection', 'url', 'session', 'frame'].includes(m.kind as string) && str(m.message)) ||
       (m.t === 'reconnecting' && num(m.attempt) && num(m.delay) && num(m.code)) ||
+      ((m.t === 'stream' || m.t === 'resumed') && obj(m.change ?? m.detail)) ||
       m.t === 'handover');
   return ok ? (m as unknown as Message) : null;
 }
@@ -77,8 +88,9 @@ interface Outgoing {
   payload: Payload;
   /** The holder it was handed to; null once it must go again. */
   to: string | null;
-  /** A request or reply: never sent again, since its element counts it lost once the connection leaves open. */
+  /** A request or reply: never sent again, since its element counts it lost once the connection leaves open (unless under resume). */
   once: boolean;
+  raw: boolean;
 }
 
 export class TabLink {
@@ -100,9 +112,21 @@ export class TabLink {
   #nextId = 0;
   /** While holding: server requests some tab answered on the live socket, so a second answer is not sent. */
   #answered = new Set<string>();
+  /** Under resume: this tab's copy of the stream, the holder's own while this tab holds. */
+  #stream: ResumeStream | null;
+  /** While holding: the position of the server frame being passed on, for the other tabs' copies. */
+  #took: { r: string; n: number } | null = null;
 
-  constructor(key: string, host: ConnectionHost) {
+  constructor(key: string, host: ConnectionHost, stream: ResumeStream | null = null) {
     this.#host = host;
+    this.#stream = stream;
+    if (stream) {
+      stream.watch = (change) => {
+        if (!this.#connection) return; // a follower's copy changes by what the holder says
+        if (change.k === 'took') this.#took = change;
+        else this.#broadcast({ t: 'stream', change });
+      };
+    }
     channelName(key).then((name) => {
       if (this.#ended) return;
       this.#name = name;
@@ -126,6 +150,10 @@ export class TabLink {
 
   get protocol(): string {
     return this.#connection ? this.#connection.protocol : this.#state === 'open' ? this.#remote.protocol : '';
+  }
+
+  get kept(): number {
+    return this.#stream?.kept ?? 0;
   }
 
   open(): void {
@@ -175,12 +203,12 @@ export class TabLink {
     return true;
   }
 
-  send(payload: Payload, once = false): boolean {
-    if (this.#connection) return this.#sendHere(payload);
+  send(payload: Payload, once = false, raw = false): boolean {
+    if (this.#connection) return this.#sendHere(payload, raw);
     if (this.#state !== 'open' || !this.#holder) return false;
     const id = ++this.#nextId;
-    this.#outgoing.set(id, { payload, to: this.#holder, once });
-    this.#post({ t: 'send', to: this.#holder, from: this.#tab, id, payload });
+    this.#outgoing.set(id, { payload, to: this.#holder, once, raw });
+    this.#post({ t: 'send', to: this.#holder, from: this.#tab, id, payload, raw });
     return true;
   }
 
@@ -259,8 +287,13 @@ export class TabLink {
     const host = this.#host;
     // A connection let go of (handed over) may still report its close: nobody listens any more.
     const live = () => this.#connection === connection;
+    const stream = this.#stream;
     const connection: Connection = new Connection({
-      target: host.target,
+      // Under resume, the stream is this tab's copy: what the holders before it numbered and took.
+      target: () => {
+        const target = host.target() as Target;
+        return stream ? { ...target, resume: () => stream } : target;
+      },
       policy: host.policy,
       stateChanged: (state) => {
         if (!live()) return;
@@ -273,14 +306,15 @@ export class TabLink {
         if (!live()) return;
         this.#answered.clear(); // a server numbers its requests per connection
         for (const [id, frame] of this.#outgoing) {
-          if (!this.#sendHere(frame.payload)) break;
+          if (!this.#sendHere(frame.payload, frame.raw)) break;
           this.#outgoing.delete(id);
         }
         host.opened(socket);
       },
       received: (data) => {
         if (!live()) return;
-        this.#broadcast({ t: 'received', data });
+        this.#broadcast({ t: 'received', data, at: this.#took });
+        this.#took = null;
         host.received(data);
       },
       closed: (code, reason, wasClean) => {
@@ -298,6 +332,12 @@ export class TabLink {
         this.#broadcast({ t: 'reconnecting', attempt, delay, code });
         host.reconnecting(attempt, delay, code);
       },
+      resumed: (detail, spared) => {
+        if (!live()) return;
+        this.#broadcast({ t: 'resumed', detail });
+        host.resumed(detail, spared);
+      },
+      acknowledged: () => live() && host.acknowledged(),
     });
     this.#connection = connection;
     // Take over unless the shared connection had been closed for good and nobody asked again.
@@ -309,19 +349,20 @@ export class TabLink {
     const connection = this.#connection!;
     if (message.t === 'hello') {
       const socket = connection.socket;
+      if (this.#stream) this.#broadcast({ t: 'stream', change: this.#stream.state() });
       this.#broadcast({ t: 'state', state: connection.state, url: socket?.url ?? '', protocol: socket?.protocol ?? '' });
     } else if (message.t === 'open' && message.to === this.#tab) {
       connection.open();
     } else if (message.t === 'send' && message.to === this.#tab) {
-      this.#post({ t: 'ack', to: message.from, id: message.id, ok: this.#sendHere(message.payload) });
+      this.#post({ t: 'ack', to: message.from, id: message.id, ok: this.#sendHere(message.payload, message.raw) });
     }
   }
 
   /** Sends on this tab's socket; a reply to a request another tab has answered counts as sent and is dropped. */
-  #sendHere(payload: Payload): boolean {
+  #sendHere(payload: Payload, raw?: boolean): boolean {
     const reply = replyIdOf(payload);
     if (reply !== null && this.#answered.has(reply)) return true;
-    const sent = this.#connection!.send(payload);
+    const sent = this.#connection!.send(payload, false, raw);
     if (sent && reply !== null) this.#answered.add(reply);
     return sent;
   }
@@ -342,8 +383,9 @@ export class TabLink {
       if (message.to !== this.#tab) return;
       const frame = this.#outgoing.get(message.id);
       if (!frame) return;
-      // Not ok: the holder was not open; a frame goes again on the next open, a request or reply not.
-      if (message.ok || frame.once) this.#outgoing.delete(message.id);
+      // Not ok: the holder was not open; a frame goes again on the next open, a request or reply
+      // only under resume (its element counts it lost otherwise).
+      if (message.ok || (frame.once && !this.#stream)) this.#outgoing.delete(message.id);
       else frame.to = null;
       return;
     }
@@ -362,7 +404,15 @@ export class TabLink {
         this.#mirror(message.state);
         break;
       case 'received':
-        this.#host.received(message.data);
+        // A frame this tab's copy of the stream has taken already (from the holder before) goes no further.
+        if (!message.at || !this.#stream || this.#stream.apply({ k: 'took', ...message.at })) this.#host.received(message.data);
+        break;
+      case 'stream':
+        this.#stream?.apply(message.change);
+        if (message.change.k === 'acked' || message.change.k === 'state') this.#host.acknowledged();
+        break;
+      case 'resumed':
+        this.#host.resumed(message.detail, (id) => message.detail.recovered || !!this.#stream?.keeps(id));
         break;
       case 'closed':
         this.#host.closed(message.code, message.reason, message.wasClean);
@@ -388,7 +438,7 @@ export class TabLink {
     for (const [id, frame] of this.#outgoing) {
       if (frame.to !== null) continue;
       frame.to = this.#holder;
-      this.#post({ t: 'send', to: this.#holder!, from: this.#tab, id, payload: frame.payload });
+      this.#post({ t: 'send', to: this.#holder!, from: this.#tab, id, payload: frame.payload, raw: frame.raw });
     }
     this.#host.opened(this.#remote);
   }
@@ -406,7 +456,9 @@ export class TabLink {
    */
   #unconfirmed(): void {
     for (const [id, frame] of this.#outgoing) {
-      if (frame.once) this.#outgoing.delete(id);
+      // Under resume a request goes again too: a holder numbers a frame and confirms it in one
+      // task, so one it did not confirm was never numbered, and the server never had it.
+      if (frame.once && !this.#stream) this.#outgoing.delete(id);
       else frame.to = null;
     }
   }

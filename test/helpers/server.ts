@@ -20,9 +20,10 @@ export const WAIT_MS = 10_000;
 /**
  * `echo` sends each frame back to its sender. `room` relays each frame to the other clients of the
  * room only, byte for byte, and sends everyone a `clock` frame every second (see
- * test/fixture/sockets.mjs). Both answer `{"type":"ping"}` with a `pong`.
+ * test/fixture/sockets.mjs). Both answer `{"type":"ping"}` with a `pong`. `resume-fake` speaks
+ * resume just enough for the element's tests (test/fixture/resume-fake.mjs).
  */
-export type Mode = 'echo' | 'room';
+export type Mode = 'echo' | 'room' | 'resume-fake';
 
 /** A frame as the server records and sends it: text as is, binary as base64. */
 export type Frame = string | { binary: string };
@@ -66,6 +67,13 @@ export interface DigestFrame {
   binary?: true;
 }
 
+/** What `resume-fake` saw. */
+export interface ResumeRecords {
+  handled: string[];
+  hellos: { token: string | null; seen: Record<string, number>; next: number }[];
+  answers: { token: string; recovered: boolean; missed: number; acked: number }[];
+}
+
 /** A fresh room name, so tests (and the two browsers running at once) never share a room. */
 export function room(prefix = 't'): string {
   return `${prefix}-${crypto.randomUUID()}`;
@@ -101,6 +109,15 @@ export function control(roomName: string) {
     stats: () => call<Stats>('stats'),
     /** What `stats` says was received, each frame cut to its start and its length: for tests that send megabytes. */
     digest: () => call<{ open: number; received: DigestFrame[] }>('digest'),
+    /**
+     * `resume-fake` only: `acks: 'hold'` stops acknowledging page frames, `'auto'` acknowledges
+     * what was handled and goes on; `forget` drops every stream (a restart without shared state);
+     * `lose` is how many of the next numbered page frames the fake drops as if lost on the way;
+     * `publish` sends each as `{"type":"chat","data":...}` on the room's stream, kept to give back.
+     */
+    resume: (options: { acks?: 'hold' | 'auto'; forget?: true; lose?: number; publish?: unknown[] }) => call<{ streams: number; roomN: number; holdAcks: boolean }>('resume', options),
+    /** `resume-fake` only: the page frames handed on (once each, as received), the hellos and the answers. */
+    streams: () => call<ResumeRecords>('streams'),
     /** Forgets the room's records and stops refusing, stalling, pausing and silence. */
     reset: () => call<{ reset: true }>('reset', {}),
   };

@@ -27,9 +27,9 @@ test('the manifest names every attribute, event and state of the contract', () =
   assert.ok(element, 'no bricks-websocket declaration');
   assert.deepEqual(element.attributes.map((a) => a.name).sort(), [
     'binary-type', 'buffer-limit', 'connect-timeout', 'heartbeat', 'heartbeat-timeout', 'heartbeat-type', 'max-retries', 'protocols', 'queue-limit',
-    'reconnect-delay', 'reconnect-max-delay', 'request-timeout', 'session-origins', 'share', 'stop-codes', 'with-session', 'ws-url',
+    'reconnect-delay', 'reconnect-max-delay', 'request-timeout', 'resume', 'session-origins', 'share', 'stop-codes', 'with-session', 'ws-url',
   ]);
-  assert.deepEqual(element.events.map((e) => e.name).sort(), ['base64audio', 'base64video', 'close', 'drain', 'error', 'message', 'open', 'reconnecting', 'text']);
+  assert.deepEqual(element.events.map((e) => e.name).sort(), ['base64audio', 'base64video', 'close', 'drain', 'error', 'message', 'open', 'reconnecting', 'resumed', 'text']);
   assert.deepEqual(element.cssStates.map((s) => s.name).sort(), ['backpressure', 'closed', 'closing', 'connecting', 'idle', 'open', 'reconnecting']);
 });
 

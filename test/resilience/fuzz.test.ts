@@ -11,7 +11,7 @@ import type { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js'
 import { control, room, serverUntil, wsUrl, type Frame } from '../helpers/server.js';
 import { mount } from './support.js';
 
-const RESERVED = ['open', 'message', 'error', 'close', 'reconnecting', 'reply'];
+const RESERVED = ['open', 'message', 'error', 'close', 'reconnecting', 'reply', 'resumed'];
 const MEGABYTE = 'x'.repeat(1 << 20);
 
 /** What the element must do with one frame: an independent model of the contract. */

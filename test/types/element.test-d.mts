@@ -16,6 +16,7 @@ socket.addEventListener('error', (event) => {
 });
 socket.addEventListener('reconnecting', (event) => event.detail.delay * event.detail.attempt);
 socket.addEventListener('drain', (event) => event.detail.bufferedAmount.toFixed());
+socket.addEventListener('resumed', (event) => (event.detail.recovered ? event.detail.missed : event.detail.resent).toFixed());
 socket.addEventListener('presence', (event) => event); // any other frame type: an Event
 // Every frame type is a BricksWebSocketFrameEvent that can answer the server's request.
 socket.addEventListener('text', (event) => event.reply(event.detail.length) && event.id?.length);
@@ -38,6 +39,7 @@ socket.pending = 1;
 // @ts-expect-error queueLimit is a number
 socket.queueLimit = '10';
 socket.bufferLimit = 64 * 1024;
+socket.resume = true;
 const waiting: boolean = socket.backpressure;
 // @ts-expect-error backpressure is read-only
 socket.backpressure = false;

@@ -19,6 +19,7 @@ export function Ok() {
       connectTimeout={5000}
       buffer-limit={65536}
       bufferLimit={65536}
+      resume
       session={() => 'token'}
       className="socket"
       ontext={(event) => event.detail.toUpperCase()}
@@ -27,6 +28,7 @@ export function Ok() {
       onerror={(event) => event.detail.kind}
       onreconnecting={(event) => event.detail.attempt}
       ondrain={(event) => event.detail.bufferedAmount}
+      onresumed={(event) => event.detail.recovered && event.detail.missed + event.detail.resent}
       onmessage={(event) => event.detail.data}
     >
       <p>child</p>

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { Base64 } from '../../src/frames/base64.js';
 import { RESERVED_TYPES, decodeFrame, encodeBase64Frame, encodeFrame, type Decoded } from '../../src/frames/codec.js';
 
-const RESERVED = ['open', 'message', 'error', 'close', 'reconnecting', 'drain', 'reply'];
+const RESERVED = ['open', 'message', 'error', 'close', 'reconnecting', 'drain', 'reply', 'resumed'];
 
 /** The rules of issue 2, written independently of the codec: the oracle for the properties. */
 function classify(text: string): Decoded {
