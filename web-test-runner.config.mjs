@@ -34,6 +34,7 @@ import { findBrowsers, wantedEngines } from './scripts/browsers.mjs';
 import { frameworkPlugins } from './test/frameworks/plugins.mjs';
 import { startTestServer } from './test/fixture/server.mjs';
 import { libraryServerPlugin } from './test/fixture/library.mjs';
+import { libraryChaosPlugin } from './test/fixture/library-chaos.mjs';
 
 const TEST_SERVER_MODULE = 'virtual:test-server';
 const TEST_SERVER_URL = '/__test-server.js';
@@ -168,6 +169,7 @@ export default {
   plugins: [
     wsServerPlugin(),
     libraryServerPlugin(),
+    libraryChaosPlugin(),
     // tsconfig.json carries experimentalDecorators and useDefineForClassFields:
     // false, which Lit's decorators in src/ depend on.
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: fileURLToPath(new URL('./tsconfig.json', import.meta.url)) }),

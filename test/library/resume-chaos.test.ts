@@ -1,0 +1,222 @@
+// resume against `bricks-websocket/server`, the library, through a proxy that cuts connections
+// abruptly (both sockets destroyed, no close frame): test/fixture/library-chaos.mjs gives each
+// test its own instance and proxy, and the control endpoints the test drives the cuts with.
+
+import { expect } from '@open-wc/testing';
+import '../../src/bricks-websocket.js';
+import type { BricksWebSocketResumedDetail } from '../../src/element/events.js';
+import { useElements } from '../helpers/elements.js';
+import { WAIT_MS, nextEvent } from '../helpers/server.js';
+
+const { make } = useElements('chaos');
+const instances: string[] = [];
+
+afterEach(async () => {
+  for (const id of instances.splice(0)) await chaos('close', { id });
+});
+
+/** One control endpoint of test/fixture/library-chaos.mjs. */
+async function chaos<T = Record<string, never>>(action: string, params: Record<string, string | number> = {}): Promise<T> {
+  const query = new URLSearchParams(Object.entries(params).map(([key, value]) => [key, String(value)]));
+  const response = await fetch(`/__library-chaos/${action}?${query}`, { cache: 'no-store' });
+  const body = await response.json();
+  if (!response.ok) throw new Error(`${action}: ${body.error}`);
+  return body as T;
+}
+
+/** A fresh library instance behind its own proxy. */
+async function instance(history: { size?: number; ttl?: number } = {}) {
+  const made = await chaos<{ id: string; url: string }>('new', history);
+  instances.push(made.id);
+  return made;
+}
+
+/** Resolves when `predicate()` holds, checked at each `type` event of `target`. */
+function until(target: EventTarget, type: string, predicate: () => boolean, what: string): Promise<void> {
+  if (predicate()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      target.removeEventListener(type, check);
+      reject(new Error(`Timed out waiting for ${what}`));
+    }, WAIT_MS * 3);
+    function check() {
+      if (!predicate()) return;
+      clearTimeout(timer);
+      target.removeEventListener(type, check);
+      resolve();
+    }
+    target.addEventListener(type, check);
+  });
+}
+
+/** A small seeded generator, so that a failing run can be repeated with its seed. */
+function random(seed: number) {
+  let state = seed >>> 0 || 1;
+  return (below: number) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % below;
+  };
+}
+
+/** An element with `resume` on `url`, in the document; resolves once it is open. Records its ticks and resumed details. */
+async function resuming(url: string, attributes: Record<string, string> = {}) {
+  const element = make({ 'ws-url': url, resume: '', 'reconnect-delay': '1', 'reconnect-max-delay': '20', ...attributes });
+  const ticks: number[] = [];
+  const resumed: BricksWebSocketResumedDetail[] = [];
+  // Expected ones (a handshake during a restart fails) are asserted by the tests that expect them.
+  const errors: string[] = [];
+  element.addEventListener('error', (event) => {
+    event.preventDefault();
+    errors.push((event as CustomEvent<{ kind: string; message: string }>).detail.message);
+  });
+  element.addEventListener('tick', (event) => ticks.push((event as CustomEvent<number>).detail));
+  element.addEventListener('resumed', (event) => resumed.push((event as CustomEvent<BricksWebSocketResumedDetail>).detail));
+  const opened = nextEvent(element, 'open');
+  document.body.append(element);
+  await opened;
+  return { element, ticks, resumed, errors };
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+describe('resume against the library: connections cut at random', () => {
+  it('carries 5,000 page frames and requests and 5,000 room frames across 25 cuts, each once and in order', async () => {
+    const seed = Date.now() % 1_000_000;
+    const next = random(seed);
+    const FRAMES = 5000;
+    const ROUNDS = 25;
+    const { id, url } = await instance();
+    const { element, ticks, resumed, errors } = await resuming(`${url}?user=ana`, { 'request-timeout': String(WAIT_MS * 6) });
+    await element.request('join', 'hall');
+
+    // Each pair of rounds sends 200 ± d frames each way, so the totals are exactly FRAMES.
+    const sizes = (spread: number) => {
+      const out: number[] = [];
+      for (let round = 0; round < ROUNDS - 1; round += 2) {
+        const d = next(spread);
+        out.push(200 + d, 200 - d);
+      }
+      out.push(FRAMES - out.reduce((a, b) => a + b, 0));
+      return out;
+    };
+    const pageSizes = sizes(150);
+    const roomSizes = sizes(150);
+    const requests: Promise<number>[] = [];
+    const asked: number[] = [];
+    let sent = 0;
+    let shouted = 0;
+    let cuts = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < pageSizes[round]; k++, sent++) {
+        if (next(4) === 0) {
+          asked.push(sent);
+          requests.push(element.request('chaos', { i: sent }) as Promise<number>);
+        } else expect(element.send('chaos', { i: sent }), `frame ${sent} taken`).to.equal(true);
+      }
+      const resumedBefore = resumed.length;
+      const count = roomSizes[round];
+      // Cut while the room's frames are being written, at a random one of them (or before or after all).
+      const { cut } = await chaos<{ cut: number }>('shout', { id, room: 'hall', from: shouted, count, cutAfter: next(count + 1) });
+      shouted += count;
+      expect(cut, `round ${round} (seed ${seed}): the element's connection was cut`).to.equal(1);
+      cuts += cut;
+      await until(element, 'resumed', () => resumed.length > resumedBefore, `resumed after cut ${round + 1} (seed ${seed})`);
+    }
+
+    const { handled } = await chaos<{ handled: number[] }>('handled', { id, count: FRAMES });
+    await until(element, 'tick', () => ticks.length >= FRAMES, `${FRAMES} ticks (have ${ticks.length}, seed ${seed})`);
+    const answers = await Promise.all(requests);
+
+    expect(cuts).to.equal(ROUNDS);
+    expect(handled, `the server's handler saw every page frame once, in order (seed ${seed})`).to.deep.equal(range(0, FRAMES));
+    expect(ticks, `the page's listener saw every room frame once, in order (seed ${seed})`).to.deep.equal(range(0, FRAMES));
+    expect(answers, 'every request answered with its own frame').to.deep.equal(asked);
+    expect(resumed.length).to.equal(ROUNDS);
+    expect(resumed.filter((detail) => !detail.recovered), `every resumed recovered (seed ${seed})`).to.deep.equal([]);
+    expect(errors, 'no error event').to.deep.equal([]);
+    expect(element.state).to.equal('open');
+  });
+});
+
+/** Long enough that no retry comes by itself: the test calls connect() once it is ready. */
+const WAIT = { 'reconnect-delay': String(WAIT_MS * 10), 'reconnect-max-delay': String(WAIT_MS * 10) };
+
+describe('resume against the library: when the history cannot cover the gap', () => {
+  it('says recovered: false after more frames than history.size, doubles nothing, and the live frames after arrive', async () => {
+    const { id, url } = await instance({ size: 10 });
+    const { element, ticks } = await resuming(`${url}?user=ana`, WAIT);
+    await element.request('join', 'hall');
+    await chaos('shout', { id, room: 'hall', from: 0, count: 5 });
+    await until(element, 'tick', () => ticks.length === 5, 'the first five ticks');
+
+    const reconnecting = nextEvent(element, 'reconnecting');
+    await chaos('cut', { id });
+    await reconnecting;
+    await chaos('shout', { id, room: 'hall', from: 5, count: 20 });
+    const resumed = nextEvent<CustomEvent<BricksWebSocketResumedDetail>>(element, 'resumed');
+    element.connect();
+    expect((await resumed).detail.recovered).to.equal(false);
+
+    await chaos('shout', { id, room: 'hall', from: 25, count: 3 });
+    await until(element, 'tick', () => ticks.length === 8, 'the live ticks');
+    expect(ticks).to.deep.equal([0, 1, 2, 3, 4, 25, 26, 27]);
+  });
+
+  it('says recovered: false after a gap longer than history.ttl, and a new stream in no room starts', async () => {
+    const { id, url } = await instance({ ttl: 200 });
+    const { element, ticks } = await resuming(`${url}?user=ana`, WAIT);
+    await element.request('join', 'hall');
+    await chaos('shout', { id, room: 'hall', from: 0, count: 3 });
+    await until(element, 'tick', () => ticks.length === 3, 'the first ticks');
+
+    const reconnecting = nextEvent(element, 'reconnecting');
+    await chaos('cut', { id });
+    await reconnecting;
+    await chaos('shout', { id, room: 'hall', from: 3, count: 2 });
+    await chaos('gone', { id });
+    const resumed = nextEvent<CustomEvent<BricksWebSocketResumedDetail>>(element, 'resumed');
+    element.connect();
+    expect((await resumed).detail).to.include({ recovered: false });
+
+    // The stream is new and in no room: the page joins again, as the README says it should.
+    await element.request('join', 'hall');
+    await chaos('shout', { id, room: 'hall', from: 5, count: 2 });
+    await until(element, 'tick', () => ticks.length === 5, 'the live ticks');
+    expect(ticks).to.deep.equal([0, 1, 2, 5, 6]);
+  });
+
+  it('says recovered: false after the server restarts without shared state, and carries on with the new one', async () => {
+    const { id, url } = await instance();
+    const { element, ticks } = await resuming(`${url}?user=ana`);
+    await element.request('join', 'hall');
+    await chaos('shout', { id, room: 'hall', from: 0, count: 3 });
+    await until(element, 'tick', () => ticks.length === 3, 'the first ticks');
+
+    const resumed = nextEvent<CustomEvent<BricksWebSocketResumedDetail>>(element, 'resumed');
+    await chaos('restart', { id });
+    expect((await resumed).detail).to.include({ recovered: false });
+    await element.request('join', 'hall');
+    element.send('chaos', { i: 0 });
+    await chaos('shout', { id, room: 'hall', from: 3, count: 2 });
+    await until(element, 'tick', () => ticks.length === 5, 'the live ticks');
+    expect(ticks).to.deep.equal([0, 1, 2, 3, 4]);
+    expect((await chaos<{ handled: number[] }>('handled', { id, count: 1 })).handled).to.deep.equal([0]);
+  });
+});
+
+describe('resume against the library: authenticate', () => {
+  it('stops the element when authenticate refuses it on a reconnect, with 1008 and no retry', async () => {
+    const { id, url } = await instance();
+    const { element } = await resuming(`${url}?user=bob`);
+    await chaos('refuse', { id, user: 'bob' });
+    const closes: { code: number; reason: string }[] = [];
+    element.addEventListener('close', (event) => closes.push((event as CustomEvent<{ code: number; reason: string }>).detail));
+    await chaos('cut', { id });
+    await until(element, 'close', () => closes.some((detail) => detail.code === 1008), 'the close with 1008');
+    const refused = closes.find((detail) => detail.code === 1008)!;
+    expect([refused.code, refused.reason]).to.deep.equal([1008, 'Not signed in']);
+    expect(element.state).to.equal('closed');
+  });
+});
