@@ -458,8 +458,8 @@ export class BricksWebSocketElement extends ReactiveElement {
     // The socket that carried sent requests is gone, whatever replaces it (under resume the
     // stream goes on, and they wait for its verdict); frames that waited behind its buffer now
     // wait for the next one.
-    if (!this.resume || state === 'closed') this.#requests.disconnected();
-    this.#answers.closed();
+    // So do the server's requests and the answers waiting for them.
+    if (!this.resume || state === 'closed') this.#requests.disconnected(), this.#answers.closed();
     this.#out.closed();
   }
 
@@ -475,7 +475,7 @@ export class BricksWebSocketElement extends ReactiveElement {
         if (state === this.#connection.state) this.#showState(state);
       },
       opened: (socket) => {
-        this.#answers.opened();
+        this.#answers.opened(this.resume);
         this.#out.opened();
         this.#events.fire('open', { url: socket.url, protocol: socket.protocol });
       },
@@ -497,6 +497,8 @@ export class BricksWebSocketElement extends ReactiveElement {
       resumed: (detail, spared) => {
         // After recovered: false, requests the server had taken: their replies went with the old stream.
         this.#requests.disconnected(spared);
+        // and the server's requests with it: their answers are refused, and a new stream begins.
+        if (!detail.recovered) this.#answers.closed(), this.#answers.opened(true);
         this.#events.fire('resumed', detail);
       },
       acknowledged: () => this.#out.flush(),

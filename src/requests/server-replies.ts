@@ -3,7 +3,9 @@
  * `BricksWebSocketFrameEvent.reply()` or `replyError()`. A server numbers its requests per
  * connection, so an answer goes through the send queue only while the connection the request
  * came on is open, and one still waiting in the queue when that connection leaves is dropped
- * with an error: it must never reach another connection.
+ * with an error: it must never reach another connection. Under `resume` the server's requests
+ * belong to the stream, which outlives its sockets: an answer is taken after a reconnect too, until
+ * a `resumed` with `recovered: false` says the stream they came on is gone.
  */
 import type { Outbox } from '../connection/outbox.js';
 import type { Slot } from '../connection/send-queue.js';
@@ -33,8 +35,13 @@ export class ServerReplies {
     this.#host = host;
   }
 
-  /** A connection opened: requests that come on it are answered on it alone. */
-  opened(): void {
+  /** Whether the connection (under resume, the stream) that requests came on may still take answers. */
+  #live = false;
+
+  /** A connection opened: requests that come on it (on its stream, under resume) are answered on it alone. */
+  opened(resuming: boolean): void {
+    if (resuming && this.#live) return; // the same stream: the element calls closed() when it ends
+    this.#live = true;
     const connection = ++this.#opens;
     const host = this.#host;
     this.sender = (id, answer) => {
@@ -61,11 +68,12 @@ export class ServerReplies {
     };
   }
 
-  /** The connection left open: the answers still waiting can reach no other. */
+  /** The connection (under resume, the stream) is gone: the answers still waiting can reach no other. */
   closed(): void {
+    this.#live = false;
     for (const slot of this.#waiting) {
       this.#host.out.release(slot);
-      this.#host.fail('A reply to a server request was still waiting when its connection closed, so it was dropped: only that connection could take it.');
+      this.#host.fail('A reply to a server request was dropped: the connection that asked had closed.');
     }
     this.#waiting.clear();
   }
