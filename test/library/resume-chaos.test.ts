@@ -6,9 +6,12 @@ import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketResumedDetail } from '../../src/element/events.js';
 import type { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js';
+import { useContexts } from '../helpers/contexts.js';
 import { useElements } from '../helpers/elements.js';
 import { WAIT_MS, nextEvent } from '../helpers/server.js';
 
+// Frames first: removing a frame ends its document, and with it its lock, channel and socket.
+const { context } = useContexts();
 const { make } = useElements('chaos');
 const instances: string[] = [];
 
@@ -62,8 +65,8 @@ function random(seed: number) {
 }
 
 /** An element with `resume` on `url`, in the document; resolves once it is open. Records its ticks and resumed details. */
-async function resuming(url: string, attributes: Record<string, string> = {}) {
-  const element = make({ 'ws-url': url, resume: '', 'reconnect-delay': '1', 'reconnect-max-delay': '20', ...attributes });
+async function resuming(url: string, attributes: Record<string, string> = {}, doc: Document = document) {
+  const element = make({ 'ws-url': url, resume: '', 'reconnect-delay': '1', 'reconnect-max-delay': '20', ...attributes }, doc);
   const ticks: number[] = [];
   const resumed: BricksWebSocketResumedDetail[] = [];
   // Expected ones (a handshake during a restart fails) are asserted by the tests that expect them.
@@ -76,7 +79,7 @@ async function resuming(url: string, attributes: Record<string, string> = {}) {
   element.addEventListener('tick', (event) => ticks.push((event as CustomEvent<number>).detail));
   element.addEventListener('resumed', (event) => resumed.push((event as CustomEvent<BricksWebSocketResumedDetail>).detail));
   const opened = nextEvent(element, 'open');
-  document.body.append(element);
+  doc.body.append(element);
   await opened;
   return { element, ticks, resumed, errors };
 }
@@ -249,5 +252,38 @@ describe('resume against the library: the server asks, the page answers after a 
     await until(element, 'resumed', () => resumed.length === 1, 'resumed');
     expect(resumed[0].recovered).to.equal(false);
     expect(question.reply('blue')).to.equal(false);
+  });
+});
+
+describe('resume against the library: share="tabs"', () => {
+  it('the holding tab is cut mid-stream and then goes: the next holder resumes, nothing lost or doubled', async () => {
+    const { id, url } = await instance();
+    const doc = await context();
+    // The holder waits after the cut, so that it goes before it could reconnect itself.
+    const holder = await resuming(`${url}?user=ana`, { share: 'tabs', ...WAIT }, doc);
+    const here = await resuming(`${url}?user=ana`, { share: 'tabs' });
+    expect([holder.element.socket !== null, here.element.socket]).to.deep.equal([true, null]);
+    await here.element.request('join', 'hall');
+
+    for (let i = 0; i < 100; i++) {
+      holder.element.send('chaos', { i });
+      here.element.send('chaos', { i: 1000 + i });
+    }
+    const reconnecting = nextEvent(here.element, 'reconnecting');
+    const { cut } = await chaos<{ cut: number }>('shout', { id, room: 'hall', from: 0, count: 200, cutAfter: 100 });
+    expect(cut).to.equal(1);
+    await reconnecting;
+    doc.defaultView!.frameElement!.remove();
+    await until(here.element, 'resumed', () => here.resumed.length === 1, 'the next holder resumed');
+    expect(here.resumed[0].recovered).to.equal(true);
+    expect(here.element.socket).to.be.instanceOf(WebSocket);
+
+    for (let i = 100; i < 150; i++) here.element.send('chaos', { i: 1000 + i });
+    await chaos('shout', { id, room: 'hall', from: 200, count: 50 });
+    const { handled } = await chaos<{ handled: number[] }>('handled', { id, count: 250 });
+    await until(here.element, 'tick', () => here.ticks.length >= 250, '250 ticks');
+    expect(here.ticks, 'each room frame once, in order').to.deep.equal(range(0, 250));
+    expect(handled.filter((i) => i < 1000), "the old holder's frames once, in order").to.deep.equal(range(0, 100));
+    expect(handled.filter((i) => i >= 1000), "this tab's frames once, in order").to.deep.equal(range(1000, 1150));
   });
 });
