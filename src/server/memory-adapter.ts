@@ -53,6 +53,8 @@ class MemoryAdapter implements Adapter {
   #streams = new Map<string, Stream>();
   /** The stream each resume member is attached to. */
   #attached = new Map<Member, Stream>();
+  /** The stream each resume member was last attached to, after it has gone too: a join or leave for a page that is away. */
+  #streamOf = new WeakMap<Member, Stream>();
   /** Streams whose page has gone, oldest first, until the sweep forgets them. */
   #waiting = new Set<Stream>();
   #sweep: ReturnType<typeof setInterval> | undefined;
@@ -116,22 +118,36 @@ class MemoryAdapter implements Adapter {
   }
 
   async join(member: Member, room: string): Promise<void> {
-    // A member that has gone must not come back through a join that was still on its way.
-    if (!this.#members.has(member)) return;
+    // A member that has gone must not come back through a join that was still on its way; its
+    // stream, waiting for its page, joins (from the room's frames after now).
+    if (!this.#members.has(member)) {
+      const stream = this.#away(member);
+      if (stream && !stream.positions.has(room)) this.#position(stream, room);
+      return;
+    }
     this.#enter(member, room);
     const stream = this.#attached.get(member);
-    if (stream && !stream.positions.has(room)) {
-      const kept = this.#keep(room);
-      kept.streams.add(stream);
-      stream.positions.set(room, kept.history.last);
-    }
+    if (stream && !stream.positions.has(room)) this.#position(stream, room);
   }
 
   async leave(member: Member, room: string): Promise<void> {
     this.#memberships.get(member)?.delete(room);
     this.#drop(member, room);
-    const stream = this.#attached.get(member);
+    const stream = this.#attached.get(member) ?? this.#away(member);
     if (stream?.positions.delete(room)) this.#release(room, stream);
+  }
+
+  /** The stream of `member`, which has gone, while it waits for its page: not attached elsewhere, not forgotten. */
+  #away(member: Member): Stream | undefined {
+    const stream = this.#streamOf.get(member);
+    return stream && stream.member === null && this.#streams.get(stream.token) === stream ? stream : undefined;
+  }
+
+  /** `stream` joins `room`: the room's frames after its number now are the stream's. */
+  #position(stream: Stream, room: string): void {
+    const kept = this.#keep(room);
+    kept.streams.add(stream);
+    stream.positions.set(room, kept.history.last);
   }
 
   broadcast(room: string | null, frame: OutgoingFrame): void {
@@ -194,6 +210,7 @@ class MemoryAdapter implements Adapter {
     stream.left = null;
     this.#waiting.delete(stream);
     this.#attached.set(member, stream);
+    this.#streamOf.set(member, stream);
     this.#members.add(member);
     for (const room of this.#roomsOf(stream)) {
       if (previous && previous !== member) this.#drop(previous, room);

@@ -22,9 +22,34 @@ export function newToken(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** JSON with every object's keys sorted, so equal users write equal text. */
+/**
+ * Whether JSON writes `item` (a value the replacer sees, after `toJSON`) as it is: not a `Map`,
+ * `Set`, function or symbol, which it writes as `{}` or leaves out, nor a number it writes as
+ * `null`, nor an instance of a class whose fields JSON cannot see (private, or getters), which it
+ * writes as `{}`. Such values would make different users one owner.
+ */
+function faithful(item: unknown): boolean {
+  switch (typeof item) {
+    case 'function':
+    case 'symbol':
+      return false;
+    case 'number':
+      return Number.isFinite(item);
+    case 'object': {
+      if (item === null || Array.isArray(item)) return true;
+      if (item instanceof Map || item instanceof Set || item instanceof WeakMap || item instanceof WeakSet) return false;
+      const prototype = Object.getPrototypeOf(item);
+      return prototype === Object.prototype || prototype === null || Object.keys(item).length > 0;
+    }
+    default:
+      return true;
+  }
+}
+
+/** JSON with every object's keys sorted, so equal users write equal text; throws for a value JSON cannot write faithfully. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {
+    if (!faithful(item)) throw new TypeError('not plain data');
     if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
     const sorted: Record<string, unknown> = {};
     for (const key of Object.keys(item).sort()) sorted[key] = (item as Record<string, unknown>)[key];
@@ -34,7 +59,8 @@ function stableJson(value: unknown): string {
 
 /**
  * Who a connection is, for binding tokens: a hash of the JSON of `authenticate`'s result, so
- * equal users (`{ id: 7 }` on each reconnect) are one owner. Null when JSON cannot write it.
+ * equal users (`{ id: 7 }` on each reconnect) are one owner. Null when JSON cannot write it, or
+ * could not tell users apart by it (a `Map`, a class instance with only private fields).
  */
 export function ownerOf(user: unknown): string | null {
   let text: string;
@@ -107,6 +133,11 @@ export class ResumeStream {
     this.#checkIdle();
   }
 
+  /** The socket the stream is attached to, null while its page is away. */
+  get socket(): StreamSocket | null {
+    return this.#socket;
+  }
+
   /** A page frame numbered `n` arrived: `new` to hand on (then call `finished(n)`), a `repeat` to drop, or a `gap`. */
   receive(n: number): Arrival {
     return this.#inbox.receive(n);
@@ -134,12 +165,11 @@ export class ResumeStream {
     this.#checkIdle();
   }
 
-  /** Sends a frame of the page's own stream: numbered and kept, then sent if the page is here. False when the stream is gone. */
-  write(text: string): boolean {
+  /** Sends a frame of the page's own stream: numbered and kept, then sent if the page is here. Null when the stream is gone. */
+  write(text: string): NumberedFrame | null {
     const frame = this.#adapter.appendOwn(this.token, text);
-    if (frame === null) return false;
-    this.#socket?.sendNumbered(frame);
-    return true;
+    if (frame !== null) this.#socket?.sendNumbered(frame);
+    return frame;
   }
 
   /** The server closes: requests end with `reason`, no timer is left. */

@@ -1,0 +1,267 @@
+// resume, the server's half, against what a hostile client and a demanding application do (PROTOCOL.md,
+// "Resume"; the README's "For server authors"): sockets the page gave up on, an adapter that
+// takes its time, the application changing rooms while the page is away, users JSON cannot tell
+// apart, bad hellos and numbers. Every wait is for an event, never for time.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter, once } from 'node:events';
+import { memoryAdapter } from '../../dist/server/memory-adapter.js';
+import { Peer, start } from './support.mjs';
+import { cuttingProxy, ResumePeer } from './resume-support.mjs';
+
+/** A page with resume, stopped after the test. */
+function page(t, url, options) {
+  const peer = new ResumePeer(url, options);
+  t.after(() => peer.stop());
+  return peer;
+}
+
+/** Drops the page's connection abruptly and waits until the server has seen it go. */
+async function drop(bricks, proxy) {
+  const gone = once(bricks, 'disconnect');
+  proxy.cut();
+  await gone;
+}
+
+/**
+ * The in-memory adapter, with an `attachStream` that waits for `release()` once `slow` is set,
+ * as an adapter over shared state does while it reads: `entered` fires when a hello reaches it.
+ */
+function slowAdapter() {
+  const inner = memoryAdapter();
+  const adapter = new EventEmitter();
+  for (const name of ['attach', 'add', 'remove', 'join', 'leave', 'broadcast', 'appendOwn', 'handled', 'roomCount', 'streamCount', 'close']) {
+    adapter[name] = inner[name].bind(inner);
+  }
+  adapter.slow = false;
+  adapter.attachStream = async (member, request) => {
+    const found = await inner.attachStream(member, request);
+    if (adapter.slow) {
+      const released = new Promise((resolve) => (adapter.release = resolve));
+      adapter.emit('entered');
+      await released;
+    }
+    return found;
+  };
+  return adapter;
+}
+
+describe('resume at its edges', () => {
+  test('a frame read on a socket the page gave up on waits for the socket that took over, whose client the handler gets', async (t) => {
+    const { bricks, port, url } = await start(t, { binary: true });
+    const read = new EventEmitter();
+    const runs = [];
+    bricks.handle('join', async (room, { client }) => {
+      runs.push(client);
+      await client.join(room);
+      return [...client.rooms];
+    });
+    bricks.handle('*', (_data, { type }) => void (type === null && read.emit('binary')));
+    const proxy = await cuttingProxy(t, port);
+    const old = page(t, proxy.url());
+    await old.connect();
+    // The page gives up on `old` (nothing reaches it any more) and resumes on a new socket.
+    proxy.hold('down');
+    const fresh = page(t, url());
+    fresh.token = old.token;
+    const [[client]] = await Promise.all([once(bricks, 'connection'), fresh.connect()]);
+    // A frame it sent on `old` before giving up reaches the server late, on the socket now closing.
+    const binary = once(read, 'binary');
+    old.raw(JSON.stringify({ type: 'join', data: 'lobby', id: 'j', n: 1 }));
+    old.ws.send(Buffer.from([1]));
+    await binary;
+    assert.equal(runs.length, 0, 'not handed on from the socket given up on');
+    // The page sends it again, as it does every frame not acknowledged.
+    fresh.raw(JSON.stringify({ type: 'join', data: 'lobby', id: 'j', n: 1 }));
+    await fresh.until(() => fresh.replies.has('j'));
+    assert.deepEqual(runs, [client]);
+    assert.deepEqual(fresh.replies.get('j').map((f) => f.data), [['lobby']]);
+    bricks.to('lobby').send('room', 1);
+    await fresh.until(() => fresh.of('lobby').length === 1);
+  });
+
+  test('a frame sent to the client while its hello waits for a slow adapter reaches the page once, in order', async (t) => {
+    const adapter = slowAdapter();
+    const { bricks, port } = await start(t, { adapter });
+    const proxy = await cuttingProxy(t, port);
+    const p = page(t, proxy.url());
+    const [[client]] = await Promise.all([once(bricks, 'connection'), p.connect()]);
+    client.send('own', 1);
+    await p.until(() => p.frames.length === 1);
+    await drop(bricks, proxy);
+    client.send('own', 2);
+    adapter.slow = true;
+    const entered = once(adapter, 'entered');
+    const answered = p.connect();
+    await entered;
+    // The adapter has collected what the page missed; the stream is not attached yet.
+    assert.equal(client.send('own', 3), true);
+    adapter.release();
+    const answer = await answered;
+    assert.deepEqual([answer.recovered, answer.missed], [true, 1]);
+    client.send('own', 4);
+    await p.until(() => p.frames.length === 4);
+    assert.deepEqual(p.frames.map((f) => [f.data, f.n]), [[1, 1], [2, 2], [3, 3], [4, 4]]);
+    assert.equal(p.repeats, 0);
+  });
+
+  test('a frame of another user\'s stream sent while a forged hello waits for the adapter does not reach the forger', async (t) => {
+    const adapter = slowAdapter();
+    const { bricks, port, url } = await start(t, { adapter, authenticate: (_request, session) => ({ name: session }) });
+    const proxy = await cuttingProxy(t, port);
+    const ana = page(t, proxy.url(), { protocols: ['ana'] });
+    const [[client]] = await Promise.all([once(bricks, 'connection'), ana.connect()]);
+    await drop(bricks, proxy);
+    adapter.slow = true;
+    const bob = page(t, url(), { protocols: ['bob'] });
+    bob.token = ana.token;
+    const entered = once(adapter, 'entered');
+    const answered = bob.connect();
+    await entered;
+    client.send('secret', 1);
+    adapter.release();
+    const answer = await answered;
+    assert.equal(answer.recovered, false);
+    bricks.send('all', 'mark');
+    await bob.until(() => bob.frames.length === 1);
+    assert.deepEqual(bob.frames.map((f) => f.type), ['all']);
+    adapter.slow = false;
+    const back = await ana.connect();
+    assert.equal(back.recovered, true);
+    await ana.until(() => ana.of('').length === 1);
+    assert.deepEqual(ana.of('').map((f) => f.data), [1], 'its owner still gets it');
+  });
+
+  test('leave() and join() on the client of a socket that dropped change the rooms its page comes back in', async (t) => {
+    const { bricks, port } = await start(t);
+    bricks.on('connection', (client) => client.rooms.size === 0 && client.join('lobby'));
+    const proxy = await cuttingProxy(t, port);
+    const p = page(t, proxy.url());
+    const [[client]] = await Promise.all([once(bricks, 'connection'), p.connect()]);
+    bricks.to('lobby').send('lobby', 1);
+    await p.until(() => p.frames.length === 1);
+    await drop(bricks, proxy);
+    // The application takes the user out of the lobby, and puts it in the stage, while it is away.
+    await client.leave('lobby');
+    await client.join('stage');
+    bricks.to('lobby').send('lobby', 2);
+    bricks.to('stage').send('stage', 1);
+    const [[again], answer] = await Promise.all([once(bricks, 'connection'), p.connect()]);
+    assert.equal(answer.recovered, true);
+    assert.deepEqual([...again.rooms], ['stage']);
+    bricks.to('lobby').send('lobby', 3);
+    bricks.to('stage').send('stage', 2);
+    again.send('own', 'mark');
+    await p.until(() => p.of('').length === 1);
+    assert.deepEqual(p.of('lobby').map((f) => f.data), [1]);
+    assert.deepEqual(p.of('stage').map((f) => f.data), [1, 2]);
+    // Through the old client object once the page is back: the change is the new client's.
+    await client.leave('stage');
+    assert.deepEqual([...again.rooms], []);
+    bricks.to('stage').send('stage', 3);
+    again.send('own', 'mark 2');
+    await p.until(() => p.of('').length === 2);
+    assert.deepEqual(p.of('stage').map((f) => f.data), [1, 2]);
+  });
+
+  test('users JSON cannot tell apart (a Map, a class with private fields) bind no stream: another one\'s token gets nothing', async (t) => {
+    class User {
+      #name;
+      constructor(name) {
+        this.#name = name;
+      }
+    }
+    for (const make of [(name) => new Map([['name', name]]), (name) => new User(name), (name) => ({ id: name === 'ana' ? NaN : Infinity })]) {
+      const { bricks, url } = await start(t, { authenticate: (_request, session) => make(session) });
+      const errors = [];
+      bricks.on('error', (error) => errors.push(error));
+      const ana = page(t, url(), { protocols: ['ana'] });
+      // Not `once()`, which rejects at the `error` event this connection brings.
+      const connected = new Promise((resolve) => bricks.once('connection', resolve));
+      const [client] = await Promise.all([connected, ana.connect()]);
+      client.send('secret', 1);
+      await ana.until(() => ana.frames.length === 1);
+      const left = once(bricks, 'disconnect');
+      await ana.stop();
+      await left;
+      const bob = page(t, url(), { protocols: ['bob'] });
+      bob.token = ana.token;
+      const answer = await bob.connect();
+      assert.equal(answer.recovered, false);
+      assert.notEqual(answer.token, ana.token);
+      assert.equal(answer.missed, 0);
+      assert.equal(errors.length, 2);
+      assert.match(errors[0].message, /cannot resume.*plain data/);
+    }
+  });
+
+  test('hellos with bad members close with 1002; the server stays up and a good hello still resumes', async (t) => {
+    const { bricks, url } = await start(t);
+    const good = page(t, url());
+    const [[client]] = await Promise.all([once(bricks, 'connection'), good.connect()]);
+    const hello = (data) => JSON.stringify({ type: 'resumed', data: { token: null, seen: {}, next: 1, ...data } });
+    const bad = [
+      hello({ seen: { '': -1 } }),
+      hello({ seen: { '': 1.5 } }),
+      hello({ seen: { '': 2 ** 53 } }),
+      hello({ seen: { lobby: '3' } }),
+      hello({ seen: [] }),
+      hello({ seen: null }),
+      hello({ next: 0 }),
+      hello({ next: -1 }),
+      hello({ next: 1.5 }),
+      hello({ next: 2 ** 53 }),
+      hello({ next: '1' }),
+      hello({ token: 5 }),
+      hello({ token: '' }),
+      hello({ token: 'x'.repeat(100_000) }),
+      hello({ token: {} }),
+      '{"type":"resumed","data":null}',
+      '{"type":"resumed"}',
+      '[]',
+    ];
+    for (const text of bad) {
+      const peer = await Peer.open(url(), ['bricks.resume.1']);
+      peer.send(text);
+      assert.equal((await peer.closed).code, 1002, text.slice(0, 80));
+    }
+    // Odd but well-formed: unknown streams, `__proto__`, positions far ahead, a token never given.
+    const seen = JSON.parse('{"__proto__": 3, "constructor": 1, "": 99999, "*": 7}');
+    for (let i = 0; i < 10_000; i++) seen[`room${i}`] = i;
+    const odd = await Peer.open(url(), ['bricks.resume.1']);
+    odd.send(JSON.stringify({ type: 'resumed', data: { token: good.token, seen, next: 1 } }));
+    const answer = await odd.next();
+    assert.equal(answer.data.recovered, false, 'positions the stream never gave');
+    assert.equal(answer.data.token, good.token, 'the same user\'s stream goes on');
+    const forged = await Peer.open(url(), ['bricks.resume.1']);
+    forged.send(JSON.stringify({ type: 'resumed', data: { token: 'A'.repeat(200), seen: {}, next: 2 ** 40 } }));
+    const fresh = await forged.next();
+    assert.deepEqual([fresh.data.recovered, fresh.data.acked], [false, 2 ** 40 - 1]);
+    assert.equal(typeof client.id, 'string');
+    assert.ok(bricks.stats().clients >= 2);
+  });
+
+  test('numbered frames that skip ahead close with 1002; backwards, fractional and huge numbers are dropped; the stream goes on', async (t) => {
+    const { bricks, url } = await start(t);
+    const got = [];
+    bricks.handle('up', (data) => void got.push(data));
+    const p = page(t, url(), { reconnect: true });
+    await p.connect();
+    p.send('up', 1);
+    p.send('up', 2);
+    await p.until(() => p.outbox.kept.length === 0);
+    for (const n of [1, 2, 0.5, 2.5, -3, 2 ** 53, 1e308, Number.MAX_SAFE_INTEGER + 2]) p.raw(`{"type":"up","data":"bad","n":${n}}`);
+    p.send('up', 3);
+    await p.until(() => p.outbox.kept.length === 0);
+    assert.deepEqual(got, [1, 2, 3]);
+    assert.equal(p.closes.length, 0);
+    const closed = once(p, 'close');
+    p.raw(JSON.stringify({ type: 'up', data: 'skip', n: Number.MAX_SAFE_INTEGER }));
+    assert.deepEqual(await closed, [1002]);
+    await p.until(() => p.answers.length === 2);
+    p.send('up', 4);
+    await p.until(() => p.outbox.kept.length === 0);
+    assert.deepEqual(got, [1, 2, 3, 4]);
+    assert.equal(p.answers[1].recovered, true);
+  });
+});
