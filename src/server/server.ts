@@ -334,7 +334,7 @@ export class BricksServer<User = null> extends EventEmitter {
     try {
       start = await this.#adapter.attachStream(connection, { token, fresh: newToken(), owner, seen: hello.seen, next: hello.next });
     } catch (error) {
-      this.#fail(error, connection.client);
+      if (this.#state === 'running') this.#fail(error, connection.client);
       connection.close(1011, 'resume failed');
       return;
     } finally {
@@ -344,8 +344,9 @@ export class BricksServer<User = null> extends EventEmitter {
       }
     }
     if (connection.state !== 'hello') {
-      // It closed while the adapter looked: it must not stay attached.
-      this.#adapter.remove(connection).catch((error: unknown) => this.#fail(error, connection.client));
+      // It closed while the adapter looked: it must not stay attached. Once the server is
+      // closing, the adapter's own close() releases it, and nothing may reach the adapter after.
+      if (this.#state === 'running') this.#adapter.remove(connection).catch((error: unknown) => this.#fail(error, connection.client));
       return;
     }
     let stream = this.#streams.get(start.token);

@@ -265,3 +265,114 @@ describe('resume at its edges', () => {
     assert.equal(p.answers[1].recovered, true);
   });
 });
+
+describe('resume at its edges, more', () => {
+  test('two sockets present the same token at once: the later takes the stream, the earlier is closed, nothing is doubled', async (t) => {
+    const { bricks, port, url } = await start(t);
+    const got = [];
+    bricks.handle('up', (data) => void got.push(data));
+    bricks.on('connection', (client) => client.rooms.size === 0 && client.join('lobby'));
+    const proxy = await cuttingProxy(t, port);
+    const first = page(t, proxy.url());
+    const [[client]] = await Promise.all([once(bricks, 'connection'), first.connect()]);
+    first.send('up', 1);
+    first.send('up', 2);
+    bricks.to('lobby').send('room', 1);
+    client.send('own', 1);
+    await first.until(() => first.frames.length === 2 && first.outbox.kept.length === 0);
+    await drop(bricks, proxy);
+    bricks.to('lobby').send('room', 2);
+    client.send('own', 2);
+    // Two copies of the page's state say their hellos together, each resending frame 3.
+    const copies = [page(t, url()), page(t, url())];
+    for (const copy of copies) {
+      copy.token = first.token;
+      copy.positions.take('', 1);
+      copy.positions.take('lobby', 1);
+      copy.outbox = new (first.outbox.constructor)(3);
+      copy.send('up', 3);
+    }
+    await Promise.allSettled(copies.map((copy) => copy.connect()));
+    await Promise.race(copies.map((copy) => copy.until(() => copy.closes.length > 0)));
+    const [gone, survivor] = copies[0].closes.length > 0 ? copies : [copies[1], copies[0]];
+    assert.deepEqual(gone.closes, [1008]);
+    assert.deepEqual(survivor.closes, []);
+    await survivor.until(() => survivor.outbox.kept.length === 0 && survivor.of('').length === 1 && survivor.of('lobby').length === 1);
+    bricks.to('lobby').send('room', 3);
+    await survivor.until(() => survivor.of('lobby').length === 2);
+    assert.deepEqual(got, [1, 2, 3], 'frame 3 handled once');
+    assert.deepEqual(survivor.frames.map((f) => [f.r ?? '', f.data]), [['', 2], ['lobby', 2], ['lobby', 3]]);
+    assert.equal(survivor.repeats, 0);
+  });
+
+  test('frames to a room joined in the connection listener, and to everyone, sent while the page is away: given back once', async (t) => {
+    const { bricks, port } = await start(t);
+    bricks.on('connection', (client) => {
+      if (client.rooms.size === 0) void client.join('lobby');
+    });
+    const proxy = await cuttingProxy(t, port);
+    const p = page(t, proxy.url());
+    const [[client]] = await Promise.all([once(bricks, 'connection'), p.connect()]);
+    bricks.to('lobby').send('room', 1);
+    await p.until(() => p.frames.length === 1);
+    await drop(bricks, proxy);
+    bricks.to('lobby').send('room', 2);
+    bricks.send('all', 1);
+    client.send('own', 1);
+    const answer = await p.connect();
+    assert.deepEqual([answer.recovered, answer.missed], [true, 3]);
+    await p.until(() => p.frames.length === 4);
+    // Frames of different streams have no order between them.
+    assert.deepEqual(['', 'lobby', '*'].map((r) => p.of(r).map((f) => f.data)), [[1], [1, 2], [1]]);
+    assert.equal(p.repeats, 0);
+  });
+
+  test('history.size 1: one frame missed recovers, two do not; the live ones follow', async (t) => {
+    const { bricks, port } = await start(t, { history: { size: 1 } });
+    const proxy = await cuttingProxy(t, port);
+    const p = page(t, proxy.url());
+    const [[client]] = await Promise.all([once(bricks, 'connection'), p.connect()]);
+    await drop(bricks, proxy);
+    client.send('own', 1);
+    assert.equal((await p.connect()).recovered, true);
+    await p.until(() => p.frames.length === 1);
+    await drop(bricks, proxy);
+    client.send('own', 2);
+    client.send('own', 3);
+    const answer = await p.connect();
+    assert.deepEqual([answer.recovered, answer.missed], [false, 0]);
+    client.send('own', 4);
+    await p.until(() => p.frames.length === 2);
+    assert.deepEqual(p.frames.map((f) => f.data), [1, 4]);
+  });
+
+  test('close() while a hello waits for the adapter: nothing reaches the adapter after its own close()', async (t) => {
+    const adapter = slowAdapter();
+    const calls = [];
+    let closed = false;
+    const { remove, close } = adapter;
+    adapter.remove = (member) => {
+      if (closed) calls.push('remove');
+      return remove(member);
+    };
+    adapter.close = () => {
+      closed = true;
+      // The adapter answers the hello only now, as one over shared state may when it is closed.
+      adapter.release();
+      return close();
+    };
+    const { bricks, url } = await start(t, { adapter });
+    adapter.slow = true;
+    const p = page(t, url());
+    const entered = once(adapter, 'entered');
+    p.connect().catch(() => {});
+    await entered;
+    const closing = bricks.close({ timeout: 0 });
+    await once(p, 'close');
+    await closing;
+    // What the hello does once the adapter answers runs in promise jobs, all done by the next turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(calls, []);
+    assert.equal(bricks.stats().streams, 0);
+  });
+});
