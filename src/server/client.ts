@@ -72,7 +72,7 @@ export class BricksClient<User = unknown> {
     for (const room of rooms) this.#rooms.add(room);
   }
 
-  /** Puts the client in `room`. Resolves once every instance sees it there; does nothing once the client is gone. */
+  /** Puts the client in `room`. Resolves once every instance sees it there; once the client is gone, does nothing, or under resume changes the rooms its page comes back in. */
   async join(room: string): Promise<void> {
     checkRoom('join(room)', room);
     if (!this.#link.open) {

@@ -57,7 +57,8 @@ class MemoryAdapter implements Adapter {
   #streamOf = new WeakMap<Member, Stream>();
   /** Streams whose page has gone, oldest first, until the sweep forgets them. */
   #waiting = new Set<Stream>();
-  #sweep: ReturnType<typeof setInterval> | undefined;
+  /** Due when the oldest stream in `#waiting` expires: one timer, only while streams wait. */
+  #sweep: ReturnType<typeof setTimeout> | undefined;
   #host: AdapterHost | undefined;
 
   attach(host: AdapterHost): void {
@@ -114,7 +115,7 @@ class MemoryAdapter implements Adapter {
     stream.member = null;
     stream.left = Date.now();
     this.#waiting.add(stream);
-    this.#sweep ??= setInterval(() => this.#forgetExpired(), Math.max(this.#limits.ttl, 10)).unref();
+    if (this.#sweep === undefined) this.#armSweep(stream.left);
   }
 
   async join(member: Member, room: string): Promise<void> {
@@ -188,7 +189,7 @@ class MemoryAdapter implements Adapter {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#sweep);
+    clearTimeout(this.#sweep);
     this.#sweep = undefined;
     this.#members.clear();
     this.#rooms.clear();
@@ -247,15 +248,21 @@ class MemoryAdapter implements Adapter {
   }
 
   #forgetExpired(): void {
+    this.#sweep = undefined;
     const now = Date.now();
     for (const stream of this.#waiting) {
-      if (now - stream.left! <= this.#limits.ttl) break;
+      if (now - stream.left! <= this.#limits.ttl) {
+        // Streams wait oldest first: the next to expire is this one, `ttl` after it was left.
+        this.#armSweep(stream.left!);
+        return;
+      }
       this.#forget(stream);
     }
-    if (this.#waiting.size === 0) {
-      clearInterval(this.#sweep);
-      this.#sweep = undefined;
-    }
+  }
+
+  /** The sweep runs once the stream left at `left` is older than `ttl`, not up to a whole `ttl` later. */
+  #armSweep(left: number): void {
+    this.#sweep = setTimeout(() => this.#forgetExpired(), Math.max(left + this.#limits.ttl + 1 - Date.now(), 1)).unref();
   }
 
   #forget(stream: Stream): void {
