@@ -375,4 +375,31 @@ describe('resume at its edges, more', () => {
     assert.deepEqual(calls, []);
     assert.equal(bricks.stats().streams, 0);
   });
+
+  test('20,000 frames handled behind one slow handler: acknowledged up to the slow one, then all of them', async (t) => {
+    const { bricks, url } = await start(t);
+    let release;
+    const gate = new Promise((resolve) => (release = resolve));
+    const started = new EventEmitter();
+    bricks.handle('slow', async () => {
+      started.emit('run');
+      await gate;
+    });
+    let count = 0;
+    bricks.handle('up', () => void count++);
+    const p = page(t, url());
+    await p.connect();
+    const running = once(started, 'run');
+    p.send('slow', null);
+    await running;
+    for (let i = 0; i < 20_000; i++) p.send('up', i);
+    // The heartbeat is answered in order after the frames before it: every `up` has been handled.
+    p.raw(JSON.stringify({ type: 'ping', data: 'all read' }));
+    await p.until(() => p.unnumbered.length === 1);
+    assert.equal(count, 20_000);
+    assert.deepEqual(p.acks, [], 'nothing acknowledged while frame 1 runs');
+    release();
+    await p.until(() => p.outbox.kept.length === 0);
+    assert.equal(p.acks.at(-1), 20_001);
+  });
 });
