@@ -402,4 +402,44 @@ describe('resume at its edges, more', () => {
     await p.until(() => p.outbox.kept.length === 0);
     assert.equal(p.acks.at(-1), 20_001);
   });
+
+  test('history.ttl longer than a timer can wait is refused at start-up, with the longest it can be', async () => {
+    const { createServer } = await import('../../dist/server/index.js');
+    assert.throws(() => createServer({ port: 0, history: { ttl: 2 ** 31 } }), /history\.ttl must be at most 2147483647 milliseconds/);
+    for (const history of [{ size: Infinity }, { size: NaN }, { ttl: '1000' }, { size: -0.5 }, { ttl: 0 }]) {
+      assert.throws(() => createServer({ port: 0, history }), TypeError, JSON.stringify(history));
+    }
+  });
+
+  test('handlers that throw or reject under resume: each frame runs once, its error reply comes once, across a drop before the acknowledgement', async (t) => {
+    const { bricks, port } = await start(t);
+    const errors = [];
+    bricks.on('error', (error) => errors.push(error.message));
+    const runs = [];
+    bricks.handle('throws', (data) => {
+      runs.push(data);
+      throw new Error(`thrown ${data}`);
+    });
+    bricks.handle('rejects', async (data) => {
+      runs.push(data);
+      throw new Error(`rejected ${data}`);
+    });
+    const proxy = await cuttingProxy(t, port);
+    const p = page(t, proxy.url());
+    await p.connect();
+    // What the server sends is lost from here: the page sees no reply and no acknowledgement.
+    proxy.hold('down');
+    const ids = [p.request('throws', 1), p.request('rejects', 2)];
+    p.send('throws', 3);
+    p.send('rejects', 4);
+    p.raw(JSON.stringify({ type: 'ping', data: 'read' }));
+    while (runs.length < 4) await once(bricks, 'error');
+    await drop(bricks, proxy);
+    const answer = await p.connect();
+    assert.equal(answer.acked, 4);
+    await p.until(() => ids.every((id) => p.replies.has(id)) && p.outbox.kept.length === 0);
+    assert.deepEqual(runs, [1, 2, 3, 4]);
+    assert.deepEqual(ids.map((id) => p.replies.get(id).map((f) => f.error)), [[{ message: 'Internal error', code: 'internal' }], [{ message: 'Internal error', code: 'internal' }]]);
+    assert.deepEqual(errors.sort(), ['rejected 2', 'rejected 4', 'thrown 1', 'thrown 3']);
+  });
 });
