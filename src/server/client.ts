@@ -15,8 +15,8 @@ export interface ClientLink {
   readonly requests: PendingRequests;
   /** Frames can still be sent: the socket is open and was not asked to close. */
   readonly open: boolean;
-  /** Sends one text frame; false when the client is gone or slow (and is being closed for it). */
-  write(text: string): boolean;
+  /** Sends one text frame (the server's request `request`, when it is one); false when the client is gone or slow (and is being closed for it). */
+  write(text: string, request?: string): boolean;
   /**
    * Under resume, once this socket is closing or gone: the client of the socket the page is on
    * now, or `'away'` while the page is away (its stream, kept for it, takes joins and leaves).
@@ -133,7 +133,7 @@ export class BricksClient<User = unknown> {
       return Promise.reject(error);
     }
     const reply = link.requests.add<T>(id, timeout, signal);
-    if (!link.write(frame)) {
+    if (!link.write(frame, id)) {
       link.requests.end(id, new DOMException('The client could not take the request (it is gone or too slow), so it was not sent.', 'NetworkError'));
     }
     return reply;

@@ -178,12 +178,13 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
   }
 
   /** Sends a frame to this client: under resume, as the next frame of its own stream, kept for a reconnect. */
-  write(text: string): boolean {
+  write(text: string, request?: string): boolean {
     const stream = this.#stream;
     if (stream === null) return this.#send(Buffer.from(text));
     // The stream this instance holds for the token now, which a later socket of the page may have.
     const frame = (this.#host.streams.get(stream.token) ?? stream).write(text);
     if (frame === null) return false;
+    if (request !== undefined) stream.asked(request, frame.n);
     this.#host.written(stream.token, frame);
     return true;
   }

@@ -84,6 +84,8 @@ export class ResumeStream {
   readonly token: string;
   /** The server's requests to the page: answered on whichever socket the page comes back on. */
   readonly requests = new PendingRequests();
+  /** The own-stream number of each of those requests (and of some settled ones, swept now and then). */
+  #asked = new Map<string, number>();
   #inbox: Inbox;
   #adapter: Adapter;
   #ttl: number;
@@ -105,9 +107,20 @@ export class ResumeStream {
     this.#idle = idle;
   }
 
-  /** A socket of the page's said its hello: frames go to it from now on. Returns what the answer says was handled. */
-  attach(socket: StreamSocket): number {
+  /**
+   * A socket of the page's said its hello: frames go to it from now on. `recovered` false with
+   * `seen`, the last own frame the page has: the server's requests numbered after it never reach
+   * the page, so they end now. Returns what the answer says was handled.
+   */
+  attach(socket: StreamSocket, recovered = true, seen = 0): number {
     this.#socket = socket;
+    for (const [id, n] of this.#asked) {
+      if (!this.requests.has(id)) this.#asked.delete(id);
+      else if (!recovered && n > seen) {
+        this.#asked.delete(id);
+        this.requests.end(id, new DOMException('The page came back after more than history.size frames or history.ttl ms, and this request was among the frames it lost, so its reply will not arrive.', 'NetworkError'));
+      }
+    }
     clearTimeout(this.#expiry);
     this.#expiry = undefined;
     clearTimeout(this.#ackTimer);
@@ -136,6 +149,13 @@ export class ResumeStream {
   /** The socket the stream is attached to, null while its page is away. */
   get socket(): StreamSocket | null {
     return this.#socket;
+  }
+
+  /** The server's request `id` went out as own frame `n`. */
+  asked(id: string, n: number): void {
+    this.#asked.set(id, n);
+    // Settled requests leave their entries behind: sweep them once they outnumber the waiting.
+    if (this.#asked.size > 2 * this.requests.size + 16) for (const key of this.#asked.keys()) if (!this.requests.has(key)) this.#asked.delete(key);
   }
 
   /** A page frame numbered `n` arrived: `new` to hand on (then call `finished(n)`), a `repeat` to drop, or a `gap`. */

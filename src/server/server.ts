@@ -16,6 +16,7 @@ import { CloseCode } from '../protocol/close-codes.js';
 import { decodeFrame, type Decoded } from '../protocol/decode.js';
 import { encodeFrame } from '../protocol/encode.js';
 import { typeProblem } from '../protocol/frames.js';
+import { OWN_STREAM } from '../protocol/resume.js';
 import { decodeNumbered, encodeResumed, isFrameNumber, readHello, RESUME_PROTOCOL } from '../protocol/resume-frames.js';
 import type { Adapter } from './adapter.js';
 import { roomProblem, type BricksClient } from './client.js';
@@ -356,7 +357,7 @@ export class BricksServer<User = null> extends EventEmitter {
       });
       this.#streams.set(start.token, stream);
     }
-    const acked = stream.attach(connection);
+    const acked = stream.attach(connection, start.recovered, hello.seen[OWN_STREAM] ?? 0);
     connection.start(stream, encodeResumed({ token: start.token, recovered: start.recovered, missed: start.missed.length, acked }), start.missed, start.rooms);
     const request = this.#requests.get(connection);
     this.#requests.delete(connection);

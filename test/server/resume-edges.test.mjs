@@ -442,4 +442,30 @@ describe('resume at its edges, more', () => {
     assert.deepEqual(ids.map((id) => p.replies.get(id).map((f) => f.error)), [[{ message: 'Internal error', code: 'internal' }], [{ message: 'Internal error', code: 'internal' }]]);
     assert.deepEqual(errors.sort(), ['rejected 2', 'rejected 4', 'thrown 1', 'thrown 3']);
   });
+
+  test('a request to a page that comes back with recovered false: one the page never got fails at once with NetworkError, one it got is still answered', async (t) => {
+    const { bricks, port } = await start(t, { history: { size: 2 } });
+    const proxy = await cuttingProxy(t, port);
+    const p = page(t, proxy.url());
+    const [[client]] = await Promise.all([once(bricks, 'connection'), p.connect()]);
+    const seen = client.request('seen', null, { timeout: 0 });
+    await p.until(() => p.frames.length === 1);
+    // Asked as the network dies: the page never gets it, and the history lets it go.
+    proxy.hold('down');
+    const lost = client.request('lost', null, { timeout: 0 }).catch((error) => error);
+    await drop(bricks, proxy);
+    for (let i = 0; i < 3; i++) client.send('own', i);
+    const [[again], answer] = await Promise.all([once(bricks, 'connection'), p.connect()]);
+    assert.equal(answer.recovered, false);
+    const error = await lost;
+    assert.equal(error.name, 'NetworkError');
+    assert.match(error.message, /history/);
+    again.send('own', 'live');
+    await p.until(() => p.frames.length === 2);
+    // The page answers the request it got before the drop.
+    const reply = JSON.stringify({ type: 'reply', id: p.frames[0].id, data: 'answered', n: p.outbox.next });
+    p.outbox.add(reply);
+    p.raw(reply);
+    assert.equal(await seen, 'answered');
+  });
 });
