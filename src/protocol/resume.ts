@@ -94,9 +94,11 @@ export class Inbox {
 
   /** The highest number up to which every frame has been handled. */
   get handled(): number {
-    let lowest = this.#dispatched + 1;
-    for (const n of this.#running) if (n < lowest) lowest = n;
-    return lowest - 1;
+    // Numbers enter `#running` in rising order and a Set keeps that order, so its first is its
+    // lowest: constant time however many frames run behind a slow one (a scan made a page's
+    // 40,000 frames behind one slow handler cost the server seconds).
+    const lowest = this.#running.values().next();
+    return lowest.done ? this.#dispatched : lowest.value - 1;
   }
 
   /** The highest number handed on, handled or not. */

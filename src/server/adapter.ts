@@ -141,9 +141,14 @@ export interface Adapter {
    * ms, for the page to resume; then it is forgotten.
    */
   remove(member: Member): Promise<void>;
-  /** Puts the client in `room`, for every instance that broadcasts to it; a stream's frames of the room start after the room's number now. */
+  /**
+   * Puts the client in `room`, for every instance that broadcasts to it; a stream's frames of the
+   * room start after the room's number now. For a member that has gone (`remove()`) whose stream
+   * waits for its page (attached to no member, not forgotten), puts the stream in `room`, so the
+   * page comes back in it; otherwise does nothing for a member that has gone.
+   */
   join(member: Member, room: string): Promise<void>;
-  /** Takes the client, and its stream, out of `room`. */
+  /** Takes the client, and its stream, out of `room`; for a member that has gone, its stream while it waits for its page. */
   leave(member: Member, room: string): Promise<void>;
   /**
    * Delivers `frame` to every member of `room` (every client when `room` is null) on every

@@ -15,8 +15,14 @@ export interface ClientLink {
   readonly requests: PendingRequests;
   /** Frames can still be sent: the socket is open and was not asked to close. */
   readonly open: boolean;
-  /** Sends one text frame; false when the client is gone or slow (and is being closed for it). */
-  write(text: string): boolean;
+  /** Sends one text frame (the server's request `request`, when it is one); false when the client is gone or slow (and is being closed for it). */
+  write(text: string, request?: string): boolean;
+  /**
+   * Under resume, once this socket is closing or gone: the client of the socket the page is on
+   * now, or `'away'` while the page is away (its stream, kept for it, takes joins and leaves).
+   * Null while open, and without resume.
+   */
+  readonly resumed: BricksClient<any> | 'away' | null;
   /** Closes on the application's behalf: requests awaiting a reply end with `AbortError`. */
   close(code: number, reason: string): void;
   nextRequestId(): string;
@@ -66,10 +72,16 @@ export class BricksClient<User = unknown> {
     for (const room of rooms) this.#rooms.add(room);
   }
 
-  /** Puts the client in `room`. Resolves once every instance sees it there; does nothing once the client is gone. */
+  /** Puts the client in `room`. Resolves once every instance sees it there; once the client is gone, does nothing, or under resume changes the rooms its page comes back in. */
   async join(room: string): Promise<void> {
     checkRoom('join(room)', room);
-    if (!this.#link.open || this.#rooms.has(room)) return;
+    if (!this.#link.open) {
+      // Under resume the page is still in the stream's rooms: the change is its stream's.
+      const now = this.#link.resumed;
+      if (now === null) return;
+      if (now !== 'away') return now.join(room);
+    }
+    if (this.#rooms.has(room)) return;
     this.#rooms.add(room);
     try {
       await this.#link.adapter.join(this.#link.member, room);
@@ -82,7 +94,12 @@ export class BricksClient<User = unknown> {
   /** Takes the client out of `room`. */
   async leave(room: string): Promise<void> {
     checkRoom('leave(room)', room);
-    if (!this.#rooms.delete(room) || !this.#link.open) return;
+    const left = this.#rooms.delete(room);
+    if (!this.#link.open) {
+      const now = this.#link.resumed;
+      if (now === null) return;
+      if (now !== 'away') return now.leave(room);
+    } else if (!left) return;
     await this.#link.adapter.leave(this.#link.member, room);
   }
 
@@ -116,7 +133,7 @@ export class BricksClient<User = unknown> {
       return Promise.reject(error);
     }
     const reply = link.requests.add<T>(id, timeout, signal);
-    if (!link.write(frame)) {
+    if (!link.write(frame, id)) {
       link.requests.end(id, new DOMException('The client could not take the request (it is gone or too slow), so it was not sent.', 'NetworkError'));
     }
     return reply;

@@ -37,6 +37,8 @@ export interface ConnectionHost {
   /** Handler calls of one client running at once before its socket is read no more. */
   readonly handlerLimit: number;
   nextRequestId(): string;
+  /** A frame of stream `token`'s own stream was numbered and kept (for the sockets whose hello names that token). */
+  written(token: string, frame: NumberedFrame): void;
   /** A resume socket's first frame, which must be its hello. */
   hello(connection: Connection, data: Buffer, isBinary: boolean): void;
   received(connection: Connection, data: Buffer, isBinary: boolean): void;
@@ -84,6 +86,9 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
   /** The last number sent of each stream, so no number goes twice. */
   #sent: Map<string, number> | null = null;
   #helloTimer: ReturnType<typeof setTimeout> | undefined;
+  #displaced = false;
+  /** Own-stream frames numbered while the hello waited for the adapter, with the token of their stream. */
+  #early: [string, NumberedFrame][] | null = null;
 
   constructor(socket: WebSocket, id: string, user: User, host: ConnectionHost, resume = false) {
     this.id = id;
@@ -139,6 +144,28 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
     return this.#stream;
   }
 
+  /**
+   * A newer socket of the page took its stream over: this one is closing, and the numbered
+   * frames it still reads are the page's to send again there, where handlers get a live client.
+   */
+  get displaced(): boolean {
+    return this.#displaced;
+  }
+
+  /** Closes a socket the page gave up on, whose stream a newer socket took over. */
+  displace(): void {
+    this.#displaced = true;
+    this.close(CloseCode.policy, 'resumed on another connection');
+  }
+
+  get resumed(): BricksClient<any> | 'away' | null {
+    const stream = this.#stream;
+    if (stream === null || this.#state === 'open') return null;
+    const socket = this.#host.streams.get(stream.token)?.socket;
+    if (socket instanceof Connection && socket !== this) return socket.open ? socket.client : 'away';
+    return 'away';
+  }
+
   get open(): boolean {
     return this.#state === 'open';
   }
@@ -187,11 +214,24 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
   }
 
   /** Sends a frame to this client: under resume, as the next frame of its own stream, kept for a reconnect. */
-  write(text: string): boolean {
+  write(text: string, request?: string): boolean {
     const stream = this.#stream;
     if (stream === null) return this.#send(Buffer.from(text));
     // The stream this instance holds for the token now, which a later socket of the page may have.
-    return (this.#host.streams.get(stream.token) ?? stream).write(text);
+    const frame = (this.#host.streams.get(stream.token) ?? stream).write(text);
+    if (frame === null) return false;
+    if (request !== undefined) stream.asked(request, frame.n);
+    this.#host.written(stream.token, frame);
+    return true;
+  }
+
+  /**
+   * A frame of stream `token`'s own stream, numbered while this socket's hello, which names
+   * `token`, waits for the adapter: after the adapter collected what the page missed, before the
+   * stream is attached here. Sent after the missed frames if the hello resumes that stream.
+   */
+  early(token: string, frame: NumberedFrame): void {
+    if (this.#state === 'hello') (this.#early ??= []).push([token, frame]);
   }
 
   sendNumbered(frame: NumberedFrame): boolean {
@@ -224,6 +264,9 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
     const queue = this.#queue!;
     this.#queue = null;
     for (const frame of missed) this.sendNumbered(frame);
+    // Before the queue, which may hold later frames of the same stream; numbers sent are skipped.
+    for (const [token, frame] of this.#early ?? []) if (token === stream.token) this.sendNumbered(frame);
+    this.#early = null;
     for (const frame of queue) this.sendNumbered(frame);
   }
 
@@ -287,7 +330,7 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
     this.#state = 'closed';
     clearTimeout(this.#helloTimer);
     this.#helloTimer = undefined;
-    this.#held = this.#queue = null;
+    this.#held = this.#queue = this.#early = null;
     if (this.#stream) this.#stream.detach(this);
     else this.#requests.endAll(() => new DOMException('The connection closed before the reply arrived; the request was not resent.', 'NetworkError'));
     this.#host.adapter.remove(this).catch((error: unknown) => this.#host.fail(error, this.client as BricksClient<unknown>));

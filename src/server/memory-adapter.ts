@@ -53,9 +53,12 @@ class MemoryAdapter implements Adapter {
   #streams = new Map<string, Stream>();
   /** The stream each resume member is attached to. */
   #attached = new Map<Member, Stream>();
+  /** The stream each resume member was last attached to, after it has gone too: a join or leave for a page that is away. */
+  #streamOf = new WeakMap<Member, Stream>();
   /** Streams whose page has gone, oldest first, until the sweep forgets them. */
   #waiting = new Set<Stream>();
-  #sweep: ReturnType<typeof setInterval> | undefined;
+  /** Due when the oldest stream in `#waiting` expires: one timer, only while streams wait. */
+  #sweep: ReturnType<typeof setTimeout> | undefined;
   #host: AdapterHost | undefined;
 
   attach(host: AdapterHost): void {
@@ -112,26 +115,40 @@ class MemoryAdapter implements Adapter {
     stream.member = null;
     stream.left = Date.now();
     this.#waiting.add(stream);
-    this.#sweep ??= setInterval(() => this.#forgetExpired(), Math.max(this.#limits.ttl, 10)).unref();
+    if (this.#sweep === undefined) this.#armSweep(stream.left);
   }
 
   async join(member: Member, room: string): Promise<void> {
-    // A member that has gone must not come back through a join that was still on its way.
-    if (!this.#members.has(member)) return;
+    // A member that has gone must not come back through a join that was still on its way; its
+    // stream, waiting for its page, joins (from the room's frames after now).
+    if (!this.#members.has(member)) {
+      const stream = this.#away(member);
+      if (stream && !stream.positions.has(room)) this.#position(stream, room);
+      return;
+    }
     this.#enter(member, room);
     const stream = this.#attached.get(member);
-    if (stream && !stream.positions.has(room)) {
-      const kept = this.#keep(room);
-      kept.streams.add(stream);
-      stream.positions.set(room, kept.history.last);
-    }
+    if (stream && !stream.positions.has(room)) this.#position(stream, room);
   }
 
   async leave(member: Member, room: string): Promise<void> {
     this.#memberships.get(member)?.delete(room);
     this.#drop(member, room);
-    const stream = this.#attached.get(member);
+    const stream = this.#attached.get(member) ?? this.#away(member);
     if (stream?.positions.delete(room)) this.#release(room, stream);
+  }
+
+  /** The stream of `member`, which has gone, while it waits for its page: not attached elsewhere, not forgotten. */
+  #away(member: Member): Stream | undefined {
+    const stream = this.#streamOf.get(member);
+    return stream && stream.member === null && this.#streams.get(stream.token) === stream ? stream : undefined;
+  }
+
+  /** `stream` joins `room`: the room's frames after its number now are the stream's. */
+  #position(stream: Stream, room: string): void {
+    const kept = this.#keep(room);
+    kept.streams.add(stream);
+    stream.positions.set(room, kept.history.last);
   }
 
   broadcast(room: string | null, frame: OutgoingFrame): void {
@@ -172,7 +189,7 @@ class MemoryAdapter implements Adapter {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.#sweep);
+    clearTimeout(this.#sweep);
     this.#sweep = undefined;
     this.#members.clear();
     this.#rooms.clear();
@@ -194,6 +211,7 @@ class MemoryAdapter implements Adapter {
     stream.left = null;
     this.#waiting.delete(stream);
     this.#attached.set(member, stream);
+    this.#streamOf.set(member, stream);
     this.#members.add(member);
     for (const room of this.#roomsOf(stream)) {
       if (previous && previous !== member) this.#drop(previous, room);
@@ -230,15 +248,21 @@ class MemoryAdapter implements Adapter {
   }
 
   #forgetExpired(): void {
+    this.#sweep = undefined;
     const now = Date.now();
     for (const stream of this.#waiting) {
-      if (now - stream.left! <= this.#limits.ttl) break;
+      if (now - stream.left! <= this.#limits.ttl) {
+        // Streams wait oldest first: the next to expire is this one, `ttl` after it was left.
+        this.#armSweep(stream.left!);
+        return;
+      }
       this.#forget(stream);
     }
-    if (this.#waiting.size === 0) {
-      clearInterval(this.#sweep);
-      this.#sweep = undefined;
-    }
+  }
+
+  /** The sweep runs once the stream left at `left` is older than `ttl`, not up to a whole `ttl` later. */
+  #armSweep(left: number): void {
+    this.#sweep = setTimeout(() => this.#forgetExpired(), Math.max(left + this.#limits.ttl + 1 - Date.now(), 1)).unref();
   }
 
   #forget(stream: Stream): void {

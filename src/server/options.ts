@@ -89,6 +89,16 @@ function positive(name: string, value: unknown, fallback: number, zero = false):
   return value;
 }
 
+/** Timers wait at most this long; Node runs a longer one at once. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+function historyTtl(value: unknown): number {
+  const ttl = positive('history.ttl', value, DEFAULT_HISTORY.ttl);
+  // The streams' timers wait `ttl`: a longer one would fire at once, ending their requests and forgetting nothing.
+  if (ttl > MAX_DELAY) fail(`history.ttl must be at most ${MAX_DELAY} milliseconds (about 24 days).`);
+  return ttl;
+}
+
 export function readOptions<User>(options: ServerOptions<User>): Settings<User> {
   if (options === null || typeof options !== 'object') fail('pass an object, such as { server } or { port }.');
   for (const key of Object.keys(options)) if (!KNOWN.has(key)) fail(`unknown option "${key}" (known: ${[...KNOWN].join(', ')}).`);
@@ -131,6 +141,6 @@ export function readOptions<User>(options: ServerOptions<User>): Settings<User> 
     pingInterval: positive('pingInterval', options.pingInterval, 30_000, true),
     binary,
     adapter: adapter ?? memoryAdapter(),
-    history: { size: positive('history.size', history.size, DEFAULT_HISTORY.size), ttl: positive('history.ttl', history.ttl, DEFAULT_HISTORY.ttl) },
+    history: { size: positive('history.size', history.size, DEFAULT_HISTORY.size), ttl: historyTtl(history.ttl) },
   };
 }

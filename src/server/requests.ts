@@ -49,6 +49,11 @@ export class PendingRequests {
     return this.#pending.size;
   }
 
+  /** Whether request `id` still waits for its reply. */
+  has(id: string): boolean {
+    return this.#pending.has(id);
+  }
+
   /** Starts waiting for the reply to `id`; `timeout` counts from now (0 or Infinity: none). */
   add<T>(id: string, timeout: number, signal: AbortSignal | undefined): Promise<T> {
     return new Promise<T>((resolve, reject) => {

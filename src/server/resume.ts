@@ -22,9 +22,34 @@ export function newToken(): string {
   return randomBytes(16).toString('base64url');
 }
 
-/** JSON with every object's keys sorted, so equal users write equal text. */
+/**
+ * Whether JSON writes `item` (a value the replacer sees, after `toJSON`) as it is: not a `Map`,
+ * `Set`, function or symbol, which it writes as `{}` or leaves out, nor a number it writes as
+ * `null`, nor an instance of a class whose fields JSON cannot see (private, or getters), which it
+ * writes as `{}`. Such values would make different users one owner.
+ */
+function faithful(item: unknown): boolean {
+  switch (typeof item) {
+    case 'function':
+    case 'symbol':
+      return false;
+    case 'number':
+      return Number.isFinite(item);
+    case 'object': {
+      if (item === null || Array.isArray(item)) return true;
+      if (item instanceof Map || item instanceof Set || item instanceof WeakMap || item instanceof WeakSet) return false;
+      const prototype = Object.getPrototypeOf(item);
+      return prototype === Object.prototype || prototype === null || Object.keys(item).length > 0;
+    }
+    default:
+      return true;
+  }
+}
+
+/** JSON with every object's keys sorted, so equal users write equal text; throws for a value JSON cannot write faithfully. */
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {
+    if (!faithful(item)) throw new TypeError('not plain data');
     if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
     const sorted: Record<string, unknown> = {};
     for (const key of Object.keys(item).sort()) sorted[key] = (item as Record<string, unknown>)[key];
@@ -34,7 +59,8 @@ function stableJson(value: unknown): string {
 
 /**
  * Who a connection is, for binding tokens: a hash of the JSON of `authenticate`'s result, so
- * equal users (`{ id: 7 }` on each reconnect) are one owner. Null when JSON cannot write it.
+ * equal users (`{ id: 7 }` on each reconnect) are one owner. Null when JSON cannot write it, or
+ * could not tell users apart by it (a `Map`, a class instance with only private fields).
  */
 export function ownerOf(user: unknown): string | null {
   let text: string;
@@ -58,6 +84,8 @@ export class ResumeStream {
   readonly token: string;
   /** The server's requests to the page: answered on whichever socket the page comes back on. */
   readonly requests = new PendingRequests();
+  /** The own-stream number of each of those requests (and of some settled ones, swept now and then). */
+  #asked = new Map<string, number>();
   #inbox: Inbox;
   #adapter: Adapter;
   #ttl: number;
@@ -79,9 +107,20 @@ export class ResumeStream {
     this.#idle = idle;
   }
 
-  /** A socket of the page's said its hello: frames go to it from now on. Returns what the answer says was handled. */
-  attach(socket: StreamSocket): number {
+  /**
+   * A socket of the page's said its hello: frames go to it from now on. `recovered` false with
+   * `seen`, the last own frame the page has: the server's requests numbered after it never reach
+   * the page, so they end now. Returns what the answer says was handled.
+   */
+  attach(socket: StreamSocket, recovered = true, seen = 0): number {
     this.#socket = socket;
+    for (const [id, n] of this.#asked) {
+      if (!this.requests.has(id)) this.#asked.delete(id);
+      else if (!recovered && n > seen) {
+        this.#asked.delete(id);
+        this.requests.end(id, new DOMException('The page came back after more than history.size frames or history.ttl ms, and this request was among the frames it lost, so its reply will not arrive.', 'NetworkError'));
+      }
+    }
     clearTimeout(this.#expiry);
     this.#expiry = undefined;
     clearTimeout(this.#ackTimer);
@@ -105,6 +144,18 @@ export class ResumeStream {
       }, this.#ttl);
     }
     this.#checkIdle();
+  }
+
+  /** The socket the stream is attached to, null while its page is away. */
+  get socket(): StreamSocket | null {
+    return this.#socket;
+  }
+
+  /** The server's request `id` went out as own frame `n`. */
+  asked(id: string, n: number): void {
+    this.#asked.set(id, n);
+    // Settled requests leave their entries behind: sweep them once they outnumber the waiting.
+    if (this.#asked.size > 2 * this.requests.size + 16) for (const key of this.#asked.keys()) if (!this.requests.has(key)) this.#asked.delete(key);
   }
 
   /** A page frame numbered `n` arrived: `new` to hand on (then call `finished(n)`), a `repeat` to drop, or a `gap`. */
@@ -134,12 +185,11 @@ export class ResumeStream {
     this.#checkIdle();
   }
 
-  /** Sends a frame of the page's own stream: numbered and kept, then sent if the page is here. False when the stream is gone. */
-  write(text: string): boolean {
+  /** Sends a frame of the page's own stream: numbered and kept, then sent if the page is here. Null when the stream is gone. */
+  write(text: string): NumberedFrame | null {
     const frame = this.#adapter.appendOwn(this.token, text);
-    if (frame === null) return false;
-    this.#socket?.sendNumbered(frame);
-    return true;
+    if (frame !== null) this.#socket?.sendNumbered(frame);
+    return frame;
   }
 
   /** The server closes: requests end with `reason`, no timer is left. */

@@ -16,6 +16,7 @@ import { CloseCode } from '../protocol/close-codes.js';
 import { decodeFrame, type Decoded } from '../protocol/decode.js';
 import { encodeFrame } from '../protocol/encode.js';
 import { typeProblem } from '../protocol/frames.js';
+import { OWN_STREAM } from '../protocol/resume.js';
 import { decodeNumbered, encodeResumed, isFrameNumber, readHello, RESUME_PROTOCOL } from '../protocol/resume-frames.js';
 import type { Adapter } from './adapter.js';
 import { roomProblem, type BricksClient } from './client.js';
@@ -88,6 +89,12 @@ export class BricksServer<User = null> extends EventEmitter {
   #prefix = randomBytes(6).readUIntBE(0, 6).toString(36);
   /** Resume streams with a socket or a running handler here, by token. */
   #streams = new Map<string, ResumeStream>();
+  /**
+   * Resume sockets whose hello waits for the adapter, by the token it names: a frame of that
+   * stream numbered meanwhile (after the adapter collected what the page missed, before the
+   * stream is attached) reaches them too, so it does not fall between the two.
+   */
+  #joining = new Map<string, Set<Connection<User>>>();
   /** Each resume socket's upgrade request, for its `connection` event after the hello. */
   #requests = new WeakMap<Connection<User>, IncomingMessage>();
   #clientCount = 0;
@@ -118,6 +125,9 @@ export class BricksServer<User = null> extends EventEmitter {
       hello: (connection, data, isBinary) => void this.#hello(connection as Connection<User>, data, isBinary),
       handlerLimit: settings.handlerLimit,
       nextRequestId: () => `${this.#prefix}.${++this.#requestCount}`,
+      written: (token, frame) => {
+        for (const connection of this.#joining.get(token) ?? []) connection.early(token, frame);
+      },
       received: (connection, data, isBinary) => this.#received(connection as Connection<User>, data, isBinary),
       closed: (connection, code, reason) => this.#closed(connection as Connection<User>, code, reason),
       fail: (error, client) => this.#fail(error, client as BricksClient<User> | undefined),
@@ -127,7 +137,7 @@ export class BricksServer<User = null> extends EventEmitter {
       history: settings.history,
       // The page's earlier socket, which it gave up on and this side has not yet seen die.
       displaced: (member) => {
-        if (member instanceof Connection) member.close(CloseCode.policy, 'resumed on another connection');
+        if (member instanceof Connection) member.displace();
       },
     });
     this.#sweep = new PingSweep(settings.pingInterval, this.#connections);
@@ -312,21 +322,34 @@ export class BricksServer<User = null> extends EventEmitter {
     }
     let owner = ownerOf(connection.client.user);
     if (owner === null) {
-      this.#fail(new TypeError('resume: authenticate returned a value JSON cannot write, so the stream cannot be bound to its user and this page cannot resume. Return plain data, such as { id: 7 }.'), connection.client);
+      this.#fail(new TypeError('resume: authenticate returned a value JSON cannot write faithfully (a Map, a Set, a function, a class instance whose fields are private, NaN), which could not tell users apart, so the stream cannot be bound to its user and this page cannot resume. Return plain data, such as { id: 7 }.'), connection.client);
       // A stream nobody can resume.
       owner = newToken();
     }
     let start;
+    const { token } = hello;
+    let joining: Set<Connection<User>> | undefined;
+    if (token !== null) {
+      joining = this.#joining.get(token);
+      if (!joining) this.#joining.set(token, (joining = new Set()));
+      joining.add(connection);
+    }
     try {
-      start = await this.#adapter.attachStream(connection, { token: hello.token, fresh: newToken(), owner, seen: hello.seen, next: hello.next });
+      start = await this.#adapter.attachStream(connection, { token, fresh: newToken(), owner, seen: hello.seen, next: hello.next });
     } catch (error) {
-      this.#fail(error, connection.client);
+      if (this.#state === 'running') this.#fail(error, connection.client);
       connection.close(1011, 'resume failed');
       return;
+    } finally {
+      if (joining) {
+        joining.delete(connection);
+        if (joining.size === 0 && this.#joining.get(token!) === joining) this.#joining.delete(token!);
+      }
     }
     if (connection.state !== 'hello') {
-      // It closed while the adapter looked: it must not stay attached.
-      this.#adapter.remove(connection).catch((error: unknown) => this.#fail(error, connection.client));
+      // It closed while the adapter looked: it must not stay attached. Once the server is
+      // closing, the adapter's own close() releases it, and nothing may reach the adapter after.
+      if (this.#state === 'running') this.#adapter.remove(connection).catch((error: unknown) => this.#fail(error, connection.client));
       return;
     }
     let stream = this.#streams.get(start.token);
@@ -336,7 +359,7 @@ export class BricksServer<User = null> extends EventEmitter {
       });
       this.#streams.set(start.token, stream);
     }
-    const acked = stream.attach(connection);
+    const acked = stream.attach(connection, start.recovered, hello.seen[OWN_STREAM] ?? 0);
     connection.start(stream, encodeResumed({ token: start.token, recovered: start.recovered, missed: start.missed.length, acked }), start.missed, start.rooms);
     const request = this.#requests.get(connection);
     this.#requests.delete(connection);
@@ -391,6 +414,9 @@ export class BricksServer<User = null> extends EventEmitter {
       counters.dropped++;
       return;
     }
+    // Read on a socket the page gave up on: it sends the frame again on the one that took over
+    // (it keeps every frame not acknowledged), where the handler gets the client that is there.
+    if (connection.displaced) return;
     switch (stream.receive(n)) {
       case 'repeat':
         // Sent again after a reconnect: handled already, or handling.
