@@ -7,7 +7,7 @@ import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import { useContexts } from '../helpers/contexts.js';
-import { control, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { WAIT_MS, control, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 const { context } = useContexts();
 
@@ -41,6 +41,13 @@ async function openInFrame(prefix: string) {
     const DeadPromise = view.Promise;
     (view.frameElement as HTMLIFrameElement).remove();
     await serverUntil(name, (stats) => stats.open === 0);
+    // The browser may finish its side of the close after the server has (Firefox under load left
+    // the socket CLOSING for a moment): a socket whose window has gone fires no event, so poll.
+    const deadline = performance.now() + WAIT_MS;
+    while (element.readyState !== 3) {
+      if (performance.now() > deadline) throw new Error(`The socket of the removed iframe is still in readyState ${element.readyState} after ${WAIT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     return (await settled(DeadPromise.resolve(true))) !== 'pending';
   };
   return { view, name, element, removeFrame };
