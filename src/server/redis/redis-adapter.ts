@@ -63,6 +63,8 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   #link: Link | undefined;
   #backoff = new Backoff();
   #retry: ReturnType<typeof setTimeout> | undefined;
+  /** The link being made, which `close()` waits for. */
+  #attempt: Promise<void> | undefined;
   /** Whether the last link was up: the first failure after it is reported as a loss. */
   #wasUp = false;
 
@@ -168,6 +170,8 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#streams.clear();
     this.#sent.clear();
     this.#deliveredHere.clear();
+    // A link still being made is closed as soon as it is (#up), before this resolves.
+    await this.#attempt;
     await link?.close();
   }
 
@@ -180,7 +184,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     if (this.#wasUp) for (const stream of this.#streams.values()) if (stream.last > 0) stream.held ??= [];
     const channels = [...this.#streams.keys()];
     const attempt: { link?: Link } = {};
-    Link.open(this.#settings.connect, channels, {
+    this.#attempt = Link.open(this.#settings.connect, channels, {
       message: (raw, channel) => this.#received(raw, channel),
       lost: (cause) => {
         if (attempt.link && this.#link === attempt.link) this.#lost(cause);
@@ -188,15 +192,15 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     }).then(
       (link) => {
         attempt.link = link;
-        this.#up(link, new Set(channels));
+        return this.#up(link, new Set(channels));
       },
       (error: unknown) => this.#failed(error),
     );
   }
 
-  #up(link: Link, subscribed: Set<string>): void {
+  async #up(link: Link, subscribed: Set<string>): Promise<void> {
     if (this.#state === 'closed' || !link.open) {
-      void link.close();
+      await link.close();
       if (this.#state !== 'closed') this.#failed(new Error('the connection closed'));
       return;
     }
