@@ -33,7 +33,8 @@ for (let i = 0; i < 2; i++) {
 }
 const peers = [];
 for (const node of nodes) {
-  const connected = once(node.bricks, 'connection');
+  // Not events.once(), which would reject at the adapter's next error report.
+  const connected = new Promise((resolve) => node.bricks.once('connection', (client) => resolve([client])));
   peers.push(await Peer.open(node.url));
   const [client] = await connected;
   await client.join('room');

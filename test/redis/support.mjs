@@ -7,9 +7,18 @@ import { createClient } from 'redis';
 import { createServer } from '../../dist/server/index.js';
 import { redisAdapter } from '../../dist/server/redis/index.js';
 import { PrivateRedis } from '../../scripts/redis.mjs';
-import { connect, Peer } from '../server/support.mjs';
+import { Peer } from '../server/support.mjs';
 
-export { connect, Peer };
+export { Peer };
+
+/**
+ * Connects and waits for both sides, as test/server's `connect()`, but without events.once(),
+ * which would reject at an error the adapter reports meanwhile (Redis away).
+ */
+export async function connect(bricks, url) {
+  const [client, peer] = await Promise.all([new Promise((resolve) => bricks.once('connection', resolve)), Peer.open(url)]);
+  return { client, peer };
+}
 
 /** The file's redis-server, started before its tests and stopped after them. */
 export function privateRedis() {
