@@ -6,15 +6,17 @@
 // and ticks reach every page through Redis; "Restart this instance" restarts the one the page is
 // on, and the page comes back through the proxy on the other. Ctrl-C stops everything.
 //
-// PORT (default 8090) is the proxy's; the instances take the two ports after it.
+// PORT (default 8090) is the proxy's; the instances take the two ports after it. PORT=0 takes
+// three free ports (the cluster test does).
 
 import { spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { PrivateRedis } from '../scripts/redis.mjs';
+import { freePort, PrivateRedis } from '../scripts/redis.mjs';
 
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.PORT ?? 8090);
+const ports = PORT === 0 ? [await freePort(), await freePort()] : [PORT + 1, PORT + 2];
 const INSTANCE = fileURLToPath(new URL('./cluster/instance.mjs', import.meta.url));
 
 let redis;
@@ -27,7 +29,7 @@ try {
 console.log(`Redis on ${redis.url}`);
 
 let stopping = false;
-const instances = ['A', 'B'].map((name, index) => ({ name, port: PORT + 1 + index, child: null }));
+const instances = ['A', 'B'].map((name, index) => ({ name, port: ports[index], child: null }));
 
 function run(instance) {
   const child = spawn(process.execPath, [INSTANCE], {
@@ -65,7 +67,10 @@ const proxy = createServer((socket) => {
   };
   tryFrom(0);
 });
-proxy.listen(PORT, HOST, () => console.log(`Cluster demo: http://${HOST}:${PORT}/demo/cluster.html (instances A on ${PORT + 1}, B on ${PORT + 2})`));
+proxy.listen(PORT, HOST, () => {
+  const { port } = proxy.address();
+  console.log(`Cluster demo: http://${HOST}:${port}/demo/cluster.html (instances A on ${ports[0]}, B on ${ports[1]})`);
+});
 
 async function stop() {
   if (stopping) return;

@@ -6,6 +6,7 @@
 //
 //   NAME=A PORT=8091 REDIS_URL=redis://127.0.0.1:6379 node demo/cluster/instance.mjs
 
+import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createServer } from '../../dist/server/index.js';
@@ -53,4 +54,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+// Pages are let in once Redis is reached, so the first chat of a page reaches every instance.
+await once(adapter, 'connected');
 http.listen(Number(PORT), HOST, () => console.log(`[${NAME}] listening on http://${HOST}:${PORT}`));
