@@ -54,6 +54,8 @@ interface Stream {
 interface Sent {
   readonly room: string | null;
   readonly frame: OutgoingFrame;
+  /** Redis ran the script: the frame is in its history even if it never comes back on this link. */
+  published: boolean;
 }
 
 export class RedisAdapter extends EventEmitter implements Adapter {
@@ -132,9 +134,13 @@ export class RedisAdapter extends EventEmitter implements Adapter {
       return;
     }
     const origin = `${this.#origin}.${(++this.#sentCount).toString(36)}`;
-    this.#sent.set(origin, { room, frame });
-    const { keys, history } = { keys: streamKeys(this.#settings.prefix, room), history: this.#settings.history };
-    link.publish([keys.numbering, keys.history], [keys.channel, origin, frame.text, String(history.size), String(history.ttl)]).catch((error: unknown) => {
+    const sent: Sent = { room, frame, published: false };
+    this.#sent.set(origin, sent);
+    const keys = streamKeys(this.#settings.prefix, room);
+    const { history } = this.#settings;
+    link.publish([keys.numbering, keys.history], [keys.channel, origin, frame.text, String(history.size), String(history.ttl)]).then(() => {
+      sent.published = true;
+    }, (error: unknown) => {
       const sent = this.#sent.get(origin);
       if (!sent || this.#state === 'closed') return;
       // Not sent, or sent and lost with the link: this instance's clients get it now, and if
@@ -223,6 +229,9 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#link = undefined;
     this.#state = 'down';
     for (const stream of this.#streams.values()) this.#release(stream);
+    // Published frames that had not come back yet come with the catching up, or not at all;
+    // the others are delivered here when their publishing fails.
+    for (const [origin, sent] of this.#sent) if (sent.published) this.#sent.delete(origin);
     const delay = this.#backoff.next();
     this.#report(
       `lost the connection to Redis at ${this.#settings.target} (${reason(cause)}); until it is back, frames sent on this instance reach only its own clients and frames from other instances do not arrive. Reconnecting in ${delay} ms`,
