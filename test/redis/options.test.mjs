@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { redisAdapter } from '../../dist/server/redis/index.js';
+import { Backoff } from '../../dist/server/redis/backoff.js';
 import { missedSince, parseEntry, streamKeys } from '../../dist/server/redis/streams.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,6 +29,19 @@ describe('redisAdapter(options)', () => {
     const adapter = redisAdapter({ url: 'redis://127.0.0.1:1' });
     assert.equal(adapter.connected, false);
     await adapter.close();
+  });
+});
+
+describe('reconnecting', () => {
+  test('waits from 100 ms, doubling up to 5 s, each wait between three quarters of its step and the step; from the start again after a success', () => {
+    const backoff = new Backoff();
+    const ceilings = [100, 200, 400, 800, 1600, 3200, 5000, 5000];
+    for (const ceiling of ceilings) {
+      const wait = backoff.next();
+      assert.ok(wait >= ceiling * 0.75 && wait <= ceiling, `${wait} within [${ceiling * 0.75}, ${ceiling}]`);
+    }
+    backoff.reset();
+    assert.ok(backoff.next() <= 100);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * How long the Redis adapter waits before each new try at reaching Redis: from 100 ms, doubling
- * up to 5 s, each wait drawn from its upper three quarters so that instances cut off together
+ * up to 5 s, each wait drawn between three quarters of its step and the step, so that instances cut off together
  * do not all come back in the same millisecond.
  */
 const FIRST_MS = 100;

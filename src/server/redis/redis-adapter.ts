@@ -138,25 +138,27 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#sent.set(origin, sent);
     const keys = streamKeys(this.#settings.prefix, room);
     const { history } = this.#settings;
-    link.publish([keys.numbering, keys.history], [keys.channel, origin, frame.text, String(history.size), String(history.ttl)]).then(() => {
-      sent.published = true;
-    }, (error: unknown) => {
-      const sent = this.#sent.get(origin);
-      if (!sent || this.#state === 'closed') return;
-      // Not sent, or sent and lost with the link: this instance's clients get it now, and if
-      // Redis did have it after all, it is skipped when it comes back.
-      this.#sent.delete(origin);
-      this.#deliveredHere.add(origin);
-      // Those never published never come back: the oldest are forgotten.
-      for (const old of this.#deliveredHere) {
-        if (this.#deliveredHere.size <= MAX_DELIVERED_HERE) break;
-        this.#deliveredHere.delete(old);
-      }
-      this.#deliver(sent.room, sent.frame);
-      if (this.#link === link && this.#state === 'up') {
-        this.#report(`could not send a frame to ${describe(room)} through Redis (${reason(error)}); it went to this instance's clients only`, error);
-      }
-    });
+    const published = link.publish([keys.numbering, keys.history], [keys.channel, origin, frame.text, String(history.size), String(history.ttl)]);
+    published.then(
+      () => {
+        sent.published = true;
+      },
+      (error: unknown) => {
+        if (this.#state === 'closed' || !this.#sent.delete(origin)) return;
+        // Not sent, or sent and lost with the link: this instance's clients get it now, and if
+        // Redis did have it after all, it is skipped when it comes back.
+        this.#deliveredHere.add(origin);
+        // Those never published never come back: the oldest are forgotten.
+        for (const old of this.#deliveredHere) {
+          if (this.#deliveredHere.size <= MAX_DELIVERED_HERE) break;
+          this.#deliveredHere.delete(old);
+        }
+        this.#deliver(room, frame);
+        if (this.#link === link && this.#state === 'up') {
+          this.#report(`could not send a frame to ${describe(room)} through Redis (${reason(error)}); it went to this instance's clients only`, error);
+        }
+      },
+    );
   }
 
   roomCount(): number {
