@@ -3,7 +3,7 @@
 // requests work both ways on every instance.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { instances, privateRedis, take } from './support.mjs';
+import { instances, privateRedis, redisClient, take } from './support.mjs';
 
 const redis = privateRedis();
 
@@ -86,6 +86,26 @@ describe('broadcasts across instances', () => {
     const { peer } = await b.connect();
     for (let i = 0; i < 20; i++) a.bricks.send('n', i);
     assert.deepEqual((await take(peer, 20)).map((frame) => frame.data), [...Array(20).keys()]);
+  });
+});
+
+describe('Redis losing its data', () => {
+  test('flushed mid-stream (keys and scripts): frames go on in one order, none lost or doubled', async (t) => {
+    const nodes = await instances(t, redis, 2);
+    const members = await clientsOn(nodes, 1, 'room');
+    const admin = await redisClient(t, redis);
+    for (let i = 0; i < 50; i++) nodes[i % 2].bricks.to('room').send('n', i);
+    const before = await Promise.all(members.map(({ peer }) => take(peer, 50)));
+    await admin.sendCommand(['FLUSHALL']);
+    await admin.sendCommand(['SCRIPT', 'FLUSH']);
+    // The numbering starts again above the old numbers, and the script is sent again.
+    for (let i = 50; i < 100; i++) nodes[i % 2].bricks.to('room').send('n', i);
+    const after = await Promise.all(members.map(({ peer }) => take(peer, 50)));
+    const orders = members.map((_, index) => [...before[index], ...after[index]].map((frame) => frame.data));
+    assert.deepEqual(orders[0].slice(50).sort((a, b) => a - b), [...Array(50).keys()].map((i) => i + 50));
+    assert.deepEqual(orders[1], orders[0]);
+    for (const { peer } of members) assert.deepEqual(await peer.sync(), []);
+    for (const node of nodes) assert.deepEqual(node.errors, []);
   });
 });
 
