@@ -41,7 +41,11 @@ bricks.handle('whoami', () => ({ instance: NAME, port: Number(PORT), clients: br
 bricks.handle('restart', () => {
   console.log(`[${NAME}] restarting, as a page asked`);
   // After the reply has gone: every page of this instance reconnects (1012), through the proxy, to the other.
-  setImmediate(() => bricks.close({ code: 1012, reason: 'restart' }).then(() => http.close(() => process.exit(0))));
+  // It stops listening first, so the proxy sends new connections to the other instance.
+  setImmediate(() => {
+    http.close();
+    bricks.close({ code: 1012, reason: 'restart' }).then(() => process.exit(0));
+  });
   return { instance: NAME };
 });
 

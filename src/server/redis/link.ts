@@ -34,8 +34,10 @@ export type ConnectionFactory = () => RedisConnection;
 export function connectionFactory(url: string | undefined, client: RedisClientLike | undefined): ConnectionFactory {
   // Reconnecting is the adapter's (a new link), commands never wait in an offline queue (a
   // frame goes to local clients at once instead), and the application's key prefix, reply
-  // types and own settings for its commands stay with its client.
-  const ours = { disableOfflineQueue: true, keyPrefix: undefined, commandOptions: undefined };
+  // types and own settings for its commands stay with its client. No command timeout (node-redis
+  // gives up after 5 s by default): on a busy instance a frame waits to be written rather than
+  // being dropped for the other instances; a lost link still ends every command at once.
+  const ours = { disableOfflineQueue: true, keyPrefix: undefined, commandOptions: { timeout: 0 } };
   if (client) {
     const socket = { ...client.options?.socket, reconnectStrategy: false };
     return () => client.duplicate({ ...ours, socket }) as RedisConnection;
