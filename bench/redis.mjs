@@ -61,7 +61,13 @@ function ask(child, message, key) {
 async function startInstance(contender, redis, prefix) {
   const child = fork(INSTANCE, [], { env: { ...process.env, KIND: contender.kind, ADAPTER: contender.adapter, REDIS_URL: redis.url, PREFIX: prefix }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const port = await ask(child, null, 'ready');
-  return { child, port };
+  // An instance that dies mid-run would leave this process waiting for frames that never come.
+  const onExit = (code, signal) => {
+    console.error(`bench:redis: a ${contender.name} instance exited (${signal ?? code}) during the run; stopping.`);
+    process.exit(1);
+  };
+  child.on('exit', onExit);
+  return { child, port, closed: () => child.off('exit', onExit) };
 }
 
 /** One client; `onFrame(data)` for each tick. */
@@ -137,6 +143,7 @@ async function runContender(contender, redis, round) {
 
   for (const client of clients) client.close();
   for (const instance of instances) {
+    instance.closed();
     await ask(instance.child, { close: true }, 'closed').catch(() => {});
   }
   return { latency, deliveriesPerSecond: (BURST * total) / seconds, clients: total };
