@@ -4,7 +4,7 @@
  * never import this module install nothing for it.
  */
 import { connectionFactory, describeTarget, type RedisClientLike } from './link.js';
-import { RedisAdapter, type HistoryLimits } from './redis-adapter.js';
+import { RedisAdapter } from './redis-adapter.js';
 
 export interface RedisAdapterOptions {
   /** Where Redis is, as node-redis reads it (`redis://[[user]:password@]host[:port][/db]`, `rediss://` for TLS). Default `redis://localhost:6379`. */
@@ -15,8 +15,6 @@ export interface RedisAdapterOptions {
   prefix?: string;
 }
 
-/** Frames of each room Redis keeps for an instance that lost its link and comes back. */
-const HISTORY: HistoryLimits = { size: 1000, ttl: 5 * 60_000 };
 const KNOWN = new Set(['url', 'client', 'prefix']);
 
 function fail(message: string): never {
@@ -32,7 +30,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   if (url !== undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) fail('url must be a string such as "redis://127.0.0.1:6379".');
   if (client !== undefined && (client === null || typeof client !== 'object' || typeof client.duplicate !== 'function')) fail('client must be a node-redis client (from createClient() of the "redis" package).');
   if (typeof prefix !== 'string' || prefix === '') fail('prefix must be a non-empty string, such as "bricks:".');
-  return new RedisAdapter({ connect: connectionFactory(url, client), target: describeTarget(url, client), prefix, history: HISTORY });
+  return new RedisAdapter({ connect: connectionFactory(url, client), target: describeTarget(url, client), prefix, history: { size: 1000, ttl: 120_000 } });
 }
 
 export { RedisAdapter } from './redis-adapter.js';

@@ -12,7 +12,9 @@
  * goes to this instance's clients at once, and only to them.
  */
 import { EventEmitter } from 'node:events';
-import type { Adapter, AdapterHost, Member, OutgoingFrame } from '../adapter.js';
+import { EVERYONE_STREAM, OWN_STREAM, type HistoryLimits } from '../../protocol/resume.js';
+import { withNumber } from '../../protocol/resume-frames.js';
+import type { Adapter, AdapterHost, Member, NumberedFrame, OutgoingFrame, StreamRequest, StreamStart } from '../adapter.js';
 import { Backoff } from './backoff.js';
 import { Link, type ConnectionFactory } from './link.js';
 import { missedSince, parseEntry, streamKeys, type Entry, type StreamKeys } from './streams.js';
@@ -22,20 +24,27 @@ const MAX_DELIVERED_HERE = 10_000;
 
 type State = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
 
-/** How much of each stream Redis keeps, for an instance that comes back after losing its link. */
-export interface HistoryLimits {
-  /** Frames kept per room (and for everyone). */
-  readonly size: number;
-  /** Milliseconds a stream's frames are kept after its last frame. */
-  readonly ttl: number;
-}
+export type { HistoryLimits };
 
 export interface RedisAdapterSettings {
   readonly connect: ConnectionFactory;
   /** Where it connects, for messages. */
   readonly target: string;
   readonly prefix: string;
-  readonly history: HistoryLimits;
+  /** Until `attach()`: then the server's `history` option. */
+  history: HistoryLimits;
+}
+
+/**
+ * A page's resume stream, as this instance keeps it. Resume across instances is not built yet:
+ * a stream lives here, with its page's socket, and ends when that socket goes, so a page that
+ * comes back (here or elsewhere) gets `recovered: false` and a new stream, never a gap it is not
+ * told about.
+ */
+interface ResumeStream {
+  readonly token: string;
+  /** The last number of its own stream. */
+  own: number;
 }
 
 /** One stream this instance listens to: a room with members here, or everyone. */
@@ -75,6 +84,10 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   #memberships = new Map<Member, Set<string>>();
   /** By channel. */
   #streams = new Map<string, Stream>();
+  /** Resume streams of this instance's pages, by token. */
+  #resumeStreams = new Map<string, ResumeStream>();
+  /** The stream of each resume member: it gets numbered frames. */
+  #attached = new Map<Member, ResumeStream>();
 
   /** Unique per instance, so its frames can be told apart when they come back. */
   #origin = `${process.pid.toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
@@ -98,6 +111,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   attach(host: AdapterHost): void {
     if (this.#state !== 'idle') throw new Error('redisAdapter(): this adapter is already attached to a server; make one per server.');
     this.#host = host;
+    this.#settings.history = host.history;
     this.#connect();
   }
 
@@ -105,10 +119,25 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#members.add(member);
   }
 
+  async attachStream(member: Member, request: StreamRequest): Promise<StreamStart> {
+    // Resume across reconnects is not kept here yet (see ResumeStream): every hello begins a
+    // stream, and one that presented a token is told it was not recovered.
+    const stream: ResumeStream = { token: request.fresh, own: 0 };
+    this.#resumeStreams.set(stream.token, stream);
+    this.#attached.set(member, stream);
+    this.#members.add(member);
+    return { token: stream.token, recovered: request.token === null, handled: request.next - 1, rooms: [], missed: [] };
+  }
+
   async remove(member: Member): Promise<void> {
     this.#members.delete(member);
     for (const room of this.#memberships.get(member) ?? []) this.#drop(member, room);
     this.#memberships.delete(member);
+    const stream = this.#attached.get(member);
+    if (stream) {
+      this.#attached.delete(member);
+      this.#resumeStreams.delete(stream.token);
+    }
   }
 
   async join(member: Member, room: string): Promise<void> {
@@ -161,8 +190,24 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     );
   }
 
+  appendOwn(token: string, text: string): NumberedFrame | null {
+    const stream = this.#resumeStreams.get(token);
+    if (!stream) return null;
+    const n = ++stream.own;
+    const numbered = withNumber(text, n, OWN_STREAM);
+    return { stream: OWN_STREAM, n, text: numbered, bytes: Buffer.from(numbered) };
+  }
+
+  handled(_token: string, _n: number): void {
+    // Kept nowhere yet: a stream never outlives its socket (see ResumeStream).
+  }
+
   roomCount(): number {
     return this.#rooms.size;
+  }
+
+  streamCount(): number {
+    return this.#resumeStreams.size;
   }
 
   async close(): Promise<void> {
@@ -176,6 +221,8 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#rooms.clear();
     this.#memberships.clear();
     this.#streams.clear();
+    this.#resumeStreams.clear();
+    this.#attached.clear();
     this.#sent.clear();
     this.#deliveredHere.clear();
     // A link still being made is closed as soon as it is (#up), before this resolves.
@@ -306,13 +353,26 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     if (sent) this.#sent.delete(entry.origin);
     if (this.#deliveredHere.delete(entry.origin)) return;
     // Our own frame is already encoded; another instance's is encoded here, once for all.
-    this.#deliver(stream.room, sent?.frame ?? { text: entry.text, bytes: Buffer.from(entry.text) });
+    this.#deliver(stream.room, sent?.frame ?? { text: entry.text, bytes: Buffer.from(entry.text) }, entry.n);
   }
 
-  #deliver(room: string | null, frame: OutgoingFrame): void {
+  /**
+   * Hands `frame` to the members of `room` (everyone for null). Resume members get it numbered
+   * with Redis' number `n` in the room's stream (made once, when the first of them needs it);
+   * a frame delivered without Redis (`n` undefined: the link is down) goes to them unnumbered.
+   */
+  #deliver(room: string | null, frame: OutgoingFrame, n?: number): void {
     const members = room === null ? this.#members : this.#rooms.get(room);
     if (!members) return;
-    for (const member of members) member.deliver(frame);
+    let numbered: NumberedFrame | undefined;
+    for (const member of members) {
+      if (n !== undefined && numbered === undefined && this.#attached.has(member)) {
+        const name = room ?? EVERYONE_STREAM;
+        const text = withNumber(frame.text, n, name);
+        numbered = { stream: name, n, text, bytes: Buffer.from(text) };
+      }
+      member.deliver(frame, this.#attached.has(member) ? numbered : undefined);
+    }
   }
 
   // ── streams ─────────────────────────────────────────────────────────────
