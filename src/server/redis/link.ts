@@ -146,6 +146,16 @@ export class Link {
     return { numbering: n === null || start === null ? null : { n: Number(n), start: Number(start) }, history: entries };
   }
 
+  /** Runs a Lua script (sent whole: the resume scripts are small and run once per hello or frame). */
+  run(script: string, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+    return this.#commands.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args]);
+  }
+
+  /** Any command, on the commands connection. */
+  command(args: readonly string[]): Promise<unknown> {
+    return this.#commands.sendCommand([...args]);
+  }
+
   subscribe(channel: string): Promise<void> {
     return this.#subscriber.subscribe(channel, this.#onMessage);
   }

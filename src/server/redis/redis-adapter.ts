@@ -17,7 +17,25 @@ import { withNumber } from '../../protocol/resume-frames.js';
 import type { Adapter, AdapterHost, Member, NumberedFrame, OutgoingFrame, StreamRequest, StreamStart } from '../adapter.js';
 import { Backoff } from './backoff.js';
 import { Link, type ConnectionFactory } from './link.js';
-import { missedSince, parseEntry, streamKeys, type Entry, type StreamKeys } from './streams.js';
+import {
+  LEFT_SCRIPT,
+  OWN_SCRIPT,
+  POSITION_SCRIPT,
+  RAISE_SCRIPT,
+  TAKE_SCRIPT,
+  framesAfter,
+  instanceChannel,
+  missedSince,
+  parseEntry,
+  parseOwn,
+  resumeKeys,
+  streamKeys,
+  type Entry,
+  type StreamKeys,
+} from './streams.js';
+
+/** How often, at most, attached streams' state in Redis is kept from expiring (a third of `ttl` when shorter); it expires `ttl` plus that after the last time. */
+const REFRESH_MS = 10_000;
 
 /** Frames remembered as delivered here after a failed publish. */
 const MAX_DELIVERED_HERE = 10_000;
@@ -36,15 +54,22 @@ export interface RedisAdapterSettings {
 }
 
 /**
- * A page's resume stream, as this instance keeps it. Resume across instances is not built yet:
- * a stream lives here, with its page's socket, and ends when that socket goes, so a page that
- * comes back (here or elsewhere) gets `recovered: false` and a new stream, never a gap it is not
- * told about.
+ * A page's resume stream while it is attached to a member of this instance. Its state lives in
+ * Redis (`resumeKeys`): owner, handled, its own frames and their last number, its positions in
+ * its rooms and everyone's, and `at`, the member holding it; this instance holds the own
+ * stream's counter while attached, and writes each frame behind, in order.
  */
 interface ResumeStream {
   readonly token: string;
   /** The last number of its own stream. */
   own: number;
+  member: Member | null;
+  /** The member that held it last, while it waits for its page (`member` null). */
+  last: Member;
+  /** When its page left (Date.now()), while it waits. */
+  left: number;
+  /** Whether Redis has its state (false: begun while Redis was away, this instance's alone). */
+  stored: boolean;
 }
 
 /** One stream this instance listens to: a room with members here, or everyone. */
@@ -88,6 +113,12 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   #resumeStreams = new Map<string, ResumeStream>();
   /** The stream of each resume member: it gets numbered frames. */
   #attached = new Map<Member, ResumeStream>();
+  /** Resume members by id, for a displacement another instance asks for. */
+  #byId = new Map<string, Member>();
+  /** The token of each resume member that has gone, for a join or leave on its way. */
+  #away = new WeakMap<Member, string>();
+  /** Keeps the Redis state of attached streams from expiring; runs while any is attached. */
+  #refresh: ReturnType<typeof setInterval> | undefined;
 
   /** Unique per instance, so its frames can be told apart when they come back. */
   #origin = `${process.pid.toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
@@ -120,13 +151,16 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   }
 
   async attachStream(member: Member, request: StreamRequest): Promise<StreamStart> {
-    // Resume across reconnects is not kept here yet (see ResumeStream): every hello begins a
-    // stream, and one that presented a token is told it was not recovered.
-    const stream: ResumeStream = { token: request.fresh, own: 0 };
-    this.#resumeStreams.set(stream.token, stream);
-    this.#attached.set(member, stream);
-    this.#members.add(member);
-    return { token: stream.token, recovered: request.token === null, handled: request.next - 1, rooms: [], missed: [] };
+    const link = this.#link;
+    if (request.token !== null && this.#state === 'up' && link) {
+      try {
+        const resumed = await this.#resume(link, member, request, request.token);
+        if (resumed) return resumed;
+      } catch (error) {
+        this.#report(`could not read stream state from Redis for a page that came back (${reason(error)}); it starts a new stream and is told nothing was recovered`, error);
+      }
+    }
+    return this.#begin(member, request);
   }
 
   async remove(member: Member): Promise<void> {
@@ -134,14 +168,31 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     for (const room of this.#memberships.get(member) ?? []) this.#drop(member, room);
     this.#memberships.delete(member);
     const stream = this.#attached.get(member);
-    if (stream) {
-      this.#attached.delete(member);
-      this.#resumeStreams.delete(stream.token);
-    }
+    if (!stream) return;
+    this.#attached.delete(member);
+    this.#byId.delete(member.id);
+    if (stream.member !== member) return;
+    // It waits for its page here, numbering its own frames (a reply finishing late), until
+    // another member takes it or `ttl` passes.
+    stream.member = null;
+    stream.left = Date.now();
+    this.#away.set(member, stream.token);
+    const link = this.#link;
+    if (!stream.stored || this.#state !== 'up' || !link) return;
+    const keys = resumeKeys(this.#settings.prefix, stream.token);
+    // Only if no other member took it meanwhile: from now its page has `ttl` to come back.
+    await link.run(LEFT_SCRIPT, [keys.state, keys.own], ['at', this.#at(member), String(this.#settings.history.ttl)]).catch((error: unknown) => {
+      this.#report(`could not mark a page's stream as left in Redis (${reason(error)}); it expires later than history.ttl`, error);
+    });
   }
 
   async join(member: Member, room: string): Promise<void> {
-    if (!this.#members.has(member)) return;
+    if (!this.#members.has(member)) {
+      // A page that has gone comes back in the room: its stream joins, if nobody took it.
+      const token = this.#away.get(member);
+      if (token !== undefined) await this.#position(token, room, this.#at(member));
+      return;
+    }
     let members = this.#rooms.get(room);
     if (!members) this.#rooms.set(room, (members = new Set()));
     members.add(member);
@@ -149,11 +200,21 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     if (!rooms) this.#memberships.set(member, (rooms = new Set()));
     rooms.add(room);
     await (this.#streams.get(streamKeys(this.#settings.prefix, room).channel) ?? this.#stream(room)).subscribed;
+    // The stream's frames of the room begin after the room's number once this instance hears
+    // it: a frame in between comes live, and is not one to give back.
+    const stream = this.#attached.get(member);
+    if (stream?.stored && stream.member === member) await this.#position(stream.token, room, null);
   }
 
   async leave(member: Member, room: string): Promise<void> {
     this.#memberships.get(member)?.delete(room);
     this.#drop(member, room);
+    const token = this.#attached.get(member)?.token ?? this.#away.get(member);
+    const link = this.#link;
+    if (token === undefined || this.#state !== 'up' || !link) return;
+    await link.command(['HDEL', resumeKeys(this.#settings.prefix, token).state, `p:${room}`]).catch((error: unknown) => {
+      this.#report(`could not take a page's stream out of ${describe(room)} in Redis (${reason(error)}); if it comes back it is in the room again`, error);
+    });
   }
 
   broadcast(room: string | null, frame: OutgoingFrame): void {
@@ -191,15 +252,31 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   }
 
   appendOwn(token: string, text: string): NumberedFrame | null {
+    // Only the instance holding the stream numbers it. A reply finishing here after its page
+    // moved to another instance is not passed on (yet): the server sends nothing.
     const stream = this.#resumeStreams.get(token);
     if (!stream) return null;
     const n = ++stream.own;
     const numbered = withNumber(text, n, OWN_STREAM);
+    const link = this.#link;
+    if (stream.stored && this.#state === 'up' && link) {
+      const keys = resumeKeys(this.#settings.prefix, token);
+      const { size, ttl } = this.#settings.history;
+      link.run(OWN_SCRIPT, [keys.state, keys.own], [String(n), `${n} ${Date.now()} ${numbered}`, String(size), String(ttl + this.#refreshMs), this.#at(stream.member ?? stream.last)]).catch((error: unknown) => {
+        if (this.#link === link) this.#report(`could not keep a page's own frame in Redis (${reason(error)}); if the page comes back it is told what was lost`, error);
+      });
+    }
     return { stream: OWN_STREAM, n, text: numbered, bytes: Buffer.from(numbered) };
   }
 
-  handled(_token: string, _n: number): void {
-    // Kept nowhere yet: a stream never outlives its socket (see ResumeStream).
+  handled(token: string, n: number): void {
+    const stream = this.#resumeStreams.get(token);
+    const link = this.#link;
+    if (!stream?.stored || this.#state !== 'up' || !link) return;
+    link.run(RAISE_SCRIPT, [resumeKeys(this.#settings.prefix, token).state], ['handled', String(n)]).catch(() => {
+      // The page's next hello says which frames it still has: it sends them again, and those
+      // handled already are handled again (README: frames handled twice).
+    });
   }
 
   roomCount(): number {
@@ -223,6 +300,9 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#streams.clear();
     this.#resumeStreams.clear();
     this.#attached.clear();
+    this.#byId.clear();
+    clearInterval(this.#refresh);
+    this.#refresh = undefined;
     this.#sent.clear();
     this.#deliveredHere.clear();
     // A link still being made is closed as soon as it is (#up), before this resolves.
@@ -237,7 +317,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#retry = undefined;
     // After a loss, what arrives while subscribing again waits until the missed frames are read.
     if (this.#wasUp) for (const stream of this.#streams.values()) if (stream.last > 0) stream.held ??= [];
-    const channels = [...this.#streams.keys()];
+    const channels = [...this.#streams.keys(), this.#control];
     const attempt: { link?: Link } = {};
     this.#attempt = Link.open(this.#settings.connect, channels, {
       message: (raw, channel) => this.#received(raw, channel),
@@ -269,7 +349,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
       if (!subscribed.has(channel)) stream.subscribed = this.#subscribe(link, channel);
       else if (catchUp && stream.held) void this.#catchUp(link, stream);
     }
-    for (const channel of subscribed) if (!this.#streams.has(channel)) link.unsubscribe(channel).catch(() => {});
+    for (const channel of subscribed) if (!this.#streams.has(channel) && channel !== this.#control) link.unsubscribe(channel).catch(() => {});
     this.emit('connected');
   }
 
@@ -338,6 +418,16 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   // ── frames ──────────────────────────────────────────────────────────────
 
   #received(raw: string, channel: string): void {
+    if (channel === this.#control) {
+      // Another instance took a stream from a member of this one.
+      const [kind, id, token] = raw.split(' ');
+      if (kind !== 'd' || id === undefined) return;
+      const member = this.#byId.get(id);
+      if (member) this.#displace(member);
+      const stream = token === undefined ? undefined : this.#resumeStreams.get(token);
+      if (stream && stream.member === null) this.#resumeStreams.delete(stream.token);
+      return;
+    }
     const stream = this.#streams.get(channel);
     const entry = parseEntry(raw);
     if (!stream || !entry) return;
@@ -407,9 +497,183 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     if (this.#state === 'up' && link) link.unsubscribe(channel).catch(() => {});
   }
 
+  // ── resume ──────────────────────────────────────────────────────────────
+
+  get #refreshMs(): number {
+    return Math.max(50, Math.min(REFRESH_MS, Math.floor(this.#settings.history.ttl / 3)));
+  }
+
+  get #control(): string {
+    return instanceChannel(this.#settings.prefix, this.#origin);
+  }
+
+  /** How the state names the member holding a stream: its instance and its id. */
+  #at(member: Member): string {
+    return `${this.#origin} ${member.id}`;
+  }
+
+  /** A new stream, named `request.fresh`, kept in Redis when it is reachable. */
+  async #begin(member: Member, request: StreamRequest): Promise<StreamStart> {
+    const stream: ResumeStream = { token: request.fresh, own: 0, member, last: member, left: 0, stored: false };
+    const handled = request.next - 1;
+    this.#bind(member, stream);
+    const link = this.#link;
+    if (this.#state === 'up' && link) {
+      const keys = resumeKeys(this.#settings.prefix, stream.token);
+      try {
+        await link.command(['HSET', keys.state, 'owner', request.owner, 'handled', String(handled), 'own', '0', 'at', this.#at(member)]);
+        await link.command(['PEXPIRE', keys.state, String(this.#settings.history.ttl + this.#refreshMs)]);
+        stream.stored = true;
+        // Everyone's frames after now are the stream's.
+        if ((await this.#position(stream.token, null, null)) === null) stream.stored = false;
+      } catch (error) {
+        stream.stored = false;
+        this.#report(`could not keep a new page's stream in Redis (${reason(error)}); if that page comes back it is told nothing was recovered`, error);
+      }
+    }
+    return { token: stream.token, recovered: request.token === null, handled, rooms: [], missed: [] };
+  }
+
+  /** The stream `token` names, taken by `member` with what its page missed; null when Redis has no such stream for this owner. */
+  async #resume(link: Link, member: Member, request: StreamRequest, token: string): Promise<StreamStart | null> {
+    const keys = resumeKeys(this.#settings.prefix, token);
+    const fields = (await link.run(TAKE_SCRIPT, [keys.state], [request.owner, this.#at(member), String(this.#settings.history.ttl + this.#refreshMs)])) as Record<string, string> | string[];
+    const state: Record<string, string> = Array.isArray(fields) ? Object.fromEntries(pairs(fields)) : fields instanceof Map ? Object.fromEntries(fields) : fields;
+    if (state.owner === undefined || state.owner !== request.owner) return null;
+    const seenOwn = request.seen[OWN_STREAM] ?? 0;
+    const storedOwn = Number(state.own ?? 0);
+    const stream: ResumeStream = { token, own: Math.max(storedOwn, Number.isSafeInteger(seenOwn) ? seenOwn : 0), member, last: member, left: 0, stored: true };
+    const previous = state.at;
+    // Attach first, so that no live frame falls between what is read next and what comes live
+    // (one arriving both ways is dropped by the server).
+    this.#bind(member, stream);
+    if (previous !== undefined && previous !== this.#at(member)) {
+      const [origin, id] = previous.split(' ');
+      if (origin === this.#origin) {
+        const old = id === undefined ? undefined : this.#byId.get(id);
+        if (old && old !== member) this.#displace(old);
+      } else if (origin && id) await link.command(['PUBLISH', instanceChannel(this.#settings.prefix, origin), `d ${id} ${token}`]);
+    }
+    const rooms: string[] = [];
+    const positions: [string, number][] = [];
+    for (const [field, value] of Object.entries(state)) {
+      if (!field.startsWith('p:')) continue;
+      const name = field.slice(2);
+      positions.push([name, Number(value)]);
+      if (name !== EVERYONE_STREAM) rooms.push(name);
+    }
+    for (const room of rooms) this.#enterRoom(member, room);
+    await Promise.all(rooms.map((room) => this.#streams.get(streamKeys(this.#settings.prefix, room).channel)?.subscribed));
+    const { ttl } = this.#settings.history;
+    const now = Date.now();
+    const missed: NumberedFrame[] = [];
+    let recovered = true;
+    const own = ((await link.command(['LRANGE', keys.own, '0', '-1'])) as string[]).map(parseOwn).filter((entry) => entry !== null);
+    const ownFrames = framesAfter(seenOwn, storedOwn, 1, own, ttl, now);
+    if (ownFrames === null) recovered = false;
+    else for (const { n, text } of ownFrames) missed.push({ stream: OWN_STREAM, n, text, bytes: Buffer.from(text) });
+    for (const [name, joined] of positions) {
+      if (!recovered) break;
+      const room = name === EVERYONE_STREAM ? null : name;
+      const roomKeys = streamKeys(this.#settings.prefix, room);
+      const { numbering, history } = await link.read(roomKeys.numbering, roomKeys.history);
+      const seen = request.seen[name];
+      const after = Math.max(typeof seen === 'number' && Number.isSafeInteger(seen) ? seen : joined, joined);
+      const entries = history.map(parseEntry).filter((entry): entry is Entry => entry !== null);
+      const frames = numbering === null ? null : framesAfter(after, numbering.n, numbering.start, entries, ttl, now);
+      if (frames === null) recovered = false;
+      else {
+        for (const { n, text } of frames) {
+          const numbered = withNumber(text, n, name);
+          missed.push({ stream: name, n, text: numbered, bytes: Buffer.from(numbered) });
+        }
+      }
+    }
+    const handled = Math.max(Number(state.handled ?? 0), request.next - 1);
+    return { token, recovered, handled, rooms, missed: recovered ? missed : [] };
+  }
+
+  /** Writes `token`'s position in `room` (everyone for null) into its state: the room's last number now. Null when the state is gone, or held by another member than `at` (when given). */
+  async #position(token: string, room: string | null, at: string | null): Promise<number | null> {
+    const link = this.#link;
+    if (this.#state !== 'up' || !link) return null;
+    const keys = resumeKeys(this.#settings.prefix, token);
+    if (at !== null && (await link.command(['HGET', keys.state, 'at']).catch(() => null)) !== at) return null;
+    try {
+      const n = Number(await link.run(POSITION_SCRIPT, [streamKeys(this.#settings.prefix, room).numbering, keys.state], [`p:${room ?? EVERYONE_STREAM}`, String(this.#settings.history.ttl)]));
+      return n < 0 ? null : n;
+    } catch (error) {
+      this.#report(`could not keep a page's place in ${describe(room)} in Redis (${reason(error)}); if it comes back it is told what was lost`, error);
+      return null;
+    }
+  }
+
+  /** Attaches `member` to `stream` on this instance. */
+  #bind(member: Member, stream: ResumeStream): void {
+    const previous = this.#resumeStreams.get(stream.token)?.member;
+    if (previous && previous !== member) this.#displace(previous);
+    this.#resumeStreams.set(stream.token, stream);
+    this.#attached.set(member, stream);
+    this.#byId.set(member.id, member);
+    this.#members.add(member);
+    this.#refresh ??= setInterval(() => this.#keepAlive(), this.#refreshMs).unref();
+  }
+
+  /** `member`'s stream was taken by a newer socket of its page: it gets nothing more, and the server closes it. */
+  #displace(member: Member): void {
+    const stream = this.#attached.get(member);
+    this.#attached.delete(member);
+    this.#byId.delete(member.id);
+    this.#members.delete(member);
+    for (const room of this.#memberships.get(member) ?? []) this.#drop(member, room);
+    this.#memberships.delete(member);
+    if (stream && stream.member === member && this.#resumeStreams.get(stream.token) === stream) this.#resumeStreams.delete(stream.token);
+    this.#host?.displaced(member);
+  }
+
+  /** Keeps attached streams' state (and their rooms' numbering) in Redis while their pages are here. */
+  #keepAlive(): void {
+    const now = Date.now();
+    for (const stream of this.#resumeStreams.values()) if (stream.member === null && now - stream.left > this.#settings.history.ttl) this.#resumeStreams.delete(stream.token);
+    if (this.#resumeStreams.size === 0) {
+      clearInterval(this.#refresh);
+      this.#refresh = undefined;
+      return;
+    }
+    const link = this.#link;
+    if (this.#state !== 'up' || !link) return;
+    const ms = String(this.#settings.history.ttl + this.#refreshMs);
+    for (const stream of this.#resumeStreams.values()) {
+      if (!stream.stored || stream.member === null) continue;
+      const keys = resumeKeys(this.#settings.prefix, stream.token);
+      link.command(['PEXPIRE', keys.state, ms]).catch(() => {});
+      link.command(['PEXPIRE', keys.own, ms]).catch(() => {});
+    }
+    // The numbering of rooms with an attached stream outlives their history while idle: a page
+    // that comes back finds the numbers it knows.
+    const twice = String(2 * this.#settings.history.ttl);
+    const rooms = new Set<string | null>([null]);
+    for (const member of this.#attached.keys()) for (const room of this.#memberships.get(member) ?? []) rooms.add(room);
+    for (const room of rooms) link.command(['PEXPIRE', streamKeys(this.#settings.prefix, room).numbering, twice]).catch(() => {});
+  }
+
+  #enterRoom(member: Member, room: string): void {
+    let members = this.#rooms.get(room);
+    if (!members) this.#rooms.set(room, (members = new Set()));
+    members.add(member);
+    let rooms = this.#memberships.get(member);
+    if (!rooms) this.#memberships.set(member, (rooms = new Set()));
+    rooms.add(room);
+    if (!this.#streams.has(streamKeys(this.#settings.prefix, room).channel)) this.#stream(room);
+  }
+
   #report(sentence: string, cause?: unknown): void {
     this.#host?.error(new Error(`Redis adapter: ${sentence}.`, cause === undefined ? undefined : { cause }));
   }
+}
+
+function* pairs(list: readonly string[]): Generator<[string, string]> {
+  for (let i = 0; i + 1 < list.length; i += 2) yield [list[i]!, list[i + 1]!];
 }
 
 function describe(room: string | null): string {
