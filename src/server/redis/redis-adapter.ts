@@ -151,6 +151,9 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   }
 
   async attachStream(member: Member, request: StreamRequest): Promise<StreamStart> {
+    // A link being made (an instance just started) is waited for: the stream is in Redis. Only
+    // while Redis is unreachable does a page that comes back start again (recovered: false).
+    if (request.token !== null && this.#state === 'connecting') await this.#attempt;
     const link = this.#link;
     if (request.token !== null && this.#state === 'up' && link) {
       try {
