@@ -80,5 +80,38 @@ describe('resume with the Redis adapter', () => {
     await back.until((p) => p.frames.length === 1);
     assert.deepEqual(back.frames.map((frame) => frame.data), [3]);
     assert.deepEqual(page.frames.map((frame) => frame.data), [1, 2]);
+    assert.equal(page.repeats + back.repeats, 0, 'nothing arrived twice');
+  });
+
+  test('after Redis restarts without its data, a page that comes back is told recovered: false, and live frames go on, none twice', async (t) => {
+    const [a, b] = await pair(t);
+    const page = new ResumePeer(a.url);
+    t.after(() => page.stop());
+    await Promise.all([once(a.bricks, 'connection'), page.connect()]);
+    b.bricks.to('room').send('r', 1);
+    await page.until((p) => p.frames.length === 1);
+    const lost = [once(a.adapter, 'disconnected'), once(b.adapter, 'disconnected')];
+    await redis.stop();
+    await Promise.all(lost);
+    const back = [once(a.adapter, 'connected'), once(b.adapter, 'connected')];
+    await redis.start();
+    await Promise.all(back);
+    b.bricks.to('room').send('r', 2);
+    await page.until((p) => p.frames.length === 2);
+    page.ws.terminate();
+    await once(page, 'close');
+    const again = new ResumePeer(b.url);
+    again.token = page.token;
+    again.positions = page.positions;
+    t.after(() => again.stop());
+    const [, answer] = await Promise.all([once(b.bricks, 'connection'), again.connect()]);
+    assert.equal(answer.recovered, false);
+    a.bricks.to('room').send('r', 3);
+    a.bricks.send('all', 4);
+    await again.until((p) => p.frames.length === 2);
+    assert.deepEqual(again.of('room').map((frame) => frame.data), [3], 'live frames go on (the connection listener joins the room)');
+    assert.deepEqual(again.of('*').map((frame) => frame.data), [4]);
+    assert.deepEqual(page.frames.map((frame) => frame.data), [1, 2]);
+    assert.equal(page.repeats + again.repeats, 0, 'nothing arrived twice');
   });
 });
