@@ -128,7 +128,7 @@ export function findBrowsers(names = Object.keys(BROWSERS)) {
   return Object.fromEntries(names.map((name) => [name, findBrowser(name)]));
 }
 
-function canInstallWithApt() {
+export function canInstallWithApt() {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
   if (!existsSync('/etc/os-release')) return false;
   const osRelease = readFileSync('/etc/os-release', 'utf8');
@@ -136,7 +136,7 @@ function canInstallWithApt() {
   return isDebianLike && spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-function apt(args) {
+export function apt(args) {
   console.log(`$ apt-get ${args.join(' ')}`);
   const result = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   if (result.status !== 0) throw new Error(`apt-get ${args[0]} failed with exit code ${result.status}`);

@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { BROWSERS, ensureBrowsers, wantedEngines } from './browsers.mjs';
+import { ensureRedisServer } from './redis.mjs';
 import { startWebKit } from './webkit.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -53,6 +54,13 @@ try {
   process.exit(2);
 }
 const programs = ensureBrowsers(engines);
+// The Redis adapter's tests start their own private redis-server (scripts/redis.mjs).
+try {
+  ensureRedisServer();
+} catch (error) {
+  console.error(error.message);
+  process.exit(1);
+}
 const testEnv = { ...process.env };
 for (const [name, path] of Object.entries(programs)) testEnv[BROWSERS[name].env] = path;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -80,7 +88,7 @@ const steps = [
   ['build', npm, ['run', 'build']],
   ['typings (test/types)', bin('tsc'), ['-p', 'test/types/tsconfig.json']],
   ['node tests: manifest freshness, import without a DOM, no import circle in src/, what the demo server serves, size budget (test/node)', process.execPath, ['--test', '--test-reporter=spec', 'test/node/']],
-  ['node tests: the wire rules and PROTOCOL.md (test/protocol), the server against real sockets (test/server)', process.execPath, ['--test', '--test-reporter=spec', 'test/protocol/', 'test/server/']],
+  ['node tests: the wire rules and PROTOCOL.md (test/protocol), the server against real sockets (test/server), the Redis adapter against a private redis-server (test/redis)', process.execPath, ['--test', '--test-reporter=spec', 'test/protocol/', 'test/server/', 'test/redis/']],
   ['browser tests', browserTests, process.argv.slice(2), testEnv],
   // The demo's end-to-end test drives Chromium itself; a run narrowed with --files leaves it out.
   ...(process.argv.length > 2 ? [] : [['demo end to end (test/demo)', process.execPath, ['--test', '--test-reporter=spec', 'test/demo/'], testEnv]]),

@@ -1,0 +1,689 @@
+/**
+ * The Redis adapter: rooms and broadcasts across server instances, Redis doing the distribution.
+ * Each instance keeps its own clients and their rooms (as the in-memory adapter does) and
+ * subscribes to the channel of every room it has a member in, and to everyone's. A broadcast is
+ * numbered, kept and published by one script (streams.ts), and every instance, the sender
+ * included, delivers it when it comes back from Redis: so each room's frames reach every
+ * receiver in one order, the order of their numbers, and each instance turns a frame into bytes
+ * once for all its clients.
+ *
+ * States: `idle` (not attached yet), `connecting` (a link is being made), `up` (broadcasts go
+ * through Redis), `down` (waiting to try again), `closed`. Whenever it is not `up`, a broadcast
+ * goes to this instance's clients at once, and only to them.
+ */
+import { EventEmitter } from 'node:events';
+import { EVERYONE_STREAM, OWN_STREAM, type HistoryLimits } from '../../protocol/resume.js';
+import { withNumber } from '../../protocol/resume-frames.js';
+import type { Adapter, AdapterHost, Member, NumberedFrame, OutgoingFrame, StreamRequest, StreamStart } from '../adapter.js';
+import { Backoff } from './backoff.js';
+import { Link, type ConnectionFactory } from './link.js';
+import {
+  LEFT_SCRIPT,
+  OWN_SCRIPT,
+  POSITION_SCRIPT,
+  RAISE_SCRIPT,
+  TAKE_SCRIPT,
+  framesAfter,
+  instanceChannel,
+  missedSince,
+  parseEntry,
+  parseOwn,
+  resumeKeys,
+  streamKeys,
+  type Entry,
+  type StreamKeys,
+} from './streams.js';
+
+/** How often, at most, attached streams' state in Redis is kept from expiring (a third of `ttl` when shorter); it expires `ttl` plus that after the last time. */
+const REFRESH_MS = 10_000;
+
+/** Frames remembered as delivered here after a failed publish. */
+const MAX_DELIVERED_HERE = 10_000;
+
+type State = 'idle' | 'connecting' | 'up' | 'down' | 'closed';
+
+export type { HistoryLimits };
+
+export interface RedisAdapterSettings {
+  readonly connect: ConnectionFactory;
+  /** Where it connects, for messages. */
+  readonly target: string;
+  readonly prefix: string;
+  /** Until `attach()`: then the server's `history` option. */
+  history: HistoryLimits;
+}
+
+/**
+ * A page's resume stream while it is attached to a member of this instance. Its state lives in
+ * Redis (`resumeKeys`): owner, handled, its own frames and their last number, its positions in
+ * its rooms and everyone's, and `at`, the member holding it; this instance holds the own
+ * stream's counter while attached, and writes each frame behind, in order.
+ */
+interface ResumeStream {
+  readonly token: string;
+  /** The last number of its own stream. */
+  own: number;
+  member: Member | null;
+  /** The member that held it last, while it waits for its page (`member` null). */
+  last: Member;
+  /** When its page left (Date.now()), while it waits. */
+  left: number;
+  /** Whether Redis has its state (false: begun while Redis was away, this instance's alone). */
+  stored: boolean;
+}
+
+/** One stream this instance listens to: a room with members here, or everyone. */
+interface Stream {
+  readonly room: string | null;
+  readonly keys: StreamKeys;
+  /** The number of the last frame delivered from Redis; 0 before the first. */
+  last: number;
+  /** Frames that arrived while the stream catches up after a reconnect, delivered after it; null otherwise. */
+  held: Entry[] | null;
+  /** Settles once Redis has confirmed the subscription (or the link was lost meanwhile). */
+  subscribed: Promise<void>;
+}
+
+/** A frame this instance published and has not yet seen come back. */
+interface Sent {
+  readonly room: string | null;
+  readonly frame: OutgoingFrame;
+  /** Redis ran the script: the frame is in its history even if it never comes back on this link. */
+  published: boolean;
+}
+
+export class RedisAdapter extends EventEmitter implements Adapter {
+  #settings: RedisAdapterSettings;
+  #state: State = 'idle';
+  #host: AdapterHost | undefined;
+  #link: Link | undefined;
+  #backoff = new Backoff();
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  /** The link being made, which `close()` waits for. */
+  #attempt: Promise<void> | undefined;
+  /** Whether the last link was up: the first failure after it is reported as a loss. */
+  #wasUp = false;
+
+  #members = new Set<Member>();
+  #rooms = new Map<string, Set<Member>>();
+  #memberships = new Map<Member, Set<string>>();
+  /** By channel. */
+  #streams = new Map<string, Stream>();
+  /** Resume streams of this instance's pages, by token. */
+  #resumeStreams = new Map<string, ResumeStream>();
+  /** The stream of each resume member: it gets numbered frames. */
+  #attached = new Map<Member, ResumeStream>();
+  /** Resume members by id, for a displacement another instance asks for. */
+  #byId = new Map<string, Member>();
+  /** The token of each resume member that has gone, for a join or leave on its way. */
+  #away = new WeakMap<Member, string>();
+  /** Keeps the Redis state of attached streams from expiring; runs while any is attached. */
+  #refresh: ReturnType<typeof setInterval> | undefined;
+
+  /** Unique per instance, so its frames can be told apart when they come back. */
+  #origin = `${process.pid.toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
+  #sentCount = 0;
+  /** By origin. */
+  #sent = new Map<string, Sent>();
+  /** Frames whose publishing failed and which went to this instance's clients instead: skipped if Redis has them after all. */
+  #deliveredHere = new Set<string>();
+
+  constructor(settings: RedisAdapterSettings) {
+    super();
+    this.#settings = settings;
+    this.#stream(null);
+  }
+
+  /** Whether broadcasts currently go through Redis (to every instance). */
+  get connected(): boolean {
+    return this.#state === 'up';
+  }
+
+  attach(host: AdapterHost): void {
+    if (this.#state !== 'idle') throw new Error('redisAdapter(): this adapter is already attached to a server; make one per server.');
+    this.#host = host;
+    this.#settings.history = host.history;
+    this.#connect();
+  }
+
+  add(member: Member): void {
+    this.#members.add(member);
+  }
+
+  async attachStream(member: Member, request: StreamRequest): Promise<StreamStart> {
+    // A link being made (an instance just started) is waited for: the stream is in Redis. Only
+    // while Redis is unreachable does a page that comes back start again (recovered: false).
+    if (request.token !== null && this.#state === 'connecting') await this.#attempt;
+    const link = this.#link;
+    if (request.token !== null && this.#state === 'up' && link) {
+      try {
+        const resumed = await this.#resume(link, member, request, request.token);
+        if (resumed) return resumed;
+      } catch (error) {
+        this.#report(`could not read stream state from Redis for a page that came back (${reason(error)}); it starts a new stream and is told nothing was recovered`, error);
+      }
+    }
+    return this.#begin(member, request);
+  }
+
+  async remove(member: Member): Promise<void> {
+    this.#members.delete(member);
+    for (const room of this.#memberships.get(member) ?? []) this.#drop(member, room);
+    this.#memberships.delete(member);
+    const stream = this.#attached.get(member);
+    if (!stream) return;
+    this.#attached.delete(member);
+    this.#byId.delete(member.id);
+    if (stream.member !== member) return;
+    // It waits for its page here, numbering its own frames (a reply finishing late), until
+    // another member takes it or `ttl` passes.
+    stream.member = null;
+    stream.left = Date.now();
+    this.#away.set(member, stream.token);
+    const link = this.#link;
+    if (!stream.stored || this.#state !== 'up' || !link) return;
+    const keys = resumeKeys(this.#settings.prefix, stream.token);
+    // Only if no other member took it meanwhile: from now its page has `ttl` to come back.
+    await link.run(LEFT_SCRIPT, [keys.state, keys.own], ['at', this.#at(member), String(this.#settings.history.ttl)]).catch((error: unknown) => {
+      this.#report(`could not mark a page's stream as left in Redis (${reason(error)}); it expires later than history.ttl`, error);
+    });
+  }
+
+  async join(member: Member, room: string): Promise<void> {
+    if (!this.#members.has(member)) {
+      // A page that has gone comes back in the room: its stream joins, if nobody took it.
+      const token = this.#away.get(member);
+      if (token !== undefined) await this.#position(token, room, this.#at(member));
+      return;
+    }
+    let members = this.#rooms.get(room);
+    if (!members) this.#rooms.set(room, (members = new Set()));
+    members.add(member);
+    let rooms = this.#memberships.get(member);
+    if (!rooms) this.#memberships.set(member, (rooms = new Set()));
+    rooms.add(room);
+    await (this.#streams.get(streamKeys(this.#settings.prefix, room).channel) ?? this.#stream(room)).subscribed;
+    // The stream's frames of the room begin after the room's number once this instance hears
+    // it: a frame in between comes live, and is not one to give back.
+    const stream = this.#attached.get(member);
+    if (stream?.stored && stream.member === member) await this.#position(stream.token, room, null);
+  }
+
+  async leave(member: Member, room: string): Promise<void> {
+    this.#memberships.get(member)?.delete(room);
+    this.#drop(member, room);
+    const token = this.#attached.get(member)?.token ?? this.#away.get(member);
+    const link = this.#link;
+    if (token === undefined || this.#state !== 'up' || !link) return;
+    await link.command(['HDEL', resumeKeys(this.#settings.prefix, token).state, `p:${room}`]).catch((error: unknown) => {
+      this.#report(`could not take a page's stream out of ${describe(room)} in Redis (${reason(error)}); if it comes back it is in the room again`, error);
+    });
+  }
+
+  broadcast(room: string | null, frame: OutgoingFrame): void {
+    const link = this.#link;
+    if (this.#state !== 'up' || !link) {
+      this.#deliver(room, frame);
+      return;
+    }
+    const origin = `${this.#origin}.${(++this.#sentCount).toString(36)}`;
+    const sent: Sent = { room, frame, published: false };
+    this.#sent.set(origin, sent);
+    const keys = streamKeys(this.#settings.prefix, room);
+    const { history } = this.#settings;
+    const published = link.publish([keys.numbering, keys.history], [keys.channel, origin, frame.text, String(history.size), String(history.ttl)]);
+    published.then(
+      () => {
+        sent.published = true;
+      },
+      (error: unknown) => {
+        if (this.#state === 'closed' || !this.#sent.delete(origin)) return;
+        // Not sent, or sent and lost with the link: this instance's clients get it now, and if
+        // Redis did have it after all, it is skipped when it comes back.
+        this.#deliveredHere.add(origin);
+        // Those never published never come back: the oldest are forgotten.
+        for (const old of this.#deliveredHere) {
+          if (this.#deliveredHere.size <= MAX_DELIVERED_HERE) break;
+          this.#deliveredHere.delete(old);
+        }
+        this.#deliver(room, frame);
+        if (this.#link === link && this.#state === 'up') {
+          this.#report(`could not send a frame to ${describe(room)} through Redis (${reason(error)}); it went to this instance's clients only`, error);
+        }
+      },
+    );
+  }
+
+  appendOwn(token: string, text: string): NumberedFrame | null {
+    // Only the instance holding the stream numbers it. A reply finishing here after its page
+    // moved to another instance is not passed on (yet): the server sends nothing.
+    const stream = this.#resumeStreams.get(token);
+    if (!stream) return null;
+    const n = ++stream.own;
+    const numbered = withNumber(text, n, OWN_STREAM);
+    const link = this.#link;
+    if (stream.stored && this.#state === 'up' && link) {
+      const keys = resumeKeys(this.#settings.prefix, token);
+      const { size, ttl } = this.#settings.history;
+      link.run(OWN_SCRIPT, [keys.state, keys.own], [String(n), `${n} ${Date.now()} ${numbered}`, String(size), String(ttl + this.#refreshMs), this.#at(stream.member ?? stream.last)]).catch((error: unknown) => {
+        if (this.#link === link) this.#report(`could not keep a page's own frame in Redis (${reason(error)}); if the page comes back it is told what was lost`, error);
+      });
+    }
+    return { stream: OWN_STREAM, n, text: numbered, bytes: Buffer.from(numbered) };
+  }
+
+  handled(token: string, n: number): void {
+    const stream = this.#resumeStreams.get(token);
+    const link = this.#link;
+    if (!stream?.stored || this.#state !== 'up' || !link) return;
+    link.run(RAISE_SCRIPT, [resumeKeys(this.#settings.prefix, token).state], ['handled', String(n)]).catch(() => {
+      // The page's next hello says which frames it still has: it sends them again, and those
+      // handled already are handled again (README: frames handled twice).
+    });
+  }
+
+  roomCount(): number {
+    return this.#rooms.size;
+  }
+
+  streamCount(): number {
+    return this.#resumeStreams.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    const link = this.#link;
+    this.#link = undefined;
+    this.#members.clear();
+    this.#rooms.clear();
+    this.#memberships.clear();
+    this.#streams.clear();
+    this.#resumeStreams.clear();
+    this.#attached.clear();
+    this.#byId.clear();
+    clearInterval(this.#refresh);
+    this.#refresh = undefined;
+    this.#sent.clear();
+    this.#deliveredHere.clear();
+    // A link still being made is closed as soon as it is (#up), before this resolves.
+    await this.#attempt;
+    await link?.close();
+  }
+
+  // ── the link ────────────────────────────────────────────────────────────
+
+  #connect(): void {
+    this.#state = 'connecting';
+    this.#retry = undefined;
+    // After a loss, what arrives while subscribing again waits until the missed frames are read.
+    if (this.#wasUp) for (const stream of this.#streams.values()) if (stream.last > 0) stream.held ??= [];
+    const channels = [...this.#streams.keys(), this.#control];
+    const attempt: { link?: Link } = {};
+    this.#attempt = Link.open(this.#settings.connect, channels, {
+      message: (raw, channel) => this.#received(raw, channel),
+      lost: (cause) => {
+        if (attempt.link && this.#link === attempt.link) this.#lost(cause);
+      },
+    }).then(
+      (link) => {
+        attempt.link = link;
+        return this.#up(link, new Set(channels));
+      },
+      (error: unknown) => this.#failed(error),
+    );
+  }
+
+  async #up(link: Link, subscribed: Set<string>): Promise<void> {
+    if (this.#state === 'closed' || !link.open) {
+      await link.close();
+      if (this.#state !== 'closed') this.#failed(new Error('the connection closed'));
+      return;
+    }
+    this.#link = link;
+    this.#state = 'up';
+    this.#backoff.reset();
+    const catchUp = this.#wasUp;
+    this.#wasUp = true;
+    // Rooms joined or left while the link was being made.
+    for (const [channel, stream] of this.#streams) {
+      if (!subscribed.has(channel)) stream.subscribed = this.#subscribe(link, channel);
+      else if (catchUp && stream.held) void this.#catchUp(link, stream);
+    }
+    for (const channel of subscribed) if (!this.#streams.has(channel) && channel !== this.#control) link.unsubscribe(channel).catch(() => {});
+    this.emit('connected');
+  }
+
+  #lost(cause: Error): void {
+    if (this.#state === 'closed') return;
+    this.#link = undefined;
+    this.#state = 'down';
+    for (const stream of this.#streams.values()) this.#release(stream);
+    // Published frames that had not come back yet come with the catching up, or not at all;
+    // the others are delivered here when their publishing fails.
+    for (const [origin, sent] of this.#sent) if (sent.published) this.#sent.delete(origin);
+    const delay = this.#backoff.next();
+    this.#report(
+      `lost the connection to Redis at ${this.#settings.target} (${reason(cause)}); until it is back, frames sent on this instance reach only its own clients and frames from other instances do not arrive. Reconnecting in ${delay} ms`,
+      cause,
+    );
+    this.emit('disconnected');
+    this.#retry = setTimeout(() => this.#connect(), delay);
+  }
+
+  #failed(error: unknown): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'down';
+    for (const stream of this.#streams.values()) this.#release(stream);
+    const delay = this.#backoff.next();
+    this.#report(
+      `${this.#wasUp ? 'still cannot reach' : 'could not connect to'} Redis at ${this.#settings.target} (${reason(error)}); this instance's frames reach only its own clients until it does. Trying again in ${delay} ms`,
+      error,
+    );
+    this.#retry = setTimeout(() => this.#connect(), delay);
+  }
+
+  /** Subscribes; once confirmed after a reconnect, fetches what the stream missed. Never rejects. */
+  async #subscribe(link: Link, channel: string): Promise<void> {
+    try {
+      await link.subscribe(channel);
+    } catch (error) {
+      // A lost link reports itself; the next link subscribes again.
+      if (this.#link === link) this.#report(`could not subscribe to ${channel} in Redis (${reason(error)})`, error);
+      return;
+    }
+    const stream = this.#streams.get(channel);
+    if (stream?.held && this.#link === link) await this.#catchUp(link, stream);
+  }
+
+  /** Delivers, in order, the frames of `stream` published while this instance had no link, from Redis' history. */
+  async #catchUp(link: Link, stream: Stream): Promise<void> {
+    try {
+      const { numbering, history } = await link.read(stream.keys.numbering, stream.keys.history);
+      const entries = history.map(parseEntry).filter((entry): entry is Entry => entry !== null);
+      const missed = missedSince(stream.last, numbering, entries);
+      if (missed.gap) {
+        const { size, ttl } = this.#settings.history;
+        this.#report(`some frames to ${describe(stream.room)} sent while this instance was cut off from Redis are no longer in its history (the last ${size} of each room, for ${ttl} ms), so this instance's clients missed them`);
+      }
+      if (this.#streams.get(stream.keys.channel) === stream) for (const entry of missed.entries) this.#take(stream, entry);
+    } catch (error) {
+      if (this.#link === link) this.#report(`could not read what ${describe(stream.room)} missed from Redis (${reason(error)})`, error);
+    } finally {
+      const held = stream.held ?? [];
+      stream.held = null;
+      for (const entry of held) this.#take(stream, entry);
+    }
+  }
+
+  // ── frames ──────────────────────────────────────────────────────────────
+
+  #received(raw: string, channel: string): void {
+    if (channel === this.#control) {
+      // Another instance took a stream from a member of this one.
+      const [kind, id, token] = raw.split(' ');
+      if (kind !== 'd' || id === undefined) return;
+      const member = this.#byId.get(id);
+      if (member) this.#displace(member);
+      const stream = token === undefined ? undefined : this.#resumeStreams.get(token);
+      if (stream && stream.member === null) this.#resumeStreams.delete(stream.token);
+      return;
+    }
+    const stream = this.#streams.get(channel);
+    const entry = parseEntry(raw);
+    if (!stream || !entry) return;
+    if (stream.held) stream.held.push(entry);
+    else this.#take(stream, entry);
+  }
+
+  /** A numbered frame from Redis: delivered unless it was already (a repeat, or ours sent here when Redis seemed to fail). */
+  #take(stream: Stream, entry: Entry): void {
+    if (entry.n <= stream.last) return;
+    stream.last = entry.n;
+    const sent = this.#sent.get(entry.origin);
+    if (sent) this.#sent.delete(entry.origin);
+    if (this.#deliveredHere.delete(entry.origin)) return;
+    // Our own frame is already encoded; another instance's is encoded here, once for all.
+    this.#deliver(stream.room, sent?.frame ?? { text: entry.text, bytes: Buffer.from(entry.text) }, entry.n);
+  }
+
+  /**
+   * Hands `frame` to the members of `room` (everyone for null). Resume members get it numbered
+   * with Redis' number `n` in the room's stream (made once, when the first of them needs it);
+   * a frame delivered without Redis (`n` undefined: the link is down) goes to them unnumbered.
+   */
+  #deliver(room: string | null, frame: OutgoingFrame, n?: number): void {
+    const members = room === null ? this.#members : this.#rooms.get(room);
+    if (!members) return;
+    let numbered: NumberedFrame | undefined;
+    for (const member of members) {
+      if (n !== undefined && numbered === undefined && this.#attached.has(member)) {
+        const name = room ?? EVERYONE_STREAM;
+        const text = withNumber(frame.text, n, name);
+        numbered = { stream: name, n, text, bytes: Buffer.from(text) };
+      }
+      member.deliver(frame, this.#attached.has(member) ? numbered : undefined);
+    }
+  }
+
+  // ── streams ─────────────────────────────────────────────────────────────
+
+  #stream(room: string | null): Stream {
+    const keys = streamKeys(this.#settings.prefix, room);
+    const stream: Stream = { room, keys, last: 0, held: null, subscribed: Promise.resolve() };
+    this.#streams.set(keys.channel, stream);
+    const link = this.#link;
+    if (this.#state === 'up' && link) stream.subscribed = this.#subscribe(link, keys.channel);
+    return stream;
+  }
+
+  /** After a lost link: nothing is subscribed any more, and what was being caught up is delivered as it is. */
+  #release(stream: Stream): void {
+    stream.subscribed = Promise.resolve();
+    const held = stream.held;
+    stream.held = null;
+    for (const entry of held ?? []) this.#take(stream, entry);
+  }
+
+  /** An empty room is forgotten, here and in this instance's subscriptions. */
+  #drop(member: Member, room: string): void {
+    const members = this.#rooms.get(room);
+    if (!members) return;
+    members.delete(member);
+    if (members.size > 0) return;
+    this.#rooms.delete(room);
+    const { channel } = streamKeys(this.#settings.prefix, room);
+    this.#streams.delete(channel);
+    const link = this.#link;
+    if (this.#state === 'up' && link) link.unsubscribe(channel).catch(() => {});
+  }
+
+  // ── resume ──────────────────────────────────────────────────────────────
+
+  get #refreshMs(): number {
+    return Math.max(50, Math.min(REFRESH_MS, Math.floor(this.#settings.history.ttl / 3)));
+  }
+
+  get #control(): string {
+    return instanceChannel(this.#settings.prefix, this.#origin);
+  }
+
+  /** How the state names the member holding a stream: its instance and its id. */
+  #at(member: Member): string {
+    return `${this.#origin} ${member.id}`;
+  }
+
+  /** A new stream, named `request.fresh`, kept in Redis when it is reachable. */
+  async #begin(member: Member, request: StreamRequest): Promise<StreamStart> {
+    const stream: ResumeStream = { token: request.fresh, own: 0, member, last: member, left: 0, stored: false };
+    const handled = request.next - 1;
+    this.#bind(member, stream);
+    const link = this.#link;
+    if (this.#state === 'up' && link) {
+      const keys = resumeKeys(this.#settings.prefix, stream.token);
+      try {
+        await link.command(['HSET', keys.state, 'owner', request.owner, 'handled', String(handled), 'own', '0', 'at', this.#at(member)]);
+        await link.command(['PEXPIRE', keys.state, String(this.#settings.history.ttl + this.#refreshMs)]);
+        stream.stored = true;
+        // Everyone's frames after now are the stream's.
+        if ((await this.#position(stream.token, null, null)) === null) stream.stored = false;
+      } catch (error) {
+        stream.stored = false;
+        this.#report(`could not keep a new page's stream in Redis (${reason(error)}); if that page comes back it is told nothing was recovered`, error);
+      }
+    }
+    return { token: stream.token, recovered: request.token === null, handled, rooms: [], missed: [] };
+  }
+
+  /** The stream `token` names, taken by `member` with what its page missed; null when Redis has no such stream for this owner. */
+  async #resume(link: Link, member: Member, request: StreamRequest, token: string): Promise<StreamStart | null> {
+    const keys = resumeKeys(this.#settings.prefix, token);
+    const fields = (await link.run(TAKE_SCRIPT, [keys.state], [request.owner, this.#at(member), String(this.#settings.history.ttl + this.#refreshMs)])) as Record<string, string> | string[];
+    const state: Record<string, string> = Array.isArray(fields) ? Object.fromEntries(pairs(fields)) : fields instanceof Map ? Object.fromEntries(fields) : fields;
+    if (state.owner === undefined || state.owner !== request.owner) return null;
+    const seenOwn = request.seen[OWN_STREAM] ?? 0;
+    const storedOwn = Number(state.own ?? 0);
+    const stream: ResumeStream = { token, own: Math.max(storedOwn, Number.isSafeInteger(seenOwn) ? seenOwn : 0), member, last: member, left: 0, stored: true };
+    const previous = state.at;
+    // Attach first, so that no live frame falls between what is read next and what comes live
+    // (one arriving both ways is dropped by the server).
+    this.#bind(member, stream);
+    if (previous !== undefined && previous !== this.#at(member)) {
+      const [origin, id] = previous.split(' ');
+      if (origin === this.#origin) {
+        const old = id === undefined ? undefined : this.#byId.get(id);
+        if (old && old !== member) this.#displace(old);
+      } else if (origin && id) await link.command(['PUBLISH', instanceChannel(this.#settings.prefix, origin), `d ${id} ${token}`]);
+    }
+    const rooms: string[] = [];
+    const positions: [string, number][] = [];
+    for (const [field, value] of Object.entries(state)) {
+      if (!field.startsWith('p:')) continue;
+      const name = field.slice(2);
+      positions.push([name, Number(value)]);
+      if (name !== EVERYONE_STREAM) rooms.push(name);
+    }
+    for (const room of rooms) this.#enterRoom(member, room);
+    await Promise.all(rooms.map((room) => this.#streams.get(streamKeys(this.#settings.prefix, room).channel)?.subscribed));
+    const { ttl } = this.#settings.history;
+    const now = Date.now();
+    const missed: NumberedFrame[] = [];
+    let recovered = true;
+    const own = ((await link.command(['LRANGE', keys.own, '0', '-1'])) as string[]).map(parseOwn).filter((entry) => entry !== null);
+    const ownFrames = framesAfter(seenOwn, storedOwn, 1, own, ttl, now);
+    if (ownFrames === null) recovered = false;
+    else for (const { n, text } of ownFrames) missed.push({ stream: OWN_STREAM, n, text, bytes: Buffer.from(text) });
+    for (const [name, joined] of positions) {
+      if (!recovered) break;
+      const room = name === EVERYONE_STREAM ? null : name;
+      const roomKeys = streamKeys(this.#settings.prefix, room);
+      const { numbering, history } = await link.read(roomKeys.numbering, roomKeys.history);
+      const seen = request.seen[name];
+      const after = Math.max(typeof seen === 'number' && Number.isSafeInteger(seen) ? seen : joined, joined);
+      const entries = history.map(parseEntry).filter((entry): entry is Entry => entry !== null);
+      const frames = numbering === null ? null : framesAfter(after, numbering.n, numbering.start, entries, ttl, now);
+      if (frames === null) recovered = false;
+      else {
+        for (const { n, text } of frames) {
+          const numbered = withNumber(text, n, name);
+          missed.push({ stream: name, n, text: numbered, bytes: Buffer.from(numbered) });
+        }
+      }
+    }
+    const handled = Math.max(Number(state.handled ?? 0), request.next - 1);
+    return { token, recovered, handled, rooms, missed: recovered ? missed : [] };
+  }
+
+  /** Writes `token`'s position in `room` (everyone for null) into its state: the room's last number now. Null when the state is gone, or held by another member than `at` (when given). */
+  async #position(token: string, room: string | null, at: string | null): Promise<number | null> {
+    const link = this.#link;
+    if (this.#state !== 'up' || !link) return null;
+    const keys = resumeKeys(this.#settings.prefix, token);
+    if (at !== null && (await link.command(['HGET', keys.state, 'at']).catch(() => null)) !== at) return null;
+    try {
+      const n = Number(await link.run(POSITION_SCRIPT, [streamKeys(this.#settings.prefix, room).numbering, keys.state], [`p:${room ?? EVERYONE_STREAM}`, String(this.#settings.history.ttl)]));
+      return n < 0 ? null : n;
+    } catch (error) {
+      this.#report(`could not keep a page's place in ${describe(room)} in Redis (${reason(error)}); if it comes back it is told what was lost`, error);
+      return null;
+    }
+  }
+
+  /** Attaches `member` to `stream` on this instance. */
+  #bind(member: Member, stream: ResumeStream): void {
+    const previous = this.#resumeStreams.get(stream.token)?.member;
+    if (previous && previous !== member) this.#displace(previous);
+    this.#resumeStreams.set(stream.token, stream);
+    this.#attached.set(member, stream);
+    this.#byId.set(member.id, member);
+    this.#members.add(member);
+    this.#refresh ??= setInterval(() => this.#keepAlive(), this.#refreshMs).unref();
+  }
+
+  /** `member`'s stream was taken by a newer socket of its page: it gets nothing more, and the server closes it. */
+  #displace(member: Member): void {
+    const stream = this.#attached.get(member);
+    this.#attached.delete(member);
+    this.#byId.delete(member.id);
+    this.#members.delete(member);
+    for (const room of this.#memberships.get(member) ?? []) this.#drop(member, room);
+    this.#memberships.delete(member);
+    if (stream && stream.member === member && this.#resumeStreams.get(stream.token) === stream) this.#resumeStreams.delete(stream.token);
+    this.#host?.displaced(member);
+  }
+
+  /** Keeps attached streams' state (and their rooms' numbering) in Redis while their pages are here. */
+  #keepAlive(): void {
+    const now = Date.now();
+    for (const stream of this.#resumeStreams.values()) if (stream.member === null && now - stream.left > this.#settings.history.ttl) this.#resumeStreams.delete(stream.token);
+    if (this.#resumeStreams.size === 0) {
+      clearInterval(this.#refresh);
+      this.#refresh = undefined;
+      return;
+    }
+    const link = this.#link;
+    if (this.#state !== 'up' || !link) return;
+    const ms = String(this.#settings.history.ttl + this.#refreshMs);
+    for (const stream of this.#resumeStreams.values()) {
+      if (!stream.stored || stream.member === null) continue;
+      const keys = resumeKeys(this.#settings.prefix, stream.token);
+      link.command(['PEXPIRE', keys.state, ms]).catch(() => {});
+      link.command(['PEXPIRE', keys.own, ms]).catch(() => {});
+    }
+    // The numbering of rooms with an attached stream outlives their history while idle: a page
+    // that comes back finds the numbers it knows.
+    const twice = String(2 * this.#settings.history.ttl);
+    const rooms = new Set<string | null>([null]);
+    for (const member of this.#attached.keys()) for (const room of this.#memberships.get(member) ?? []) rooms.add(room);
+    for (const room of rooms) link.command(['PEXPIRE', streamKeys(this.#settings.prefix, room).numbering, twice]).catch(() => {});
+  }
+
+  #enterRoom(member: Member, room: string): void {
+    let members = this.#rooms.get(room);
+    if (!members) this.#rooms.set(room, (members = new Set()));
+    members.add(member);
+    let rooms = this.#memberships.get(member);
+    if (!rooms) this.#memberships.set(member, (rooms = new Set()));
+    rooms.add(room);
+    if (!this.#streams.has(streamKeys(this.#settings.prefix, room).channel)) this.#stream(room);
+  }
+
+  #report(sentence: string, cause?: unknown): void {
+    this.#host?.error(new Error(`Redis adapter: ${sentence}.`, cause === undefined ? undefined : { cause }));
+  }
+}
+
+function* pairs(list: readonly string[]): Generator<[string, string]> {
+  for (let i = 0; i + 1 < list.length; i += 2) yield [list[i]!, list[i + 1]!];
+}
+
+function describe(room: string | null): string {
+  return room === null ? 'everyone' : `room ${JSON.stringify(room)}`;
+}
+
+function reason(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);
+  return error instanceof Error ? error.message || error.name : String(error);
+}
