@@ -278,7 +278,8 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
       if (this.#state === 'closed') return;
       this.#host.received(this, data, isBinary);
     }
-    // Unless those frames' handlers reached handlerLimit: then the last of them to finish resumes.
+    // Unless those frames' handlers reached handlerLimit: then the call that brings the count back
+    // under it resumes (running()).
     if (!this.#paused) this.#socket.resume();
   }
 
