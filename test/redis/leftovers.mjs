@@ -1,23 +1,12 @@
 // Run by close.test.mjs in a process of its own, with the URL of a redis-server (or of a port
 // where none listens): two instances with the Redis adapter, clients in rooms, frames on their
 // way, then close(). Prints what the process still holds beyond what it held before.
+import { added } from '../server/added-resources.mjs';
 import { once } from 'node:events';
 import { createServer } from '../../dist/server/index.js';
 import { redisAdapter } from '../../dist/server/redis/index.js';
 import { Peer } from '../server/support.mjs';
 
-process.stdout.write('');
-process.stderr.write('');
-const before = process.getActiveResourcesInfo();
-function added() {
-  const left = [...before];
-  return process.getActiveResourcesInfo().filter((resource) => {
-    const index = left.indexOf(resource);
-    if (index === -1) return true;
-    left.splice(index, 1);
-    return false;
-  });
-}
 
 const [url, mode] = process.argv.slice(2);
 const nodes = [];

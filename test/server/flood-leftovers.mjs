@@ -2,23 +2,12 @@
 // (pages completing their handshake, others waiting for authenticate, raw TCP connections that
 // sent part of a request or nothing). Prints what the process still holds once every client
 // socket has ended; the test also checks that the process exits by itself.
+import { added } from './added-resources.mjs';
 import { once } from 'node:events';
 import net from 'node:net';
 import WebSocket from 'ws';
 import { createServer } from '../../dist/server/index.js';
 
-process.stdout.write('');
-process.stderr.write('');
-const before = process.getActiveResourcesInfo();
-function added() {
-  const left = [...before];
-  return process.getActiveResourcesInfo().filter((resource) => {
-    const index = left.indexOf(resource);
-    if (index === -1) return true;
-    left.splice(index, 1);
-    return false;
-  });
-}
 
 let authenticated = 0;
 const bricks = createServer({

@@ -3,6 +3,7 @@
 // stopped reading at handlerLimit, an upgrade waiting for authenticate, a refused connection, the
 // ping sweep, and with port, TCP connections that sent half a request or none), then close(). Prints what the process
 // still holds; the test also checks that the process exits by itself.
+import { added } from './added-resources.mjs';
 import { once } from 'node:events';
 import net from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
@@ -10,20 +11,6 @@ import { createServer, ReplyError } from '../../dist/server/index.js';
 import { Peer } from './support.mjs';
 import { ResumePeer } from './resume-support.mjs';
 
-// What the process holds before the server exists (stdout's and stderr's pipes, once touched) is not the server's.
-process.stdout.write('');
-process.stderr.write('');
-const before = process.getActiveResourcesInfo();
-/** What the process holds beyond `before`. */
-function added() {
-  const left = [...before];
-  return process.getActiveResourcesInfo().filter((resource) => {
-    const index = left.indexOf(resource);
-    if (index === -1) return true;
-    left.splice(index, 1);
-    return false;
-  });
-}
 
 const attached = process.argv[2] === 'attached';
 const http = attached ? createHttpServer() : undefined;
@@ -104,4 +91,4 @@ if (http) {
 await Promise.all([reader.closed, stopped.closed, busy.closed, hanging.closed, refused.closed, silent.closed, resumerClosed, ...raw.map((socket) => once(socket, 'close'))]);
 // Let closed handles finish closing.
 for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
-console.log(JSON.stringify({ before, resources: added(), request: await asked, streamRequest: await streamAsked, stats: bricks.stats() }));
+console.log(JSON.stringify({ resources: added(), request: await asked, streamRequest: await streamAsked, stats: bricks.stats() }));
