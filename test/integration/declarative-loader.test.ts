@@ -5,7 +5,8 @@
 import { expect } from '@open-wc/testing';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import { useContexts } from '../helpers/contexts.js';
-import { WAIT_MS, nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { domUntil } from '../helpers/dom.js';
+import { nextEvent, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 // The element lives and ends with its frame, which useContexts() removes after each test.
 const { context } = useContexts();
@@ -13,24 +14,6 @@ const { context } = useContexts();
 /** The layer's module among what the document has fetched. */
 const fetchedLayer = (doc: Document) =>
   doc.defaultView!.performance.getEntriesByType('resource').some((entry) => /\/declarative\.[jt]s(\?|$)/.test(entry.name));
-
-/** Resolves when `check` holds, re-checking on every change under `root`. */
-function domUntil(root: Node, check: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const observer = new MutationObserver(() => {
-      if (!check()) return;
-      observer.disconnect();
-      clearTimeout(timer);
-      resolve();
-    });
-    const timer = setTimeout(() => {
-      observer.disconnect();
-      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    observer.observe(root, { subtree: true, childList: true, characterData: true });
-  });
-}
 
 describe('declarative layer on demand, in a page that has not loaded it yet', () => {
   it('sends a submission made right after insertion, without navigating, and shows the frames that follow', async () => {

@@ -6,7 +6,8 @@ import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import type { BricksWebSocketErrorDetail } from '../../src/element/events.js';
 import { layerLoaded } from '../helpers/declarative.js';
-import { WAIT_MS, control, nextEvent, nextEvents, room, serverUntil, wsUrl } from '../helpers/server.js';
+import { domUntil } from '../helpers/dom.js';
+import { control, nextEvent, nextEvents, room, serverUntil, wsUrl } from '../helpers/server.js';
 
 // Frames are shown with their events once the layer has loaded in the page (test/helpers/declarative.ts).
 before(layerLoaded);
@@ -54,24 +55,6 @@ async function push(element: BricksWebSocketElement, name: string, ...frames: st
 /** The text frames the server received from the room, once there are `count`. */
 const received = (name: string, count: number) =>
   serverUntil(name, (stats) => stats.received.length >= count, `${count} frames`).then((stats) => stats.received);
-
-/** Resolves when `check` holds, re-checking on every change under `root`; no wall-clock waiting. */
-function domUntil(root: Node, check: () => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const observer = new MutationObserver(() => {
-      if (!check()) return;
-      observer.disconnect();
-      clearTimeout(timer);
-      resolve();
-    });
-    const timer = setTimeout(() => {
-      observer.disconnect();
-      reject(new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`));
-    }, timeoutMs);
-    observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
-  });
-}
 
 /** One turn of the microtask queue and the observer callbacks queued before it. */
 const settle = () => new Promise<void>((resolve) => queueMicrotask(resolve));

@@ -7,7 +7,8 @@ import { libraryUrl } from 'virtual:library-server';
 import '../../src/bricks-websocket.js';
 import type { BricksWebSocketElement } from '../../src/bricks-websocket-element.js';
 import { layerLoaded } from '../helpers/declarative.js';
-import { WAIT_MS, nextEvent, room } from '../helpers/server.js';
+import { domUntil } from '../helpers/dom.js';
+import { nextEvent, room } from '../helpers/server.js';
 
 // Frames are shown with their events once the layer has loaded in the page (test/helpers/declarative.ts).
 before(layerLoaded);
@@ -34,24 +35,6 @@ async function mount(html: string): Promise<BricksWebSocketElement> {
 }
 
 const $ = <T extends Element = HTMLElement>(root: ParentNode, selector: string) => root.querySelector(selector) as T;
-
-/** Resolves when `check` holds, re-checking on every change under `root`; no wall-clock waiting. */
-function domUntil(root: Node, check: () => boolean, what: string): Promise<void> {
-  if (check()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const observer = new MutationObserver(() => {
-      if (!check()) return;
-      observer.disconnect();
-      clearTimeout(timer);
-      resolve();
-    });
-    const timer = setTimeout(() => {
-      observer.disconnect();
-      reject(new Error(`Timed out after ${WAIT_MS} ms waiting for ${what}`));
-    }, WAIT_MS);
-    observer.observe(root, { subtree: true, childList: true, characterData: true, attributes: true });
-  });
-}
 
 describe('the library drives the declarative layer', () => {
   it('shows what a data-send form sent, as the frame the handler sent back', async () => {
