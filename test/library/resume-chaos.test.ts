@@ -289,3 +289,38 @@ describe('resume against the library: share="tabs"', () => {
     expect(handled.filter((i) => i >= 1000), "this tab's frames once, in order").to.deep.equal(range(1000, 1150));
   });
 });
+
+describe('resume against the library: share="tabs", a holder whose last changes never reached the other tabs', () => {
+  /** From now on, the stream changes `doc`'s tab makes reach no other tab: as when it goes just after numbering frames. */
+  function silenceStream(doc: Document): void {
+    const channel = (doc.defaultView as Window & typeof globalThis).BroadcastChannel.prototype;
+    const post = channel.postMessage;
+    channel.postMessage = function (this: BroadcastChannel, message: unknown) {
+      if ((message as { t?: string } | null)?.t !== 'stream') post.call(this, message);
+    };
+  }
+
+  it('the next holder numbers on from the server\'s next: every frame handled once, in order', async () => {
+    const { id, url } = await instance();
+    const doc = await context();
+    const holder = await resuming(`${url}?user=ana`, { share: 'tabs' }, doc);
+    const here = await resuming(`${url}?user=ana`, { share: 'tabs' });
+    expect([holder.element.socket !== null, here.element.socket]).to.deep.equal([true, null]);
+    // Answered through the holder: every tab's copy has the stream's token and this frame's number.
+    expect(await here.element.request('chaos', { i: -1 })).to.equal(-1);
+
+    silenceStream(doc);
+    for (let i = 0; i < 5; i++) holder.element.send('chaos', { i });
+    await chaos('handled', { id, count: 6 });
+    doc.defaultView!.frameElement!.remove();
+    await until(here.element, 'resumed', () => here.resumed.length === 1, 'the next holder resumed');
+    expect(here.resumed[0].recovered).to.equal(true);
+    expect(here.element.socket).to.be.instanceOf(WebSocket);
+
+    for (let i = 5; i < 10; i++) here.element.send('chaos', { i });
+    expect(await here.element.request('chaos', { i: 10 })).to.equal(10);
+    const { handled } = await chaos<{ handled: number[] }>('handled', { id, count: 12 });
+    expect(handled, 'every frame once, in order').to.deep.equal(range(-1, 11));
+    expect(here.errors).to.deep.equal([]);
+  });
+});
