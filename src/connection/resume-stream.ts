@@ -74,6 +74,11 @@ export class ResumeStream {
   /** Told of every change, where another tab may have to carry the stream on (tab-share.ts). */
   watch: ((change: StreamChange) => void) | null = null;
 
+  /** The token of the stream, null until a server has answered. */
+  get token(): string | null {
+    return this.#token;
+  }
+
   /** Frames sent and not yet acknowledged. */
   get kept(): number {
     return this.#outbox.kept.length;
@@ -187,6 +192,14 @@ export class ResumeStream {
   #control(data: Record<string, unknown>): Received {
     if (typeof data.acked === 'number') this.#acknowledge(data.acked);
     if (typeof data.token !== 'string') return { drop: true };
+    // The server hands on from `next`. Above this copy's own next number, another tab's holder
+    // numbered frames whose changes never reached this tab before it went: number from there, and
+    // keep none of the frames below it, which the server has handed on.
+    const next = data.next as number;
+    if (Number.isSafeInteger(next) && next > this.#outbox.next) {
+      this.#outbox = new Outbox(next);
+      this.watch?.(this.state());
+    }
     this.#answered = true;
     const recovered = data.recovered === true;
     this.#forget(data.token, recovered);

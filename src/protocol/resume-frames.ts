@@ -28,6 +28,11 @@ export interface ResumeAnswer {
   recovered: boolean;
   missed: number;
   acked: number;
+  /**
+   * The number the server hands on next (one more than the last it handed on, which may be above
+   * `acked` while handlers run). A page that numbers from below it would be dropped as a repeat.
+   */
+  next: number;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -360,7 +360,7 @@ export class BricksServer<User = null> extends EventEmitter {
       this.#streams.set(start.token, stream);
     }
     const acked = stream.attach(connection, start.recovered, hello.seen[OWN_STREAM] ?? 0);
-    connection.start(stream, encodeResumed({ token: start.token, recovered: start.recovered, missed: start.missed.length, acked }), start.missed, start.rooms);
+    connection.start(stream, encodeResumed({ token: start.token, recovered: start.recovered, missed: start.missed.length, acked, next: stream.expected }), start.missed, start.rooms);
     const request = this.#requests.get(connection);
     this.#requests.delete(connection);
     if (request) this.#announce(connection, request);

@@ -21,7 +21,6 @@ import type { Target } from '../connection/target.js';
 import type { Payload } from '../frames/payload.js';
 
 const PROTOCOL = 'bricks-websocket/tabs-1';
-const STATES = new Set<string>(['idle', 'connecting', 'open', 'closing', 'closed', 'reconnecting']);
 const READY_STATES: Record<ConnectionState, number> = { idle: 3, connecting: 0, open: 1, closing: 2, closed: 3, reconnecting: 3 };
 
 /** True where `tabs` can work; elsewhere it behaves as `page`. */
@@ -66,7 +65,7 @@ function parse(raw: unknown): Message | null {
       (m.t === 'open' && str(m.to)) ||
       (m.t === 'send' && str(m.to) && str(m.from) && num(m.id) && 'payload' in m) ||
       (m.t === 'ack' && str(m.to) && num(m.id) && typeof m.ok === 'boolean') ||
-      (m.t === 'state' && STATES.has(m.state as string) && str(m.url) && str(m.protocol)) ||
+      (m.t === 'state' && Object.hasOwn(READY_STATES, m.state as string) && str(m.url) && str(m.protocol)) ||
       (m.t === 'received' && 'data' in m) ||
       (m.t === 'closed' && num(m.code) && str(m.reason) && typeof m.wasClean === 'boolean') ||
       (m.t === 'failed' && ['connection', 'url', 'session', 'frame'].includes(m.kind as string) && str(m.message)) ||
@@ -116,6 +115,13 @@ export class TabLink {
   #stream: ResumeStream | null;
   /** While holding: the position of the server frame being passed on, for the other tabs' copies. */
   #took: { r: string; n: number } | null = null;
+  /**
+   * While holding under resume, until the server's first answer: reports the open held back.
+   * This tab's copy of the stream may lag behind the holder before (changes it made just before
+   * it went may never have arrived), so nothing is numbered here until the answer's `next` has
+   * set the numbering right: members in every tab see `open` only then.
+   */
+  #heldOpen: (() => void) | null = null;
 
   constructor(key: string, host: ConnectionHost, stream: ResumeStream | null = null) {
     this.#host = host;
@@ -125,6 +131,7 @@ export class TabLink {
         if (!this.#connection) return; // a follower's copy changes by what the holder says
         if (change.k === 'took') this.#took = change;
         else this.#broadcast({ t: 'stream', change });
+        if (change.k === 'token') this.#heldOpen?.();
       };
     }
     channelName(key).then((name) => {
@@ -137,7 +144,7 @@ export class TabLink {
   }
 
   get state(): ConnectionState {
-    return this.#connection?.state ?? this.#state;
+    return this.#connection && !this.#heldOpen ? this.#connection.state : this.#state;
   }
 
   get socket(): WebSocket | null {
@@ -145,7 +152,7 @@ export class TabLink {
   }
 
   get readyState(): number {
-    return this.#connection ? this.#connection.readyState : READY_STATES[this.#state];
+    return READY_STATES[this.state];
   }
 
   get protocol(): string {
@@ -288,6 +295,32 @@ export class TabLink {
     // A connection let go of (handed over) may still report its close: nobody listens any more.
     const live = () => this.#connection === connection;
     const stream = this.#stream;
+    const stateChanged = (state: ConnectionState) => {
+      if (!live() || (state === 'open' && this.#heldOpen)) return;
+      this.#state = state;
+      const socket = connection.socket;
+      this.#broadcast({ t: 'state', state, url: socket?.url ?? '', protocol: socket?.protocol ?? '' });
+      host.stateChanged(state);
+    };
+    const opened = (socket: WebSocket) => {
+      if (!live() || this.#heldOpen) return;
+      this.#answered.clear(); // a server numbers its requests per connection
+      for (const [id, frame] of this.#outgoing) {
+        if (!this.#sendHere(frame.payload, frame.raw)) break;
+        this.#outgoing.delete(id);
+      }
+      host.opened(socket);
+    };
+    // A stream no server has answered yet starts on the server from the hello's `next`: only a
+    // copy with a token can lag behind the server's numbering.
+    this.#heldOpen = stream?.token
+      ? () => {
+          this.#heldOpen = null;
+          if (connection.state !== 'open') return;
+          stateChanged('open');
+          opened(connection.socket!);
+        }
+      : null;
     const connection: Connection = new Connection({
       // Under resume, the stream is this tab's copy: what the holders before it numbered and took.
       target: () => {
@@ -295,22 +328,8 @@ export class TabLink {
         return stream ? { ...target, resume: () => stream } : target;
       },
       policy: host.policy,
-      stateChanged: (state) => {
-        if (!live()) return;
-        this.#state = state;
-        const socket = connection.socket;
-        this.#broadcast({ t: 'state', state, url: socket?.url ?? '', protocol: socket?.protocol ?? '' });
-        host.stateChanged(state);
-      },
-      opened: (socket) => {
-        if (!live()) return;
-        this.#answered.clear(); // a server numbers its requests per connection
-        for (const [id, frame] of this.#outgoing) {
-          if (!this.#sendHere(frame.payload, frame.raw)) break;
-          this.#outgoing.delete(id);
-        }
-        host.opened(socket);
-      },
+      stateChanged,
+      opened,
       received: (data) => {
         if (!live()) return;
         this.#broadcast({ t: 'received', data, at: this.#took });
@@ -350,7 +369,7 @@ export class TabLink {
     if (message.t === 'hello') {
       const socket = connection.socket;
       if (this.#stream) this.#broadcast({ t: 'stream', change: this.#stream.state() });
-      this.#broadcast({ t: 'state', state: connection.state, url: socket?.url ?? '', protocol: socket?.protocol ?? '' });
+      this.#broadcast({ t: 'state', state: this.state, url: socket?.url ?? '', protocol: socket?.protocol ?? '' });
     } else if (message.t === 'open' && message.to === this.#tab) {
       connection.open();
     } else if (message.t === 'send' && message.to === this.#tab) {
@@ -360,6 +379,7 @@ export class TabLink {
 
   /** Sends on this tab's socket; a reply to a request another tab has answered counts as sent and is dropped. */
   #sendHere(payload: Payload, raw?: boolean): boolean {
+    if (this.#heldOpen) return false; // nothing numbered before the server's answer
     const reply = replyIdOf(payload);
     if (reply !== null && this.#answered.has(reply)) return true;
     const sent = this.#connection!.send(payload, false, raw);

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import { ReplyError } from '../../dist/server/index.js';
+import { Outbox } from '../../dist/protocol/resume.js';
 import { connect, Peer, start } from './support.mjs';
 import { cuttingProxy, ResumePeer } from './resume-support.mjs';
 
@@ -92,7 +93,7 @@ describe('resume', () => {
     bricks.to('lobby').send('room', 3);
 
     const [[again], answer] = await Promise.all([once(bricks, 'connection'), p.connect()]);
-    assert.deepEqual(answer, { token: p.token, recovered: true, missed: 5, acked: 2 });
+    assert.deepEqual(answer, { token: p.token, recovered: true, missed: 5, acked: 2, next: 3 });
     assert.notEqual(again, client);
     assert.deepEqual([...again.rooms], ['lobby']);
     await p.until(() => p.outbox.kept.length === 0 && p.frames.length === 9);
@@ -185,7 +186,7 @@ describe('resume', () => {
     for (let i = 1; i <= 6; i++) bricks.to('room').send('room', i);
     const first = p.token;
     const answer = await p.connect();
-    assert.deepEqual(answer, { token: first, recovered: false, missed: 0, acked: 1 });
+    assert.deepEqual(answer, { token: first, recovered: false, missed: 0, acked: 1, next: 2 });
     bricks.to('room').send('room', 'live');
     bricks.send('all', 'live');
     await p.until(() => p.frames.length === 5);
@@ -253,7 +254,7 @@ describe('resume', () => {
       await other.stop();
     }
     const answer = await ana.connect();
-    assert.deepEqual(answer, { token: stolen, recovered: true, missed: 1, acked: 0 });
+    assert.deepEqual(answer, { token: stolen, recovered: true, missed: 1, acked: 0, next: 1 });
     await ana.until(() => ana.frames.length === 2);
     assert.deepEqual(ana.frames.map((f) => f.data), [1, 2]);
     assert.equal(calls, 4, 'authenticate ran on every socket');
@@ -271,7 +272,7 @@ describe('resume', () => {
     fresh.positions.take('', 1);
     const closed = once(old, 'close');
     const answer = await fresh.connect();
-    assert.deepEqual(answer, { token: old.token, recovered: true, missed: 0, acked: 0 });
+    assert.deepEqual(answer, { token: old.token, recovered: true, missed: 0, acked: 0, next: 1 });
     assert.deepEqual(await closed, [1008]);
     client.send('own', 2);
     await fresh.until(() => fresh.frames.length === 1);
@@ -298,6 +299,46 @@ describe('resume', () => {
     assert.deepEqual(await refused, [1008]);
     assert.equal(p.answers.length, 1, 'no answer after the refusal');
     assert.equal(bricks.stats().refused, 1);
+  });
+
+  test("the answer's next is the number the server hands on next, above acked while a handler runs: a page that lost count numbers from it", async (t) => {
+    const { bricks, url, seen } = await server(t);
+    const got = collect(seen);
+    const started = new EventEmitter();
+    let release;
+    const gate = new Promise((resolve) => (release = resolve));
+    bricks.handle('slow', async () => {
+      started.emit('run');
+      await gate;
+    });
+    const a = page(t, url());
+    assert.equal((await a.connect()).next, 1, "a new stream starts from the hello's next");
+    a.send('up', 1);
+    a.send('up', 2);
+    const running = once(started, 'run');
+    a.send('slow', null);
+    await running;
+
+    // Another tab's copy of the stream, current only up to frame 1: its counter says 2.
+    const b = page(t, url());
+    b.token = a.token;
+    b.outbox = new Outbox(2);
+    const displaced = once(a.ws, 'close');
+    const answer = await b.connect();
+    assert.deepEqual([(await displaced)[0], answer.recovered, answer.acked, answer.next], [1008, true, 2, 4]);
+    // Numbered from the stale counter, a frame is a repeat and is dropped: the gap the answer closes.
+    b.raw(JSON.stringify({ type: 'up', data: 'stale', n: 2 }));
+    b.outbox = new Outbox(answer.next);
+    b.send('up', 3);
+    release();
+    await b.until(() => b.outbox.kept.length === 0);
+    assert.deepEqual(got, [1, 2, 3]);
+
+    // On a later socket the next is again one more than the last handed on.
+    const gone = once(bricks, 'disconnect');
+    b.ws.terminate();
+    await gone;
+    assert.equal((await b.connect()).next, 5);
   });
 
   test('a request sent again after a reconnect is answered once: the handler still running, or its reply lost', async (t) => {
@@ -328,7 +369,7 @@ describe('resume', () => {
     proxy.cut();
     await gone;
     let answer = await p.connect();
-    assert.equal(answer.acked, 0, 'not handled yet: the page sends it again, and the server drops it');
+    assert.deepEqual([answer.acked, answer.next], [0, 2], 'not handled yet, but handed on: the page sends it again, and the server drops it');
     release();
     await p.until(() => p.replies.has(slow) && p.outbox.kept.length === 0);
 

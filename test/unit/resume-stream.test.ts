@@ -99,6 +99,27 @@ describe('ResumeStream', () => {
     expect([keeps('abc-1'), keeps('abc-2'), keeps('abc-3')]).to.deep.equal([false, false, true]);
   });
 
+  it("an answer whose next is above its count numbers from there and forgets the kept frames below it; a lower next or none changes nothing", () => {
+    const stream = answered();
+    stream.number('{"type":"a","data":1}');
+    stream.number('{"type":"b","data":2}');
+    const changes: StreamChange[] = [];
+    stream.watch = (change) => changes.push(change);
+    stream.opened();
+    // Another tab's holder numbered 3 to 5 and went before this copy heard of them.
+    stream.read(answer({ token: 't1', recovered: true, missed: 0, acked: 0, next: 6 }));
+    expect(stream.kept).to.equal(0);
+    expect(changes[0]).to.deep.include({ k: 'state', next: 6, kept: [] });
+    expect(stream.number('{"type":"c","data":3}')).to.equal('{"type":"c","data":3,"n":6}');
+
+    for (const next of [3, undefined, 'nine', 1e300]) {
+      stream.opened();
+      stream.read(answer({ token: 't1', recovered: true, missed: 0, acked: 0, next }));
+    }
+    expect(stream.kept).to.equal(1);
+    expect(stream.number('{"type":"d","data":4}')).to.equal('{"type":"d","data":4,"n":7}');
+  });
+
   it('a copy that follows the changes of another tab\'s stream says the same hello, keeps the same frames and drops the same repeats', () => {
     const holder = answered();
     const changes: StreamChange[] = [];

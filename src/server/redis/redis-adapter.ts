@@ -276,7 +276,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     const stream = this.#resumeStreams.get(token);
     const link = this.#link;
     if (!stream?.stored || this.#state !== 'up' || !link) return;
-    link.run(RAISE_SCRIPT, [resumeKeys(this.#settings.prefix, token).state], ['handled', String(n)]).catch(() => {
+    link.run(RAISE_SCRIPT, [resumeKeys(this.#settings.prefix, token).state], ['handled', String(n), this.#at(stream.member ?? stream.last)]).catch(() => {
       // The page's next hello says which frames it still has: it sends them again, and those
       // handled already are handled again (README: frames handled twice).
     });

@@ -148,9 +148,14 @@ redis.call('HSET', KEYS[1], 'own', ARGV[1])
 return 1
 `;
 
-/** Raises a field of a state that exists to n (handled only grows). KEYS: state. ARGV: field, n. */
+/**
+ * Raises a field of a state to n (handled only grows), while the member `at` holds it: an
+ * instance whose page moved on must not raise the position another instance now counts from
+ * (its answer's `next`), or frames the page numbered from there would be taken for repeats
+ * after the next move. KEYS: state. ARGV: field, n, at.
+ */
 export const RAISE_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], 'at') ~= ARGV[3] then return 0 end
 local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 if tonumber(ARGV[2]) > v then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
 return 1
