@@ -95,6 +95,8 @@ export class BricksServer<User = null> extends EventEmitter {
    * stream is attached) reaches them too, so it does not fall between the two.
    */
   #joining = new Map<string, Set<Connection<User>>>();
+  /** Joins and leaves another instance asked for while a resume socket's hello was being answered. */
+  #roomChanges = new WeakMap<Connection<User>, [string, boolean][]>();
   /** Each resume socket's upgrade request, for its `connection` event after the hello. */
   #requests = new WeakMap<Connection<User>, IncomingMessage>();
   #clientCount = 0;
@@ -144,8 +146,14 @@ export class BricksServer<User = null> extends EventEmitter {
       write: (token, text) => this.#writeOwn(token, text),
       changeRoom: (member, room, join) => {
         if (!(member instanceof Connection)) return;
-        const { client } = member as Connection<User>;
-        (join ? client.join(room) : client.leave(room)).catch((error: unknown) => this.#fail(error, client));
+        const connection = member as Connection<User>;
+        // A socket whose hello is being answered gets its client's rooms once it is.
+        if (connection.state !== 'hello') this.#changeRoom(connection, room, join);
+        else {
+          let changes = this.#roomChanges.get(connection);
+          if (!changes) this.#roomChanges.set(connection, (changes = []));
+          changes.push([room, join]);
+        }
       },
       replied: (token, text) => {
         const frame = decodeFrame(text);
@@ -373,6 +381,8 @@ export class BricksServer<User = null> extends EventEmitter {
     }
     const acked = stream.attach(connection, start.recovered, hello.seen[OWN_STREAM] ?? 0);
     connection.start(stream, encodeResumed({ token: start.token, recovered: start.recovered, missed: start.missed.length, acked }), start.missed, start.rooms);
+    for (const [room, join] of this.#roomChanges.get(connection) ?? []) this.#changeRoom(connection, room, join);
+    this.#roomChanges.delete(connection);
     const request = this.#requests.get(connection);
     this.#requests.delete(connection);
     if (request) this.#announce(connection, request);
@@ -483,6 +493,12 @@ export class BricksServer<User = null> extends EventEmitter {
   /** A handler call that did not finish at once counts toward its client's `handlerLimit`. */
   #run(connection: Connection<User>, running: Promise<void> | undefined): void {
     if (running) connection.running(running);
+  }
+
+  /** A join or leave of the client of a page's older socket on another instance, for the client of its socket here. */
+  #changeRoom(connection: Connection<User>, room: string, join: boolean): void {
+    const { client } = connection;
+    (join ? client.join(room) : client.leave(room)).catch((error: unknown) => this.#fail(error, client));
   }
 
   /** A frame of stream `token`'s own stream that another instance passed on: numbered and sent here, as `client.send()` does. */

@@ -121,6 +121,39 @@ describe('a page that moved to another instance, and the client of its old socke
     assert.deepEqual(page.of('room'), [], 'out of the room it left');
   });
 
+  test('a join, a leave and a frame that reach B while it answers the page\'s hello apply once it has', async (t) => {
+    const { a, b, proxy, page, old, away } = await pageOnA(t);
+    // A plain client of B: once it has a frame A broadcast after the join, B has read the join
+    // too (one connection from Redis, in order).
+    const { peer } = await b.connect();
+    await away();
+    const attach = b.adapter.attachStream.bind(b.adapter);
+    let release;
+    const gate = new Promise((resolve) => (release = resolve));
+    const found = new Promise((resolve) => {
+      b.adapter.attachStream = async (member, request) => {
+        const start = await attach(member, request);
+        resolve();
+        await gate;
+        return start;
+      };
+    });
+    proxy.target = b.bricks.address().port;
+    const connected = Promise.all([once(b.bricks, 'connection'), page.connect()]);
+    await found;
+    await old.join('extra');
+    await old.leave('room');
+    old.send('own', 1);
+    a.bricks.send('all', 1);
+    assert.deepEqual(await peer.next(), { type: 'all', data: 1 });
+    release();
+    const [[client]] = await connected;
+    await until(() => client.rooms.has('extra') && !client.rooms.has('room'));
+    a.bricks.to('extra').send('x', 1);
+    await page.until((p) => p.of('extra').length === 1 && p.of('').length === 1);
+    assert.deepEqual(page.of('').map((frame) => [frame.data, frame.n]), [[1, 1]]);
+  });
+
   test('join() and leave() on the old client while the page is away take effect when it comes back on another instance', async (t) => {
     const { a, page, old, away, back } = await pageOnA(t);
     await away();
