@@ -7,6 +7,11 @@
  * receiver in one order, the order of their numbers, and each instance turns a frame into bytes
  * once for all its clients.
  *
+ * A resume stream is held (numbered, sent to its page) by one instance at a time, named in its
+ * state in Redis. What another instance does for it (the client of an older socket of the page:
+ * a frame, a join, a leave, or the page's reply to a request made there) goes over the holding
+ * instance's own channel, or is done on the state in Redis while no instance holds it.
+ *
  * States: `idle` (not attached yet), `connecting` (a link is being made), `up` (broadcasts go
  * through Redis), `down` (waiting to try again), `closed`. Whenever it is not `up`, a broadcast
  * goes to this instance's clients at once, and only to them.
@@ -477,24 +482,28 @@ export class RedisAdapter extends EventEmitter implements Adapter {
    * this instance holds; `r <token> <reply>`, the page's reply to a request of this instance.
    */
   #told(raw: string): void {
-    const kind = raw.slice(0, 2);
-    if (kind === 'f ' || kind === 'j ' || kind === 'l ' || kind === 'r ') {
-      const space = raw.indexOf(' ', 2);
-      if (space < 0) return;
-      const token = raw.slice(2, space);
-      const rest = raw.slice(space + 1);
-      if (kind === 'f ') this.#host?.write(token, rest);
-      else if (kind === 'r ') this.#host?.replied(token, rest);
-      else void this.#elsewhere(token, rest, kind === 'j ');
-      return;
-    }
-    {
-      const [kind, id, token] = raw.split(' ');
-      if (kind !== 'd' || id === undefined) return;
-      const member = this.#byId.get(id);
-      if (member) this.#displace(member);
-      const stream = token === undefined ? undefined : this.#resumeStreams.get(token);
-      if (stream && stream.member === null) this.#resumeStreams.delete(stream.token);
+    const space = raw.indexOf(' ', 2);
+    if (raw[1] !== ' ' || space < 0) return;
+    // Room names, frames and replies may hold spaces: they come last.
+    const first = raw.slice(2, space);
+    const rest = raw.slice(space + 1);
+    switch (raw[0]) {
+      case 'd': {
+        const member = this.#byId.get(first);
+        if (member) this.#displace(member);
+        const stream = this.#resumeStreams.get(rest);
+        if (stream && stream.member === null) this.#resumeStreams.delete(stream.token);
+        break;
+      }
+      case 'f':
+        this.#host?.write(first, rest);
+        break;
+      case 'r':
+        this.#host?.replied(first, rest);
+        break;
+      case 'j':
+      case 'l':
+        void this.#elsewhere(first, rest, raw[0] === 'j');
     }
   }
 
