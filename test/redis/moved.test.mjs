@@ -74,6 +74,31 @@ describe('a page that moved to another instance, and the client of its old socke
     assert.equal(await asked, 42);
   });
 
+  test('after a second move, to a third instance, the client on the first still reaches the page', async (t) => {
+    const { proxy, page, old, away, back } = await pageOnA(t);
+    const [c] = await instances(t, redis, 1);
+    const asked = old.request('question', 1);
+    await page.until((p) => p.of('').length === 1);
+    await away();
+    const onB = await back();
+    const gone = once(page, 'close');
+    proxy.cut();
+    await gone;
+    // B learns of the drop in its own time; C takes the stream over from it either way.
+    proxy.target = c.bricks.address().port;
+    const [[onC], answered] = await Promise.all([once(c.bricks, 'connection'), page.connect()]);
+    assert.equal(answered.recovered, true);
+    assert.notEqual(onC, onB);
+    old.send('own', 2);
+    await old.join('extra');
+    await until(() => onC.rooms.has('extra'));
+    c.bricks.to('extra').send('x', 1);
+    answer(page, page.of('')[0], 'from C');
+    assert.equal(await asked, 'from C');
+    await page.until((p) => p.of('').length === 2 && p.of('extra').length === 1);
+    assert.deepEqual(page.of('').map((frame) => [frame.data, frame.n]), [[1, 1], [2, 2]]);
+  });
+
   test('client.request() on the old client once its socket has closed is refused, as on one instance', async (t) => {
     const { old, away } = await pageOnA(t);
     await away();
