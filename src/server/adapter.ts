@@ -35,6 +35,9 @@ import type { HistoryLimits } from '../protocol/resume.js';
 
 export type { HistoryLimits } from '../protocol/resume.js';
 
+/** What `appendOwn()` returns for a frame it passed on to the instance holding the stream. */
+export const PASSED = 'passed';
+
 /** A frame encoded once for every receiver: the JSON text and its UTF-8 bytes. */
 export interface OutgoingFrame {
   readonly text: string;
@@ -78,6 +81,25 @@ export interface AdapterHost {
    * given up on. An adapter calls it on the instance `member` is on.
    */
   displaced(member: Member): void;
+  /**
+   * This instance's name, unique across instances and restarts: client ids begin with it
+   * (`<instance>-<n>`), and so do the ids of the server's requests (`<instance>.<n>`), so an
+   * adapter over shared state can tell which instance a reply belongs to.
+   */
+  readonly instance: string;
+  /**
+   * A frame of stream `token`'s own stream, which another instance sent (the client of an older
+   * socket of the page, there) and passed on to this one, which holds the stream: numbered and
+   * sent here as `client.send()` would.
+   */
+  write(token: string, text: string): void;
+  /**
+   * Another instance asked to put the client of `member` (attached to a stream here) in `room`,
+   * or, `join` false, to take it out: the client of an older socket of the page did, there.
+   */
+  changeRoom(member: Member, room: string, join: boolean): void;
+  /** A reply from stream `token`'s page to a request of this instance, which reached another instance (the page moved there). */
+  replied(token: string, text: string): void;
 }
 
 /** A page's hello, as the server hands it to `attachStream()`. */
@@ -148,7 +170,12 @@ export interface Adapter {
    * page comes back in it; otherwise does nothing for a member that has gone.
    */
   join(member: Member, room: string): Promise<void>;
-  /** Takes the client, and its stream, out of `room`; for a member that has gone, its stream while it waits for its page. */
+  /**
+   * Takes the client, and its stream, out of `room`; for a member that has gone, its stream while
+   * it waits for its page. For a member that has gone whose stream another member took (on
+   * another instance, with an adapter over shared state), `join` and `leave` act on that member
+   * (`AdapterHost.changeRoom()` where it is), or on the stream while its page is away.
+   */
   leave(member: Member, room: string): Promise<void>;
   /**
    * Delivers `frame` to every member of `room` (every client when `room` is null) on every
@@ -165,18 +192,26 @@ export interface Adapter {
    * still runs a handler of the stream's page (a reply finishing after the page moved on).
    * Synchronous so that `client.send()` keeps its order: an adapter over shared state numbers
    * with a counter it holds while the stream is attached to it (`attachStream()` read the last
-   * number), and writes behind in order. Null when this instance cannot number it: the stream is
-   * gone (expired, never begun), or it is attached on another instance, to which an adapter over
-   * shared state should pass the frame to be numbered and sent there (so a late reply still
-   * reaches the page); the server then sends nothing itself.
+   * number), and writes behind in order. `PASSED` when another instance holds the stream (the
+   * page moved there): an adapter over shared state passes the frame on, in order, to be numbered
+   * and sent there, where `AdapterHost.write()` gets it (so a late reply, or `client.send()` on
+   * the client of the page's older socket, still reaches the page); the server sends nothing
+   * itself. Null when the stream is gone (expired, never begun).
    */
-  appendOwn(token: string, text: string): NumberedFrame | null;
+  appendOwn(token: string, text: string): NumberedFrame | typeof PASSED | null;
   /**
    * The page's frames of stream `token` are handled up to `n` (it only grows): what a later
    * `attachStream()` returns as `handled`, so that frames sent again are dropped. Fire and
    * forget; called each time it grows, so an adapter over shared state may coalesce the writes.
    */
   handled(token: string, n: number): void;
+  /**
+   * A reply (`text`, encoded) from the page of stream `token` to request `id`, which this instance
+   * did not make: the page moved here while a request of another instance waited for it. Passes
+   * it to that instance (named by the id, `AdapterHost.instance`), whose `AdapterHost.replied()`
+   * settles it. False when there is nobody to pass it to (one instance), and the server drops it.
+   */
+  reply(token: string, id: string, text: string): boolean;
   /** Rooms with at least one member on this instance. */
   roomCount(): number;
   /** Resume streams this adapter keeps (attached, or waiting for their page) as far as this instance knows. */

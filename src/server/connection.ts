@@ -11,7 +11,7 @@
  */
 import type { WebSocket } from 'ws';
 import { CloseCode, isSendableCloseCode } from '../protocol/close-codes.js';
-import type { Adapter, Member, NumberedFrame, OutgoingFrame } from './adapter.js';
+import { PASSED, type Adapter, type Member, type NumberedFrame, type OutgoingFrame } from './adapter.js';
 import { BricksClient, restoreRooms, type ClientLink } from './client.js';
 import { PendingRequests } from './requests.js';
 import type { ResumeStream, StreamSocket } from './resume.js';
@@ -220,6 +220,8 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
     // The stream this instance holds for the token now, which a later socket of the page may have.
     const frame = (this.#host.streams.get(stream.token) ?? stream).write(text);
     if (frame === null) return false;
+    // On its way to the instance the page moved to.
+    if (frame === PASSED) return true;
     if (request !== undefined) stream.asked(request, frame.n);
     this.#host.written(stream.token, frame);
     return true;

@@ -180,6 +180,11 @@ class MemoryAdapter implements Adapter {
     if (stream && n > stream.handled) stream.handled = n;
   }
 
+  reply(): boolean {
+    // One instance: a request of this process waits in the stream this process holds.
+    return false;
+  }
+
   roomCount(): number {
     return this.#rooms.size;
   }

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inbox, type Arrival } from '../protocol/resume.js';
 import { encodeResumed } from '../protocol/resume-frames.js';
-import type { Adapter, NumberedFrame } from './adapter.js';
+import { PASSED, type Adapter, type NumberedFrame } from './adapter.js';
 import { PendingRequests } from './requests.js';
 
 /** An acknowledgement goes once this many handled frames wait for one... */
@@ -185,10 +185,10 @@ export class ResumeStream {
     this.#checkIdle();
   }
 
-  /** Sends a frame of the page's own stream: numbered and kept, then sent if the page is here. Null when the stream is gone. */
-  write(text: string): NumberedFrame | null {
+  /** Sends a frame of the page's own stream: numbered and kept, then sent if the page is here; `PASSED` to the instance the page is on. Null when the stream is gone. */
+  write(text: string): NumberedFrame | typeof PASSED | null {
     const frame = this.#adapter.appendOwn(this.token, text);
-    if (frame !== null) this.#socket?.sendNumbered(frame);
+    if (frame !== null && frame !== PASSED) this.#socket?.sendNumbered(frame);
     return frame;
   }
 

@@ -14,11 +14,11 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode } from '../protocol/close-codes.js';
 import { decodeFrame, type Decoded } from '../protocol/decode.js';
-import { encodeFrame } from '../protocol/encode.js';
+import { encodeFrame, encodeReply } from '../protocol/encode.js';
 import { typeProblem } from '../protocol/frames.js';
 import { OWN_STREAM } from '../protocol/resume.js';
 import { decodeNumbered, encodeResumed, isFrameNumber, readHello, RESUME_PROTOCOL } from '../protocol/resume-frames.js';
-import type { Adapter } from './adapter.js';
+import { PASSED, type Adapter } from './adapter.js';
 import { roomProblem, type BricksClient } from './client.js';
 import { closeProblem, Connection, type ConnectionHost } from './connection.js';
 import { ConsoleReport, ReplyError } from './errors.js';
@@ -95,6 +95,8 @@ export class BricksServer<User = null> extends EventEmitter {
    * stream is attached) reaches them too, so it does not fall between the two.
    */
   #joining = new Map<string, Set<Connection<User>>>();
+  /** Joins and leaves another instance asked for while a resume socket's hello was being answered. */
+  #roomChanges = new WeakMap<Connection<User>, [string, boolean][]>();
   /** Each resume socket's upgrade request, for its `connection` event after the hello. */
   #requests = new WeakMap<Connection<User>, IncomingMessage>();
   #clientCount = 0;
@@ -138,6 +140,24 @@ export class BricksServer<User = null> extends EventEmitter {
       // The page's earlier socket, which it gave up on and this side has not yet seen die.
       displaced: (member) => {
         if (member instanceof Connection) member.displace();
+      },
+      instance: this.#prefix,
+      // What the client of an older socket of a page did on another instance, which passed it here.
+      write: (token, text) => this.#writeOwn(token, text),
+      changeRoom: (member, room, join) => {
+        if (!(member instanceof Connection)) return;
+        const connection = member as Connection<User>;
+        // A socket whose hello is being answered gets its client's rooms once it is.
+        if (connection.state !== 'hello') this.#changeRoom(connection, room, join);
+        else {
+          let changes = this.#roomChanges.get(connection);
+          if (!changes) this.#roomChanges.set(connection, (changes = []));
+          changes.push([room, join]);
+        }
+      },
+      replied: (token, text) => {
+        const frame = decodeFrame(text);
+        if (frame.kind !== 'reply' || !this.#streams.get(token)?.requests.settle(frame.reply)) this.#counters.dropped++;
       },
     });
     this.#sweep = new PingSweep(settings.pingInterval, this.#connections);
@@ -361,6 +381,8 @@ export class BricksServer<User = null> extends EventEmitter {
     }
     const acked = stream.attach(connection, start.recovered, hello.seen[OWN_STREAM] ?? 0);
     connection.start(stream, encodeResumed({ token: start.token, recovered: start.recovered, missed: start.missed.length, acked, next: stream.expected }), start.missed, start.rooms);
+    for (const [room, join] of this.#roomChanges.get(connection) ?? []) this.#changeRoom(connection, room, join);
+    this.#roomChanges.delete(connection);
     const request = this.#requests.get(connection);
     this.#requests.delete(connection);
     if (request) this.#announce(connection, request);
@@ -437,9 +459,15 @@ export class BricksServer<User = null> extends EventEmitter {
       case 'invalid':
         counters.dropped++;
         break;
-      case 'reply':
-        if (!connection.requests.settle(frame.reply)) counters.dropped++;
+      case 'reply': {
+        const { reply } = frame;
+        if (connection.requests.settle(reply)) break;
+        // A request of the instance the page was on before it moved here: passed on to it.
+        const stream = connection.stream;
+        const text = stream === null ? '' : encodeReply(reply.id, reply.error ? { error: reply.error } : { data: reply.data });
+        if (stream === null || !this.#adapter.reply(stream.token, reply.id, text)) counters.dropped++;
         break;
+      }
       case 'reserved':
         // A `resumed` frame other than the hello, or an element event's type.
         if (frame.id === undefined) counters.dropped++;
@@ -465,6 +493,19 @@ export class BricksServer<User = null> extends EventEmitter {
   /** A handler call that did not finish at once counts toward its client's `handlerLimit`. */
   #run(connection: Connection<User>, running: Promise<void> | undefined): void {
     if (running) connection.running(running);
+  }
+
+  /** A join or leave of the client of a page's older socket on another instance, for the client of its socket here. */
+  #changeRoom(connection: Connection<User>, room: string, join: boolean): void {
+    const { client } = connection;
+    (join ? client.join(room) : client.leave(room)).catch((error: unknown) => this.#fail(error, client));
+  }
+
+  /** A frame of stream `token`'s own stream that another instance passed on: numbered and sent here, as `client.send()` does. */
+  #writeOwn(token: string, text: string): void {
+    const stream = this.#streams.get(token);
+    const frame = stream ? stream.write(text) : this.#adapter.appendOwn(token, text);
+    if (frame !== null && frame !== PASSED) this.#host.written(token, frame);
   }
 
   #broadcast(call: string, room: string | null, type: string, data: unknown): void {

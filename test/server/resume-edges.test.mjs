@@ -30,7 +30,7 @@ async function drop(bricks, proxy) {
 function slowAdapter() {
   const inner = memoryAdapter();
   const adapter = new EventEmitter();
-  for (const name of ['attach', 'add', 'remove', 'join', 'leave', 'broadcast', 'appendOwn', 'handled', 'roomCount', 'streamCount', 'close']) {
+  for (const name of ['attach', 'add', 'remove', 'join', 'leave', 'broadcast', 'appendOwn', 'handled', 'reply', 'roomCount', 'streamCount', 'close']) {
     adapter[name] = inner[name].bind(inner);
   }
   adapter.slow = false;

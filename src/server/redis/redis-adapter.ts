@@ -7,6 +7,11 @@
  * receiver in one order, the order of their numbers, and each instance turns a frame into bytes
  * once for all its clients.
  *
+ * A resume stream is held (numbered, sent to its page) by one instance at a time, named in its
+ * state in Redis. What another instance does for it (the client of an older socket of the page:
+ * a frame, a join, a leave, or the page's reply to a request made there) goes over the holding
+ * instance's own channel, or is done on the state in Redis while no instance holds it.
+ *
  * States: `idle` (not attached yet), `connecting` (a link is being made), `up` (broadcasts go
  * through Redis), `down` (waiting to try again), `closed`. Whenever it is not `up`, a broadcast
  * goes to this instance's clients at once, and only to them.
@@ -14,12 +19,13 @@
 import { EventEmitter } from 'node:events';
 import { EVERYONE_STREAM, OWN_STREAM, type HistoryLimits } from '../../protocol/resume.js';
 import { withNumber } from '../../protocol/resume-frames.js';
-import type { Adapter, AdapterHost, Member, NumberedFrame, OutgoingFrame, StreamRequest, StreamStart } from '../adapter.js';
+import { PASSED, type Adapter, type AdapterHost, type Member, type NumberedFrame, type OutgoingFrame, type StreamRequest, type StreamStart } from '../adapter.js';
 import { Backoff } from './backoff.js';
 import { Link, type ConnectionFactory } from './link.js';
 import {
   LEFT_SCRIPT,
   OWN_SCRIPT,
+  PASS_SCRIPT,
   POSITION_SCRIPT,
   RAISE_SCRIPT,
   TAKE_SCRIPT,
@@ -117,11 +123,19 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   #byId = new Map<string, Member>();
   /** The token of each resume member that has gone, for a join or leave on its way. */
   #away = new WeakMap<Member, string>();
+  /**
+   * Per token, the own frames written or passed on and not yet answered by Redis: a frame passed
+   * on to another instance waits for them, so the frames of one stream keep their order.
+   */
+  #passing = new Map<string, Promise<void>>();
   /** Keeps the Redis state of attached streams from expiring; runs while any is attached. */
   #refresh: ReturnType<typeof setInterval> | undefined;
 
-  /** Unique per instance, so its frames can be told apart when they come back. */
-  #origin = `${process.pid.toString(36)}.${Math.random().toString(36).slice(2, 10)}`;
+  /**
+   * Unique per instance, so its frames can be told apart when they come back: the server's
+   * `instance`, which its request ids begin with, so a reply finds the instance that asked.
+   */
+  #origin = `${process.pid.toString(36)}${Math.random().toString(36).slice(2, 10)}`;
   #sentCount = 0;
   /** By origin. */
   #sent = new Map<string, Sent>();
@@ -142,6 +156,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   attach(host: AdapterHost): void {
     if (this.#state !== 'idle') throw new Error('redisAdapter(): this adapter is already attached to a server; make one per server.');
     this.#host = host;
+    this.#origin = host.instance;
     this.#settings.history = host.history;
     this.#connect();
   }
@@ -191,9 +206,9 @@ export class RedisAdapter extends EventEmitter implements Adapter {
 
   async join(member: Member, room: string): Promise<void> {
     if (!this.#members.has(member)) {
-      // A page that has gone comes back in the room: its stream joins, if nobody took it.
+      // A page that has gone comes back in the room: its stream joins, wherever it is now.
       const token = this.#away.get(member);
-      if (token !== undefined) await this.#position(token, room, this.#at(member));
+      if (token !== undefined) await this.#elsewhere(token, room, true);
       return;
     }
     let members = this.#rooms.get(room);
@@ -206,15 +221,20 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     // The stream's frames of the room begin after the room's number once this instance hears
     // it: a frame in between comes live, and is not one to give back.
     const stream = this.#attached.get(member);
-    if (stream?.stored && stream.member === member) await this.#position(stream.token, room, null);
+    if (stream?.stored && stream.member === member) await this.#position(stream.token, room);
   }
 
   async leave(member: Member, room: string): Promise<void> {
     this.#memberships.get(member)?.delete(room);
     this.#drop(member, room);
-    const token = this.#attached.get(member)?.token ?? this.#away.get(member);
+    const token = this.#attached.get(member)?.token;
+    if (token === undefined) {
+      const away = this.#away.get(member);
+      if (away !== undefined) await this.#elsewhere(away, room, false);
+      return;
+    }
     const link = this.#link;
-    if (token === undefined || this.#state !== 'up' || !link) return;
+    if (this.#state !== 'up' || !link) return;
     await link.command(['HDEL', resumeKeys(this.#settings.prefix, token).state, `p:${room}`]).catch((error: unknown) => {
       this.#report(`could not take a page's stream out of ${describe(room)} in Redis (${reason(error)}); if it comes back it is in the room again`, error);
     });
@@ -254,22 +274,44 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     );
   }
 
-  appendOwn(token: string, text: string): NumberedFrame | null {
-    // Only the instance holding the stream numbers it. A reply finishing here after its page
-    // moved to another instance is not passed on (yet): the server sends nothing.
+  appendOwn(token: string, text: string): NumberedFrame | typeof PASSED | null {
+    // Only the instance holding the stream numbers it; another (the client of an older socket of
+    // the page, a reply finishing after the page moved) passes the frame on to it.
     const stream = this.#resumeStreams.get(token);
-    if (!stream) return null;
+    if (!stream) {
+      const before = this.#passing.get(token);
+      this.#after(token, before ? before.then(() => this.#pass(token, text)) : this.#pass(token, text));
+      return PASSED;
+    }
     const n = ++stream.own;
     const numbered = withNumber(text, n, OWN_STREAM);
     const link = this.#link;
     if (stream.stored && this.#state === 'up' && link) {
       const keys = resumeKeys(this.#settings.prefix, token);
       const { size, ttl } = this.#settings.history;
-      link.run(OWN_SCRIPT, [keys.state, keys.own], [String(n), `${n} ${Date.now()} ${numbered}`, String(size), String(ttl + this.#refreshMs), this.#at(stream.member ?? stream.last)]).catch((error: unknown) => {
-        if (this.#link === link) this.#report(`could not keep a page's own frame in Redis (${reason(error)}); if the page comes back it is told what was lost`, error);
-      });
+      const written = link.run(OWN_SCRIPT, [keys.state, keys.own], [String(n), `${n} ${Date.now()} ${numbered}`, String(size), String(ttl + this.#refreshMs), this.#at(stream.member ?? stream.last)]).then(
+        // Another member took the stream meanwhile (its page came back elsewhere): the frame
+        // never reached the page from here, and goes to it there.
+        (done) => (Number(done) === 1 ? undefined : this.#pass(token, text, stream)),
+        (error: unknown) => {
+          if (this.#link === link) this.#report(`could not keep a page's own frame in Redis (${reason(error)}); if the page comes back it is told what was lost`, error);
+        },
+      );
+      this.#after(token, written);
     }
     return { stream: OWN_STREAM, n, text: numbered, bytes: Buffer.from(numbered) };
+  }
+
+  reply(token: string, id: string, text: string): boolean {
+    // The id names the instance that asked (AdapterHost.instance); the page may have forged it,
+    // which sends it nowhere, or to an instance whose stream of that token has no such request.
+    const origin = id.slice(0, id.indexOf('.'));
+    const link = this.#link;
+    if (!/^[0-9a-z]+$/.test(origin) || origin === this.#origin || this.#state !== 'up' || !link) return false;
+    link.command(['PUBLISH', instanceChannel(this.#settings.prefix, origin), `r ${token} ${text}`]).catch((error: unknown) => {
+      if (this.#link === link) this.#report(`could not pass a page's reply on to the instance that asked (${reason(error)}); that request ends with its timeout`, error);
+    });
+    return true;
   }
 
   handled(token: string, n: number): void {
@@ -308,6 +350,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#refresh = undefined;
     this.#sent.clear();
     this.#deliveredHere.clear();
+    this.#passing.clear();
     // A link still being made is closed as soon as it is (#up), before this resolves.
     await this.#attempt;
     await link?.close();
@@ -422,13 +465,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
 
   #received(raw: string, channel: string): void {
     if (channel === this.#control) {
-      // Another instance took a stream from a member of this one.
-      const [kind, id, token] = raw.split(' ');
-      if (kind !== 'd' || id === undefined) return;
-      const member = this.#byId.get(id);
-      if (member) this.#displace(member);
-      const stream = token === undefined ? undefined : this.#resumeStreams.get(token);
-      if (stream && stream.member === null) this.#resumeStreams.delete(stream.token);
+      this.#told(raw);
       return;
     }
     const stream = this.#streams.get(channel);
@@ -436,6 +473,38 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     if (!stream || !entry) return;
     if (stream.held) stream.held.push(entry);
     else this.#take(stream, entry);
+  }
+
+  /**
+   * A message on this instance's own channel, from another instance: `d <id> <token>`, it took
+   * stream `token` from member `id` of this one; `f <token> <frame>`, `j <token> <room>`,
+   * `l <token> <room>`, what the client of an older socket of a page did there, for the stream
+   * this instance holds; `r <token> <reply>`, the page's reply to a request of this instance.
+   */
+  #told(raw: string): void {
+    const space = raw.indexOf(' ', 2);
+    if (raw[1] !== ' ' || space < 0) return;
+    // Room names, frames and replies may hold spaces: they come last.
+    const first = raw.slice(2, space);
+    const rest = raw.slice(space + 1);
+    switch (raw[0]) {
+      case 'd': {
+        const member = this.#byId.get(first);
+        if (member) this.#displace(member);
+        const stream = this.#resumeStreams.get(rest);
+        if (stream && stream.member === null) this.#resumeStreams.delete(stream.token);
+        break;
+      }
+      case 'f':
+        this.#host?.write(first, rest);
+        break;
+      case 'r':
+        this.#host?.replied(first, rest);
+        break;
+      case 'j':
+      case 'l':
+        void this.#elsewhere(first, rest, raw[0] === 'j');
+    }
   }
 
   /** A numbered frame from Redis: delivered unless it was already (a repeat, or ours sent here when Redis seemed to fail). */
@@ -528,7 +597,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
         await link.command(['PEXPIRE', keys.state, String(this.#settings.history.ttl + this.#refreshMs)]);
         stream.stored = true;
         // Everyone's frames after now are the stream's.
-        if ((await this.#position(stream.token, null, null)) === null) stream.stored = false;
+        if ((await this.#position(stream.token, null)) === null) stream.stored = false;
       } catch (error) {
         stream.stored = false;
         this.#report(`could not keep a new page's stream in Redis (${reason(error)}); if that page comes back it is told nothing was recovered`, error);
@@ -596,12 +665,11 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     return { token, recovered, handled, rooms, missed: recovered ? missed : [] };
   }
 
-  /** Writes `token`'s position in `room` (everyone for null) into its state: the room's last number now. Null when the state is gone, or held by another member than `at` (when given). */
-  async #position(token: string, room: string | null, at: string | null): Promise<number | null> {
+  /** Writes `token`'s position in `room` (everyone for null) into its state: the room's last number now. Null when the state is gone. */
+  async #position(token: string, room: string | null): Promise<number | null> {
     const link = this.#link;
     if (this.#state !== 'up' || !link) return null;
     const keys = resumeKeys(this.#settings.prefix, token);
-    if (at !== null && (await link.command(['HGET', keys.state, 'at']).catch(() => null)) !== at) return null;
     try {
       const n = Number(await link.run(POSITION_SCRIPT, [streamKeys(this.#settings.prefix, room).numbering, keys.state], [`p:${room ?? EVERYONE_STREAM}`, String(this.#settings.history.ttl)]));
       return n < 0 ? null : n;
@@ -625,6 +693,8 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   /** `member`'s stream was taken by a newer socket of its page: it gets nothing more, and the server closes it. */
   #displace(member: Member): void {
     const stream = this.#attached.get(member);
+    // A join or leave on its client, closing, goes to the stream wherever it is.
+    if (stream) this.#away.set(member, stream.token);
     this.#attached.delete(member);
     this.#byId.delete(member.id);
     this.#members.delete(member);
@@ -658,6 +728,64 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     const rooms = new Set<string | null>([null]);
     for (const member of this.#attached.keys()) for (const room of this.#memberships.get(member) ?? []) rooms.add(room);
     for (const room of rooms) link.command(['PEXPIRE', streamKeys(this.#settings.prefix, room).numbering, twice]).catch(() => {});
+  }
+
+  /**
+   * A join (or leave) of `room` for stream `token`, asked for by the client of an older socket of
+   * its page: for its member here, when the stream is attached here; otherwise passed on to the
+   * instance holding it, or, while its page is away, done on its state in Redis.
+   */
+  async #elsewhere(token: string, room: string, join: boolean): Promise<void> {
+    const here = this.#resumeStreams.get(token)?.member;
+    if (here) {
+      this.#host?.changeRoom(here, room, join);
+      return;
+    }
+    const link = this.#link;
+    if (this.#state !== 'up' || !link) return;
+    const { prefix, history } = this.#settings;
+    const keys = resumeKeys(prefix, token);
+    const mode = join ? 'j' : 'l';
+    try {
+      await link.run(PASS_SCRIPT, [keys.state, join ? streamKeys(prefix, room).numbering : keys.own], [this.#origin, instanceChannel(prefix, ''), `${mode} ${token} ${room}`, mode, `p:${room}`, String(history.size), String(history.ttl)]);
+    } catch (error) {
+      if (this.#link === link) this.#report(`could not ${join ? 'put' : 'take'} a page's stream ${join ? 'in' : 'out of'} ${describe(room)} in Redis (${reason(error)})`, error);
+    }
+  }
+
+  /**
+   * An own frame of stream `token`, which this instance does not hold, or held as `from` and Redis
+   * says another member took: numbered here if a member of this instance has taken the stream
+   * since, otherwise passed on to the instance holding it (which numbers and sends it), or, while
+   * no instance listens for it, kept in Redis for the page.
+   */
+  async #pass(token: string, text: string, from?: ResumeStream): Promise<void> {
+    const now = this.#resumeStreams.get(token);
+    if (now && now !== from) {
+      this.#host?.write(token, text);
+      return;
+    }
+    const link = this.#link;
+    if (this.#state !== 'up' || !link) return;
+    const { prefix, history } = this.#settings;
+    const keys = resumeKeys(prefix, token);
+    try {
+      await link.run(PASS_SCRIPT, [keys.state, keys.own], [this.#origin, instanceChannel(prefix, ''), `f ${token} ${text}`, 'f', text, String(history.size), String(history.ttl)]);
+    } catch (error) {
+      if (this.#link === link) this.#report(`could not pass a frame on to the instance a page is on now (${reason(error)}); the page does not get it`, error);
+    }
+  }
+
+  /** `work` is the last of stream `token`'s own frames on their way; the next one passed on waits for it. */
+  #after(token: string, work: Promise<void>): void {
+    const tail = work.then(
+      () => {},
+      () => {},
+    );
+    this.#passing.set(token, tail);
+    void tail.then(() => {
+      if (this.#passing.get(token) === tail) this.#passing.delete(token);
+    });
   }
 
   #enterRoom(member: Member, room: string): void {

@@ -209,3 +209,46 @@ if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then
 end
 return state
 `;
+
+/**
+ * Passes something done on a stream that another instance holds to that instance: an own frame
+ * (`f`), a join (`j`) or a leave (`l`) by the client of an older socket of its page. Publishes
+ * `message` on the channel of the instance the state's `at` names, unless that is the caller
+ * (ARGV[1]) or nobody listens there (that instance died, or is cut off from Redis); then does it
+ * on the state itself, in the same step, for the page to find when it comes back: a frame is
+ * appended after the last own number, a join writes the room's last number as the stream's
+ * position (beginning the numbering as POSITION_SCRIPT does), a leave removes the position.
+ * KEYS: state, then the own frames (`f`, `l`) or the room's numbering (`j`). ARGV: caller's
+ * origin, the instance channels' prefix, message, `f`/`j`/`l`, the frame or the position's field,
+ * history size, ttl. Returns -1 when the state is gone, 0 when passed on, 1 when done here.
+ */
+export const PASS_SCRIPT = `
+local at = redis.call('HGET', KEYS[1], 'at')
+if not at then return -1 end
+local origin = string.match(at, '^[^ ]+')
+if origin ~= ARGV[1] and redis.call('PUBLISH', ARGV[2] .. origin, ARGV[3]) > 0 then return 0 end
+if ARGV[4] == 'l' then
+  redis.call('HDEL', KEYS[1], ARGV[5])
+elseif ARGV[4] == 'j' then
+  if redis.call('HEXISTS', KEYS[1], ARGV[5]) == 0 then
+    local n = redis.call('HGET', KEYS[2], 'n')
+    if not n then
+      local t = redis.call('TIME')
+      n = t[1] .. string.format('%06d', t[2])
+      redis.call('HSET', KEYS[2], 'n', n, 'start', string.format('%.0f', tonumber(n) + 1))
+    end
+    if redis.call('PTTL', KEYS[2]) < 2 * tonumber(ARGV[7]) then redis.call('PEXPIRE', KEYS[2], 2 * tonumber(ARGV[7])) end
+    redis.call('HSET', KEYS[1], ARGV[5], n)
+  end
+else
+  local n = string.format('%d', tonumber(redis.call('HGET', KEYS[1], 'own') or '0') + 1)
+  local t = redis.call('TIME')
+  local frame = ARGV[5]
+  redis.call('RPUSH', KEYS[2], n .. ' ' .. t[1] .. string.format('%03d', math.floor(t[2] / 1000)) .. ' ' .. string.sub(frame, 1, -2) .. ',"n":' .. n .. '}')
+  redis.call('LTRIM', KEYS[2], -tonumber(ARGV[6]), -1)
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+  redis.call('HSET', KEYS[1], 'own', n)
+end
+return 1
+`;
