@@ -245,6 +245,5 @@ export async function resumeCatchup({ clients, missed, rounds, loadProcesses }) 
     };
     return interleaved(contenders, run(missed), { warmup: run(Math.max(1, Math.round(missed / 10))), rounds });
   });
-  const out = { library, clients, missed, ...summarize(runs, ['ms', 'reconnectedMs', 'framesPerClient'], 'ms', 'library') };
-  return out;
+  return { library, clients, missed, ...summarize(runs, ['ms', 'reconnectedMs', 'framesPerClient'], 'ms', 'library') };
 }
