@@ -35,10 +35,18 @@ const opened = (target) => new Promise((resolve, reject) => {
 });
 const closed = (target) => new Promise((resolve) => target.addEventListener('close', resolve, { once: true }));
 
-/** `element-declarative(-try)`: three descendants show each `tick` frame's `seq` (README, "Without a script"). */
+/**
+ * `element-declarative(-try)`: three descendants show each `tick` frame's `seq` (README, "Without
+ * a script"). `element-resume`: with `resume`, whose frames sent and not yet acknowledged count
+ * toward `queue-limit`: the send row's 200,000 in one loop are all unacknowledged when it ends.
+ */
 function element(url, contender = 'element') {
   const el = document.createElement(contender.endsWith('-try') ? 'bricks-websocket-try' : 'bricks-websocket');
   el.wsUrl = url;
+  if (contender === 'element-resume') {
+    el.resume = true;
+    el.queueLimit = Number.MAX_SAFE_INTEGER;
+  }
   if (contender.startsWith('element-declarative')) {
     for (let i = 0; i < 3; i++) {
       const output = document.createElement('output');
@@ -48,6 +56,11 @@ function element(url, contender = 'element') {
     }
   }
   return el;
+}
+
+/** Throws unless an `element-resume` contender's socket speaks resume: a row that silently measured without it would mislead. */
+function assertResume(el, contender) {
+  if (contender === 'element-resume' && el.protocol !== 'bricks.resume.1') throw new Error(`element-resume: the socket's subprotocol is "${el.protocol}", not bricks.resume.1`);
 }
 
 /** partysocket / reconnecting-websocket: the wrapper, then JSON.parse and an EventTarget dispatch. */
@@ -83,6 +96,7 @@ async function receive(contender, url, n) {
     const open = opened(el);
     document.body.append(el);
     await open;
+    assertResume(el, contender);
     el.sendRaw('go');
     stop = async () => { const c = closed(el); el.remove(); await c; };
   } else {
@@ -233,6 +247,7 @@ async function send(contender, url, n) {
     const open = opened(el);
     document.body.append(el);
     await open;
+    assertResume(el, contender);
     target = el;
     sendOne = (type, data) => el.send(type, data);
     stop = async () => { const c = closed(el); el.remove(); await c; };

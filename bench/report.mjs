@@ -1,5 +1,6 @@
 // Turns bench results into verdicts against the targets (issue 5; receive and dispatch from
-// issue 17; the server rows from issue 25), and into markdown tables.
+// issue 17; the server rows from issue 25; resume's from issue 26; Redis' from issue 27), and
+// into markdown tables.
 
 const KB = 1024; // sizes: 1 KB = 1,024 bytes
 const fmtInt = (x) => Math.round(x).toLocaleString('en-US');
@@ -7,8 +8,20 @@ const fmtKB = (bytes) => `${(bytes / KB).toFixed(2)} KB`;
 const fmtMs = (ms) => `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 const mark = (ok) => (ok === undefined ? '' : ok ? '✓' : '✗');
 
-/** The measurements of the server library; the rest are the element's. */
-export const SERVER_MEASUREMENTS = ['server-fanout', 'server-requests', 'server-memory'];
+/**
+ * The sections of `npm run bench`, each a table of its own in docs/performance.md and its rows
+ * with a target in the README: the element, the server library, resume (both halves), Redis.
+ */
+export const SECTIONS = {
+  element: ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests', 'sharing', 'share-receive'],
+  server: ['server-fanout', 'server-requests', 'server-memory'],
+  resume: ['resume-receive', 'resume-send', 'resume-fanout', 'resume-catchup'],
+  redis: ['redis-fanout'],
+};
+/** The measurements of the server library in processes of their own (bench/server/). */
+export const SERVER_MEASUREMENTS = [...SECTIONS.server, 'resume-fanout', 'resume-catchup'];
+const RESUME_TARGET = '≥ 0.9 of without';
+const REDIS_TARGET = "ahead of socket.io's adapter; other instance's p99 ≤ 2× same instance's";
 const FANOUT_TARGET = '≥ 0.9 of the floor and ≥ 2× socket.io';
 const MEMORY_TARGET_BYTES = 10 * KB;
 
@@ -58,6 +71,22 @@ export function judge(results) {
     v[`server-fanout-${size.clients}`] = {
       ok: c.library.ratio >= 0.9 && c.library.toSocketIo >= 2,
       detail: `${size.clients} clients: library ${c.library.ratio.toFixed(2)} of the ws floor (target ≥ 0.9), ${c.library.toSocketIo.toFixed(2)}× socket.io (target ≥ 2×)`,
+    };
+  }
+  for (const name of ['resume-receive', 'resume-send']) {
+    const resume = m[name]?.contenders['element-resume'];
+    if (resume) v[name] = { ok: resume.ratio >= 0.9, detail: `with resume ${resume.ratio.toFixed(2)} of without (target ≥ 0.9)` };
+  }
+  const redis = m['redis-fanout']?.contenders;
+  if (redis?.['bricks-redis'] && redis['socket.io-redis']) {
+    const { deliveriesPerSecond, latency } = redis['bricks-redis'];
+    const toSocketIo = deliveriesPerSecond / redis['socket.io-redis'].deliveriesPerSecond;
+    const crossToSame = latency.B.p99Ms / latency.A.p99Ms;
+    v['redis-fanout'] = {
+      ok: toSocketIo > 1 && crossToSame <= 2,
+      detail: `two instances through Redis: ${toSocketIo.toFixed(2)}× socket.io's adapter (target > 1), other instance's p99 ${crossToSame.toFixed(2)}× the publishing instance's (target ≤ 2)`,
+      toSocketIo,
+      crossToSame,
     };
   }
   const memory = m['server-memory']?.contenders;
@@ -158,17 +187,20 @@ export function formatTable(results, names = Object.keys(results.measurements)) 
   }
 
   serverRows(m, v, row);
+  resumeRows(m, v, row, settings);
+  redisRows(m, v, row);
 
   const { machine } = results;
   // Describes what ran and nothing else: a size-only run had no browser and no rounds, a server-only table no browser.
   const where = `${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}; Node ${results.node}.`;
   const rounds = Object.keys(m).some((name) => name !== 'size');
-  const inBrowser = Object.keys(m).some((name) => name !== 'size' && !SERVER_MEASUREMENTS.includes(name));
+  const inBrowser = Object.keys(m).some((name) => name !== 'size' && !SERVER_MEASUREMENTS.includes(name) && name !== 'redis-fanout');
   const server = Object.keys(m).some((name) => SERVER_MEASUREMENTS.includes(name));
   const processes = settings.loadProcesses === 1 ? 'another process' : `${settings.loadProcesses} other processes`;
   const how = [
     rounds ? `Medians of ${settings.rounds} interleaved rounds after a warm-up` : 'Sizes by esbuild, minified, then gzip -9 and brotli -11; no browser',
     ...(server ? [`each server in its own Node process, its clients in ${processes}`] : []),
+    ...(m['redis-fanout'] ? ['Redis: a private redis-server, each instance in its own Node process, their clients in the bench\'s'] : []),
     `load average ${results.loadBefore[0]} before, ${results.loadAfter[0]} after`,
     results.date.slice(0, 10),
   ];
@@ -221,6 +253,60 @@ function serverRows(m, v, row) {
   }
 }
 
+/** Resume's rows (issue 26): the element with and without it, the server's fan-out with resume clients, catch-up after a drop. */
+function resumeRows(m, v, row, settings) {
+  const notMeasured = (library) => `not measured: ${library.missing}`;
+  for (const [name, title, unit] of [['resume-receive', `Resume: receive ${fmtInt(settings.n)} frames`, 'framesPerSecond'], ['resume-send', `Resume: send ${fmtInt(settings.n)} frames until the server has all`, 'framesPerSecond']]) {
+    const c = m[name]?.contenders;
+    if (!c) continue;
+    const cell = (id) => `${fmtInt(c[id][unit])} frames/s${c[id].loopNsPerCall ? ` (calls: ${fmtInt(c[id].loopNsPerCall)} ns each)` : ''}`;
+    row(title, '`<bricks-websocket>` without `resume` (baseline)', cell('element'), '1.00', '', '');
+    row('', '`<bricks-websocket resume>`: frames numbered, kept until acknowledged', cell('element-resume'), c['element-resume'].ratio.toFixed(2), RESUME_TARGET, mark(v[name]?.ok));
+  }
+  const fanout = m['resume-fanout'];
+  if (fanout?.library.missing) row('Resume: server fan-out', "`bricks.to('room').send('tick', data)`", notMeasured(fanout.library), '', '', '');
+  for (const size of fanout?.library.missing ? [] : fanout?.sizes ?? []) {
+    const c = size.contenders;
+    const cell = (id) => `${fmtInt(c[id].framesPerSecond)} frames/s; latency p50 ${fmtMs(c[id].p50Ms)}, p99 ${fmtMs(c[id].p99Ms)}; CPU per frame: server ${c[id].serverCpuUsPerFrame.toFixed(1)} µs, clients ${c[id].loadCpuUsPerFrame.toFixed(1)} µs`;
+    const title = `Resume: server fan-out, ${fmtInt(size.clients)} clients in one room, one broadcast at a time (${fmtInt(size.broadcasts)} a round)`;
+    row(title, "`bricks.to('room').send('tick', data)`, clients without `resume` (baseline)", cell('library'), '1.00', '', '');
+    row('', "the same, clients with `resume`: each frame numbered and kept in the room's history", cell('library-resume'), c['library-resume'].ratio.toFixed(2), '', '');
+  }
+  const catchup = m['resume-catchup'];
+  if (catchup?.library.missing) row('Resume: catch-up after a drop', 'bricks-websocket/server', notMeasured(catchup.library), '', '', '');
+  else if (catchup) {
+    const c = catchup.contenders;
+    const cell = (id, until) => `${fmtMs(c[id].ms)} until ${until} (all reconnected after ${fmtMs(c[id].reconnectedMs)})`;
+    const title = `Resume: catch-up of ${fmtInt(catchup.clients)} clients whose sockets the server dropped while it sent ${fmtInt(catchup.missed)} frames`;
+    row(title, `plain reconnect (no \`resume\`): the ${fmtInt(catchup.missed)} frames lost`, cell('library', 'every client has the next live frame'), '1.00', '', '');
+    row('', `\`resume\`: each client back with its token, given the ${fmtInt(catchup.missed)} it missed`, cell('library-resume', `every client has all ${fmtInt(catchup.missed)} and the next live frame`), c['library-resume'].ratio.toFixed(2), '', '');
+  }
+}
+
+/** The Redis row (issue 27): two instances through Redis against one in memory, beside socket.io with and without its adapter. */
+function redisRows(m, v, row) {
+  const r = m['redis-fanout'];
+  if (!r) return;
+  const c = r.contenders;
+  const lat = ({ p50Ms, p99Ms }) => `p50 ${fmtMs(p50Ms)}, p99 ${fmtMs(p99Ms)}`;
+  const cell = (id) => {
+    const { deliveriesPerSecond, latency } = c[id];
+    const latencies = latency.B ? `publishing instance's clients ${lat(latency.A)}, other instance's ${lat(latency.B)}` : lat(latency.A);
+    return `${fmtInt(deliveriesPerSecond)} deliveries/s; latency ${latencies}`;
+  };
+  const title = `Redis: ${fmtInt(r.clients)} clients per instance; latency of ${fmtInt(r.frames)} frames at ${r.rate}/s, throughput of a burst of ${fmtInt(r.burst)}`;
+  if (c['bricks-memory']) {
+    row(title, '`createServer()`, 1 instance, in memory (baseline)', cell('bricks-memory'), '1.00', '', '');
+    const verdict = v['redis-fanout'];
+    const versus = `${(c['bricks-redis'].deliveriesPerSecond / c['bricks-memory'].deliveriesPerSecond).toFixed(2)}${verdict ? `; ${verdict.toSocketIo.toFixed(2)}× socket.io's adapter` : ''}`;
+    row('', "`createServer({ adapter: redisAdapter() })`, 2 instances", cell('bricks-redis'), versus, REDIS_TARGET, mark(verdict?.ok));
+  } else {
+    row(title, '`createServer({ adapter: redisAdapter() })`, 2 instances', `not measured: ${r.library.missing}`, '', REDIS_TARGET, '');
+  }
+  row('', 'socket.io, 1 instance', cell('socket.io-memory'), c['bricks-memory'] ? (c['socket.io-memory'].deliveriesPerSecond / c['bricks-memory'].deliveriesPerSecond).toFixed(2) : '', '', '');
+  row('', 'socket.io: 2 instances, `@socket.io/redis-adapter`', cell('socket.io-redis'), c['bricks-memory'] ? (c['socket.io-redis'].deliveriesPerSecond / c['bricks-memory'].deliveriesPerSecond).toFixed(2) : '', '', '');
+}
+
 /**
  * The rows of the full `table` that have a target, each under its measurement's name, with the
  * floors, reconnecting-websocket and socket.io beside them where the target is judged against those; and
@@ -237,7 +323,7 @@ export function targetsTable(table) {
   }
   const kept = groups.flatMap(({ name, rows }) =>
     rows.some((cells) => cells[4])
-      ? rows.filter((cells) => cells[4] || /floor|reconnecting-websocket \+|^socket\.io:/.test(cells[1])).map((cells, i) => `| ${[i ? '' : name, ...cells.slice(1)].join(' | ')} |`)
+      ? rows.filter((cells) => cells[4] || /floor|\(baseline\)|reconnecting-websocket \+|^socket\.io:/.test(cells[1])).map((cells, i) => `| ${[i ? '' : name, ...cells.slice(1)].join(' | ')} |`)
       : [],
   );
   return [...lines.slice(0, first + 2), ...kept].join('\n');

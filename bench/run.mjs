@@ -1,26 +1,39 @@
 // `npm run bench`: speed, size and memory of <bricks-websocket>, side by side with the
-// raw WebSocket floor and the alternatives (issue 5); and of its server library,
-// bricks-websocket/server, side by side with a plain `ws` server and socket.io (issue 25).
+// raw WebSocket floor and the alternatives (issue 5); of its server library,
+// bricks-websocket/server, side by side with a plain `ws` server and socket.io (issue 25); what
+// resume costs and what it saves (issue 26); and many instances through Redis (issue 27).
 //
 // The element: one Chromium (the system's, headless), one bench server (bench/server.mjs), one
 // page (bench/page.html). The server library: each server in its own Node process and its
-// clients in others (bench/server/). Every comparison runs its contenders interleaved, A B A B,
-// for five rounds after one unmeasured warm-up, and reports medians. Method and analysis: docs/performance.md.
+// clients in others (bench/server/). Redis: a private redis-server and instances in processes of
+// their own (bench/redis/). Every comparison runs its contenders interleaved, A B A B, for five
+// rounds after one unmeasured warm-up, and reports medians. Method and analysis: docs/performance.md.
+//
+// Four sections (SECTIONS in bench/report.mjs), each a table of its own in docs/performance.md:
+//   element   receive dispatch send base64 backpressure size memory requests sharing share-receive
+//   server    server-fanout server-requests server-memory
+//   resume    resume-receive resume-send resume-fanout resume-catchup
+//   redis     redis-fanout (starts a private redis-server, as the tests do: scripts/redis.mjs)
 //
 //   npm run bench                         everything; table on stdout, bench/results.json
-//   npm run bench -- --docs               also writes the tables into docs/performance.md (the element's, and the server's
-//                                         under "Server"), and their rows with a target into the README
-//   npm run bench -- --only=receive,size  some measurements (receive dispatch send base64 backpressure size memory requests sharing share-receive
-//                                         server-fanout server-requests server-memory)
+//   npm run bench -- --docs               also writes each section's table into docs/performance.md, and
+//                                         their rows with a target into the README
+//   npm run bench -- --only=resume-receive,resume-send,resume-fanout,resume-catchup --docs
+//                                         whole sections only: merged into bench/results.json, and with --docs
+//                                         written into their own tables, the other sections left as they are
+//   npm run bench -- --only=receive,size  some measurements (partial)
 //   npm run bench -- --rounds=3 --n=50000 quicker, for development (not comparable)
 //   npm run bench -- --only=server-fanout --clients=200
 //                                         the server rows with fewer clients (fan-out sizes, comma-separated; memory
-//                                         takes the largest); --fanout-frames, --server-requests, --request-clients and
-//                                         --load-processes set the rest
+//                                         takes the largest, catch-up and Redis the smallest); --fanout-frames,
+//                                         --server-requests, --request-clients, --load-processes, --missed,
+//                                         --redis-frames, --redis-rate and --redis-burst set the rest
 //
-// Only a full run with the default settings writes the committed bench/results.json (and may
-// write docs/performance.md). Any other run (--only, --rounds, --n, --cycles, --try, --profile,
-// --clients, …) writes bench/out/results.json instead, and its table says what ran and how.
+// A run of whole sections with the default settings (all of them, by default) merges them into
+// the committed bench/results.json (one entry per section: the run that measured it), and may
+// write their tables into the docs. Any other run (part of a section, --rounds, --n, --cycles,
+// --try, --profile, --clients, …) writes bench/out/results.json instead, and its table says what
+// ran and how.
 //   npm run bench -- --try=/tmp/bench-try also measures a scratch copy of this repository (a
 //                                         proposed src/ change) as an extra contender `element-try`
 //   npm run bench -- --profile=receive    CPU profile of the element's part of round 1, written to
@@ -35,13 +48,14 @@ import puppeteer from 'puppeteer-core';
 import { findBrowser } from '../scripts/browsers.mjs';
 import { buildElement, measureSizes } from './build.mjs';
 import { startBenchServer } from './server.mjs';
-import { SERVER_MEASUREMENTS, formatTable, judge, targetsTable } from './report.mjs';
+import { SECTIONS, SERVER_MEASUREMENTS, formatTable, judge, targetsTable } from './report.mjs';
 import { interleaved as interleavedRounds, median } from './rounds.mjs';
+import { redisFanout } from './redis/measure.mjs';
 import { assertOpenFiles } from './server/ipc.mjs';
-import { defaultLoadProcesses, serverFanout, serverMemory, serverRequests } from './server/measure.mjs';
+import { defaultLoadProcesses, resumeCatchup, serverFanout, serverMemory, serverRequests } from './server/measure.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'size', 'memory', 'requests', 'sharing', 'share-receive', ...SERVER_MEASUREMENTS];
+const ALL = Object.values(SECTIONS).flat();
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => {
   const [key, value = 'true'] = arg.replace(/^--/, '').split('=');
@@ -65,11 +79,19 @@ const FANOUT_FRAMES = Number(args['fanout-frames'] ?? 100_000);
 const SERVER_REQUESTS = Number(args['server-requests'] ?? 50_000);
 const REQUEST_CLIENTS = Number(args['request-clients'] ?? 50);
 const LOAD_PROCESSES = Number(args['load-processes'] ?? defaultLoadProcesses());
+// Resume's catch-up: the smallest of CLIENTS (1,000 by default), MISSED frames sent while they are away.
+const MISSED = Number(args.missed ?? 100);
+// Redis: the smallest of CLIENTS per instance; latency of REDIS_FRAMES frames at REDIS_RATE a
+// second (well below what one instance fans out on two cores, so the latency is the path's and
+// not a queue's), throughput of a burst of REDIS_BURST.
+const REDIS_FRAMES = Number(args['redis-frames'] ?? 50);
+const REDIS_RATE = Number(args['redis-rate'] ?? 5);
+const REDIS_BURST = Number(args['redis-burst'] ?? 500);
 const only = args.only ? args.only.split(',') : ALL;
-const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'memory', 'requests', 'sharing', 'share-receive'];
+const BROWSER_MEASUREMENTS = ['receive', 'dispatch', 'send', 'base64', 'backpressure', 'memory', 'requests', 'sharing', 'share-receive', 'resume-receive', 'resume-send'];
 // share-receive: elements on one page, each receiving N / SHARED_ELEMENTS frames.
 const SHARED_ELEMENTS = 10;
-const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000, clips: 200, 'backpressure-rounds': 3, clients: '1000,5000', 'fanout-frames': 100_000, 'server-requests': 50_000, 'request-clients': 50, 'load-processes': defaultLoadProcesses() };
+const DEFAULTS = { rounds: 5, n: 200_000, cycles: 1000, requests: 10_000, clips: 200, 'backpressure-rounds': 3, clients: '1000,5000', 'fanout-frames': 100_000, 'server-requests': 50_000, 'request-clients': 50, 'load-processes': defaultLoadProcesses(), missed: 100, 'redis-frames': 50, 'redis-rate': 5, 'redis-burst': 500 };
 const [profile = null, profiled = 'element'] = (args.profile ?? '').split(':').map((x) => x || null);
 const TRY = args.try ?? null;
 const withTry = (list) => (TRY ? list.flatMap((c) => (c === 'element' || c === 'element-declarative' ? [c, `${c}-try`] : [c])) : list);
@@ -78,10 +100,17 @@ const EVALUATE_TIMEOUT_MS = Number(args.timeout ?? 120) * 1000;
 const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 const log = (...parts) => process.stderr.write(`${parts.join(' ')}\n`);
 
-/** What makes this run differ from a full one with the default settings, as the flags that did it. */
+/** The sections `names` covers whole, or null when it takes part of one. */
+function wholeSections(names) {
+  const sections = Object.keys(SECTIONS).filter((section) => SECTIONS[section].some((name) => names.includes(name)));
+  return sections.every((section) => SECTIONS[section].every((name) => names.includes(name))) ? sections : null;
+}
+const sections = wholeSections(only);
+
+/** What makes this run differ from one of whole sections with the default settings, as the flags that did it. */
 function deviations() {
   const list = [];
-  if (args.only) list.push(`--only=${args.only}`);
+  if (args.only && !sections) list.push(`--only=${args.only}`);
   const differs = (key, value) => (typeof value === 'number' ? Number(args[key]) !== value : args[key] !== value);
   for (const [key, value] of Object.entries(DEFAULTS)) if (args[key] !== undefined && differs(key, value)) list.push(`--${key}=${args[key]}`);
   if (TRY) list.push(`--try=${TRY}`);
@@ -93,8 +122,8 @@ async function main() {
   const unknown = only.filter((name) => !ALL.includes(name));
   if (unknown.length) throw new Error(`--only: unknown measurement ${unknown.join(', ')}; use ${ALL.join(', ')}.`);
   const partial = deviations();
-  // Refused before ten minutes of measuring, not after: the docs show a full run only.
-  if (args.docs && partial.length) throw new Error(`--docs writes docs/performance.md from a full run only; this one has ${partial.join(' ')}.`);
+  // Refused before ten minutes of measuring, not after: the docs show whole sections with the default settings only.
+  if (args.docs && partial.length) throw new Error(`--docs writes docs/performance.md from whole sections with the default settings only (${Object.keys(SECTIONS).map((section) => `${section}: ${SECTIONS[section].join(',')}`).join('; ')}); this one has ${partial.join(' ')}.`);
   // And before the browser's rows: the server process holds one socket a client.
   if (only.some((name) => SERVER_MEASUREMENTS.includes(name))) assertOpenFiles(Math.max(...CLIENTS));
   const started = Date.now();
@@ -113,7 +142,7 @@ async function main() {
     machine: machine(),
     node: process.version,
     loadBefore,
-    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, requests: REQUESTS, try: TRY, clips: CLIPS, clipBytes: CLIP_BYTES, slowReadBytesPerSecond: SLOW_READ_BYTES_PER_SECOND, backpressureRounds: BACKPRESSURE_ROUNDS, clients: CLIENTS, fanoutFrames: FANOUT_FRAMES, serverRequests: SERVER_REQUESTS, requestClients: REQUEST_CLIENTS, loadProcesses: LOAD_PROCESSES },
+    settings: { rounds: ROUNDS, n: N, base64Bytes: BASE64_BYTES, cycles: CYCLES, requests: REQUESTS, try: TRY, clips: CLIPS, clipBytes: CLIP_BYTES, slowReadBytesPerSecond: SLOW_READ_BYTES_PER_SECOND, backpressureRounds: BACKPRESSURE_ROUNDS, clients: CLIENTS, fanoutFrames: FANOUT_FRAMES, serverRequests: SERVER_REQUESTS, requestClients: REQUEST_CLIENTS, loadProcesses: LOAD_PROCESSES, missed: MISSED, redisFrames: REDIS_FRAMES, redisRate: REDIS_RATE, redisBurst: REDIS_BURST },
     ran: only,
     partial,
     measurements: {},
@@ -132,12 +161,29 @@ async function main() {
 
   const table = formatTable(results);
   process.stdout.write(`${table}\n`);
-  const file = partial.length ? 'bench/out/results.json' : 'bench/results.json';
-  mkdirSync(path.dirname(path.join(REPO, file)), { recursive: true });
-  writeFileSync(path.join(REPO, file), `${JSON.stringify(results, null, 2)}\n`);
-  log(`${file} written; ${results.seconds} s; load average after ${results.loadAfter.join(' ')}`);
-  if (partial.length) log(`A partial run (${partial.join(' ')}): the committed bench/results.json is left as it was.`);
-  if (args.docs) writeDocs(results);
+  if (partial.length) {
+    const file = path.join(REPO, 'bench/out/results.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    log(`bench/out/results.json written; ${results.seconds} s; load average after ${results.loadAfter.join(' ')}`);
+    log(`A partial run (${partial.join(' ')}): the committed bench/results.json is left as it was.`);
+    return;
+  }
+  const file = path.join(REPO, 'bench/results.json');
+  const committed = JSON.parse(readFileSync(file, 'utf8'));
+  for (const section of sections) committed[section] = sectionResults(results, section);
+  writeFileSync(file, `${JSON.stringify(committed, null, 2)}\n`);
+  log(`bench/results.json: ${sections.join(', ')} written (${results.seconds} s; load average after ${results.loadAfter.join(' ')})`);
+  if (args.docs) writeDocs(results, sections);
+}
+
+/** The run's results restricted to one section's measurements: what bench/results.json and the docs keep of it. */
+function sectionResults(results, section) {
+  const measurements = Object.fromEntries(SECTIONS[section].filter((name) => results.measurements[name]).map((name) => [name, results.measurements[name]]));
+  const inBrowser = SECTIONS[section].some((name) => BROWSER_MEASUREMENTS.includes(name));
+  const view = { ...results, ...(inBrowser ? {} : { browser: null, browserPath: null }), ran: Object.keys(measurements), measurements };
+  view.verdicts = judge(view);
+  return view;
 }
 
 /** The measurements that run in Chromium, in the order asked, on one page. */
@@ -267,18 +313,34 @@ async function waitForSockets(server, timeoutMs = 5000) {
   return server.openSockets();
 }
 
+/** Receive throughput of `contenders` (bench/page.js receive()), ratios to `reference`; `name` for --profile. */
+async function receiveRow(ctx, name, contenders, reference) {
+  const run = (n) => async (c, round) => {
+    const url = `${ctx.server.wsBase}/flood?n=${n}`;
+    const r = await maybeProfile(ctx, name, c, round, () => evaluate(ctx, `${name} ${c}`, (c, url, n) => window.bench.receive(c, url, n), c, url, n));
+    await waitForSockets(ctx.server);
+    return { ms: r.ms, framesPerSecond: (n / r.ms) * 1000 };
+  };
+  const runs = await interleaved(contenders, run(N), { warmup: run(Math.round(N / 10)) });
+  return summarize(runs, 'framesPerSecond', reference);
+}
+
+/** Send throughput until the server has every frame (bench/page.js send()), ratios to `reference`. */
+async function sendRow(ctx, name, contenders, reference) {
+  const run = (n) => async (c, round) => {
+    const url = `${ctx.server.wsBase}/sink?expect=${n}`;
+    const r = await maybeProfile(ctx, name, c, round, () => evaluate(ctx, `${name} ${c}`, (c, url, n) => window.bench.send(c, url, n), c, url, n));
+    await waitForSockets(ctx.server);
+    return { ms: r.ms, loopMs: r.loopMs, framesPerSecond: (n / r.ms) * 1000, loopNsPerCall: (r.loopMs * 1e6) / n };
+  };
+  const runs = await interleaved(contenders, run(N), { warmup: run(Math.round(N / 10)) });
+  const out = summarize(runs, 'framesPerSecond', reference);
+  for (const c of contenders) out.contenders[c].loopNsPerCall = median(runs[c].map((r) => r.loopNsPerCall));
+  return out;
+}
+
 const MEASUREMENTS = {
-  async receive(ctx) {
-    const contenders = withTry(['raw', 'element', 'element-declarative', 'partysocket', 'reconnecting-websocket']);
-    const run = (n) => async (c, round) => {
-      const url = `${ctx.server.wsBase}/flood?n=${n}`;
-      const r = await maybeProfile(ctx, 'receive', c, round, () => evaluate(ctx, `receive ${c}`, (c, url, n) => window.bench.receive(c, url, n), c, url, n));
-      await waitForSockets(ctx.server);
-      return { ms: r.ms, framesPerSecond: (n / r.ms) * 1000 };
-    };
-    const runs = await interleaved(contenders, run(N), { warmup: run(Math.round(N / 10)) });
-    return summarize(runs, 'framesPerSecond', 'raw');
-  },
+  receive: (ctx) => receiveRow(ctx, 'receive', withTry(['raw', 'element', 'element-declarative', 'partysocket', 'reconnecting-websocket']), 'raw'),
 
   async dispatch(ctx) {
     const contenders = withTry(['parse', 'event-target', 'node-event', 'element', 'element-declarative']);
@@ -296,19 +358,12 @@ const MEASUREMENTS = {
     return out;
   },
 
-  async send(ctx) {
-    const contenders = withTry(['raw', 'element']);
-    const run = (n) => async (c, round) => {
-      const url = `${ctx.server.wsBase}/sink?expect=${n}`;
-      const r = await maybeProfile(ctx, 'send', c, round, () => evaluate(ctx, `send ${c}`, (c, url, n) => window.bench.send(c, url, n), c, url, n));
-      await waitForSockets(ctx.server);
-      return { ms: r.ms, loopMs: r.loopMs, framesPerSecond: (n / r.ms) * 1000, loopNsPerCall: (r.loopMs * 1e6) / n };
-    };
-    const runs = await interleaved(contenders, run(N), { warmup: run(Math.round(N / 10)) });
-    const out = summarize(runs, 'framesPerSecond', 'raw');
-    for (const c of contenders) out.contenders[c].loopNsPerCall = median(runs[c].map((r) => r.loopNsPerCall));
-    return out;
-  },
+  send: (ctx) => sendRow(ctx, 'send', withTry(['raw', 'element']), 'raw'),
+
+  // Resume (issue 26): the element with and without it, against the same bench server, which
+  // speaks resume to a socket that asks (bench/server.mjs). No --try contender here.
+  'resume-receive': (ctx) => receiveRow(ctx, 'resume-receive', ['element', 'element-resume'], 'element'),
+  'resume-send': (ctx) => sendRow(ctx, 'resume-send', ['element', 'element-resume'], 'element'),
 
   async base64(ctx) {
     const hasNative = await ctx.page.evaluate(() => window.bench.hasToBase64());
@@ -389,6 +444,10 @@ const MEASUREMENTS = {
   'server-fanout': () => serverFanout({ clients: CLIENTS, frames: FANOUT_FRAMES, rounds: ROUNDS, loadProcesses: LOAD_PROCESSES }),
   'server-requests': () => serverRequests({ total: SERVER_REQUESTS, clients: REQUEST_CLIENTS, rounds: ROUNDS, loadProcesses: LOAD_PROCESSES }),
   'server-memory': () => serverMemory({ clients: Math.max(...CLIENTS), rounds: ROUNDS, loadProcesses: LOAD_PROCESSES }),
+  'resume-fanout': () => serverFanout({ clients: CLIENTS, frames: FANOUT_FRAMES, rounds: ROUNDS, loadProcesses: LOAD_PROCESSES, contenders: ['library', 'library-resume'], reference: 'library' }),
+  'resume-catchup': () => resumeCatchup({ clients: Math.min(...CLIENTS), missed: MISSED, rounds: ROUNDS, loadProcesses: LOAD_PROCESSES }),
+  // Redis (issue 27): a private redis-server for the row, stopped after it.
+  'redis-fanout': () => redisFanout({ clients: Math.min(...CLIENTS), rounds: ROUNDS, frames: REDIS_FRAMES, rate: REDIS_RATE, burst: REDIS_BURST }),
 
   async memory(ctx) {
     const contenders = withTry(['element', 'raw']);
@@ -510,27 +569,30 @@ function summarize(runs, key, reference) {
   return out;
 }
 
-const DOCS = { start: '<!-- bench:start (written by `npm run bench -- --docs`) -->', end: '<!-- bench:end -->' };
-const SERVER_DOCS = { start: '<!-- bench:server:start (written by `npm run bench -- --docs`) -->', end: '<!-- bench:server:end -->' };
+/** Each section's block, the same markers in docs/performance.md (its table) and the README (its rows with a target). */
+const BLOCKS = {
+  element: { start: '<!-- bench:start (written by `npm run bench -- --docs`) -->', end: '<!-- bench:end -->' },
+  server: { start: '<!-- bench:server:start (written by `npm run bench -- --docs`) -->', end: '<!-- bench:server:end -->' },
+  resume: { start: '<!-- bench:resume:start (written by `npm run bench -- --docs`) -->', end: '<!-- bench:resume:end -->' },
+  redis: { start: '<!-- bench:redis:start (written by `npm run bench -- --docs`) -->', end: '<!-- bench:redis:end -->' },
+};
 
-/**
- * Replaces the previous tables in docs/performance.md (the element's, and the server's in its
- * "Server" section), and the rows with a target of both in the README's one table.
- */
-function writeDocs(results) {
-  const names = Object.keys(results.measurements);
-  replaceBlock('docs/performance.md', formatTable(results, names.filter((name) => !SERVER_MEASUREMENTS.includes(name))));
-  replaceBlock('docs/performance.md', formatTable(results, names.filter((name) => SERVER_MEASUREMENTS.includes(name))), SERVER_DOCS);
-  replaceBlock('README.md', targetsTable(formatTable(results)));
+/** Replaces the tables of the sections that ran, in docs/performance.md and the README; the others stay as they are. */
+function writeDocs(results, ran) {
+  for (const section of ran) {
+    const table = formatTable(sectionResults(results, section));
+    replaceBlock('docs/performance.md', table, BLOCKS[section]);
+    replaceBlock('README.md', targetsTable(table), BLOCKS[section]);
+  }
 }
 
-function replaceBlock(name, content, { start, end } = DOCS) {
+function replaceBlock(name, content, { start, end }) {
   const file = path.join(REPO, name);
   const text = readFileSync(file, 'utf8');
   if (!text.includes(start)) throw new Error(`${name} has no ${start} block.`);
   const block = `${start}\n${content}\n${end}`;
   writeFileSync(file, text.replace(new RegExp(`${escape(start)}[\\s\\S]*?${escape(end)}`), () => block));
-  log(`${name}: table updated`);
+  log(`${name}: ${start.match(/bench:(\w+:)?start/)[0]} table updated`);
 }
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -12,6 +12,12 @@
 //                     &rate=B reads at most B bytes a second from the TCP socket: a slow peer
 //   /ws/hello         sends {"type":"hello","data":1} on connect
 //   GET /stats        {"open": sockets the server still holds open}
+//
+// A socket that offers `bricks.resume.1` (an element with `resume`) gets the least of resume
+// that flood and sink need (PROTOCOL.md, "Resume"): its hello is answered as a new stream that
+// recovered, flood numbers its frames on the page's own stream (built before the first is
+// written, so numbering costs the flood nothing), and sink acknowledges as bricks-websocket/server
+// does, once 32 frames wait or 20 ms after the first; the element's own resume code does the rest.
 
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -41,6 +47,22 @@ function wsTextFrame(text) {
 const FRAMES = Array.from({ length: BATCH_FRAMES }, (_, i) => wsTextFrame(tickFrame(i)));
 const FRAME_BYTES = FRAMES[0].length;
 const BATCH = Buffer.concat(FRAMES);
+
+const RESUME_PROTOCOL = 'bricks.resume.1';
+const RESUMED = JSON.stringify({ type: 'resumed', data: { token: 'bench-stream-token-0000', recovered: true, missed: 0, acked: 0 } });
+const ACK_EVERY = 32;
+const ACK_AFTER_MS = 20;
+/** A server frame `text` numbered `n` on the page's own stream. */
+const numbered = (text, n) => `${text.slice(0, -1)},"n":${n}}`;
+
+/** The resume flood's batches, the b-th numbering frames b * 1,000 + 1 on; made once, kept. */
+const numberedBatches = [];
+function numberedFlood(n) {
+  for (let b = numberedBatches.length; b * BATCH_FRAMES < n; b++) {
+    numberedBatches.push(Buffer.concat(Array.from({ length: BATCH_FRAMES }, (_, i) => wsTextFrame(numbered(tickFrame(i), b * BATCH_FRAMES + i + 1)))));
+  }
+  return numberedBatches;
+}
 
 /** Resolves on 'drain' or 'close', and leaves no listener behind (events.once would, per race). */
 const drained = (socket) => new Promise((resolve) => {
@@ -74,42 +96,90 @@ function throttle(socket, bytesPerSecond) {
   socket.once('close', () => clearTimeout(timer));
 }
 
-async function flood(ws, n) {
+async function flood(ws, n, resume) {
   // ws has no public raw write; its own sender is idle here (the client sent one frame and waits).
   const socket = ws._socket;
+  const batches = resume ? numberedFlood(n) : null;
   let left = n;
-  while (left > 0 && ws.readyState === ws.OPEN) {
+  for (let b = 0; left > 0 && ws.readyState === ws.OPEN; b++) {
     const k = Math.min(left, BATCH_FRAMES);
-    const ok = socket.write(k === BATCH_FRAMES ? BATCH : BATCH.subarray(0, k * FRAME_BYTES));
+    const batch = batches ? batches[b] : BATCH;
+    // Numbered frames differ in length: a cut batch is cut at its k-th frame's end.
+    const ok = socket.write(k === BATCH_FRAMES ? batch : batch.subarray(0, batches ? frameEnd(batch, k) : k * FRAME_BYTES));
     left -= k;
     if (!ok) await drained(socket);
   }
 }
 
+/** Where the k-th frame of a batch of short unmasked frames ends. */
+function frameEnd(batch, k) {
+  let at = 0;
+  for (let i = 0; i < k; i++) at += batch[at + 1] < 126 ? 2 + batch[at + 1] : 4 + batch.readUInt16BE(at + 2);
+  return at;
+}
+
+/**
+ * Counts the page's frames; under resume acknowledges them (`acked`: the hello's `next` − 1 +
+ * frames counted) and numbers the server's `done`.
+ */
+function sink(ws, expect, next, resume) {
+  let count = 0;
+  let bytes = 0;
+  let acked = 0;
+  let timer;
+  const ack = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    acked = count;
+    ws.send(JSON.stringify({ type: 'resumed', data: { acked: next - 1 + count } }));
+  };
+  ws.once('close', () => clearTimeout(timer));
+  return (data) => {
+    bytes += data.length;
+    count++;
+    if (resume) {
+      if (count - acked >= ACK_EVERY) ack();
+      else timer ??= setTimeout(ack, ACK_AFTER_MS);
+    }
+    if (count === expect) {
+      const done = JSON.stringify({ type: 'done', data: { count, bytes } });
+      ws.send(resume ? numbered(done, 1) : done);
+    }
+  };
+}
+
 function onConnection(ws, url) {
   ws.on('error', () => {});
-  const route = url.pathname;
-  if (route === '/ws/flood') {
+  if (ws.protocol === RESUME_PROTOCOL) {
+    // The hello first: answered, then the route sees the frames after it.
+    ws.once('message', (data) => {
+      const next = Number(JSON.parse(data.toString()).data?.next ?? 1);
+      ws.send(RESUMED);
+      route(ws, url, { resume: true, next });
+    });
+  } else {
+    route(ws, url, { resume: false, next: 1 });
+  }
+}
+
+function route(ws, url, { resume, next }) {
+  const endpoint = url.pathname;
+  if (endpoint === '/ws/flood') {
     const n = Number(url.searchParams.get('n'));
-    ws.once('message', () => flood(ws, n));
-  } else if (route === '/ws/sink') {
+    ws.once('message', () => flood(ws, n, resume));
+  } else if (endpoint === '/ws/sink') {
     const expect = Number(url.searchParams.get('expect'));
     const rate = Number(url.searchParams.get('rate'));
     if (rate > 0) throttle(ws._socket, rate);
-    let count = 0;
-    let bytes = 0;
-    ws.on('message', (data) => {
-      bytes += data.length;
-      if (++count === expect) ws.send(JSON.stringify({ type: 'done', data: { count, bytes } }));
-    });
-  } else if (route === '/ws/answer') {
+    ws.on('message', sink(ws, expect, next, resume));
+  } else if (endpoint === '/ws/answer') {
     // Requests: `ok` is answered with its data, `no` with an error reply, anything else never.
     ws.on('message', (data) => {
       const { type, id, data: value } = JSON.parse(data.toString());
       if (type === 'ok') ws.send(JSON.stringify({ type: 'reply', id, data: value }));
       else if (type === 'no') ws.send(JSON.stringify({ type: 'reply', id, error: { message: 'no', code: 'no' } }));
     });
-  } else if (route === '/ws/hello') {
+  } else if (endpoint === '/ws/hello') {
     ws.send('{"type":"hello","data":1}');
   } else {
     ws.close(4404, 'unknown route');

@@ -1,6 +1,7 @@
 // The servers under test, each the way its users would write it: every connection joins one
 // room, a broadcast goes to that room, and an `echo` request is answered with its data.
 //   library    bricks-websocket/server (issue 25)
+//   library-resume  the same server; its clients ask for resume (issue 26), which it answers by itself
 //   ws         a plain `ws` WebSocketServer: serialize once, send the string to each socket (the floor)
 //   socket.io  socket.io's server (its own protocol, for its own client)
 // Loaded only in the server process (under-test.mjs); the bench itself imports libraryMissing().
@@ -25,21 +26,38 @@ export async function libraryMissing() {
   }
 }
 
-/** The members of the room as the bench counts them, with a wait for a number of them. */
+/** The members of the room as the bench counts them, with a wait for a number of them, or for none. */
 function members() {
   const set = new Set();
   const waiting = [];
   const settle = () => {
-    for (let i = waiting.length - 1; i >= 0; i--) if (set.size >= waiting[i].n) waiting.splice(i, 1)[0].resolve(set.size);
+    for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i].done()) waiting.splice(i, 1)[0].resolve(set.size);
   };
+  const wait = (done) => (done() ? Promise.resolve(set.size) : new Promise((resolve) => waiting.push({ done, resolve })));
   return {
     set,
     add(member) {
       set.add(member);
       settle();
     },
-    delete: (member) => set.delete(member),
-    until: (n) => (set.size >= n ? Promise.resolve(set.size) : new Promise((resolve) => waiting.push({ n, resolve }))),
+    delete(member) {
+      set.delete(member);
+      settle();
+    },
+    until: (n) => wait(() => set.size >= n),
+    empty: () => wait(() => set.size === 0),
+  };
+}
+
+/** The TCP sockets of `server`, and drop(), which destroys them all at once: no close frame, as a dead network or proxy would. */
+function droppable(server) {
+  const sockets = new Set();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return () => {
+    for (const socket of sockets) socket.destroy();
   };
 }
 
@@ -47,8 +65,11 @@ export const CONTENDERS = {
   async library() {
     const { createServer } = await import(LIBRARY);
     const room = members();
+    // Its own HTTP server, so the catch-up row can drop every socket under the library.
+    const httpServer = http.createServer();
+    const drop = droppable(httpServer);
     // origins '*': the load generator is not a browser and sends no Origin.
-    const bricks = createServer({ port: 0, host: HOST, origins: '*' });
+    const bricks = createServer({ server: httpServer, origins: '*' });
     bricks.on('error', (error) => process.stderr.write(`library server error: ${error?.message ?? error}\n`));
     bricks.on('connection', async (client) => {
       await client.join(ROOM);
@@ -56,14 +77,25 @@ export const CONTENDERS = {
     });
     bricks.on('disconnect', (client) => room.delete(client));
     bricks.handle('echo', (data) => data);
-    await bricks.ready;
+    httpServer.listen(0, HOST);
+    await Promise.all([bricks.ready, once(httpServer, 'listening')]);
     return {
-      url: `ws://${HOST}:${bricks.address().port}/ws`,
+      url: `ws://${HOST}:${httpServer.address().port}/ws`,
       client: 'ws',
       room,
       broadcast: (data) => bricks.to(ROOM).send('tick', data),
-      close: () => bricks.close({ timeout: 1000 }),
+      drop,
+      async close() {
+        await bricks.close({ timeout: 1000 });
+        httpServer.closeAllConnections();
+        await new Promise((resolve) => httpServer.close(resolve));
+      },
     };
+  },
+
+  /** The library again, with clients that ask for resume: every frame numbered and kept in the room's history. */
+  async 'library-resume'() {
+    return { ...(await CONTENDERS.library()), client: 'ws-resume' };
   },
 
   async ws() {

@@ -1,7 +1,13 @@
 // A load generator, in its own process (started by bench/server/measure.mjs, one or more per
 // contender): it holds some of the clients, counts the broadcasts they receive and each frame's
 // latency, and runs request round trips. Clients are `ws` WebSockets, speaking the element's
-// frames, or socket.io-client sockets for socket.io's server.
+// frames (`ws`), the same with resume (`ws-resume`), or socket.io-client sockets for socket.io's
+// server. For the catch-up row it reconnects them all after the server dropped their sockets.
+//
+// A `ws-resume` client speaks what an element with `resume` does, as far as receiving goes
+// (PROTOCOL.md, "Resume"): it offers `bricks.resume.1`, says its hello first on every socket
+// (its token, the last number it has of each stream, `next` 1 since it sends no numbered frame),
+// keeps the answer's token, and drops a frame whose number it already has. It makes no requests.
 
 import { WebSocket } from 'ws';
 import { io } from 'socket.io-client';
@@ -10,6 +16,7 @@ import { monotonicMs, serve } from './ipc.mjs';
 // How many handshakes are in flight at once: a burst of thousands overflows the listen backlog.
 const CONNECTING_AT_ONCE = 64;
 const REQUEST_TEXT = 'a request of about the size of a chat line, echoed back as it is';
+const RESUME_PROTOCOL = 'bricks.resume.1';
 
 /** @type {Client[]} */
 let clients = [];
@@ -30,44 +37,88 @@ function received({ seq, sent }) {
   waiting = waiting.filter((w) => (w.seq <= complete ? w.resolve() : true));
 }
 
-/** One client of either kind: `request(data)` resolves with the echoed data. */
+/** One client of any kind: `request(data)` resolves with the echoed data. */
 class Client {
   #pending = new Map();
   #nextId = 0;
   #socket;
   #kind;
+  #url;
+  // Under resume: the stream's token and the last number of each stream this client has.
+  #token = null;
+  #seen = {};
+  /** Frames of broadcasts received since the last reconnect, and whether that reconnect recovered. */
+  ticks = 0;
+  recovered = true;
 
   static open(kind, url) {
-    return new Promise((resolve, reject) => {
-      const client = new Client(kind, url, () => resolve(client), reject);
+    const client = new Client(kind, url);
+    return client.#dial().then(() => client);
+  }
+
+  constructor(kind, url) {
+    this.#kind = kind;
+    this.#url = url;
+  }
+
+  /** Opens a socket (again, after a drop); resolves when it is open, under resume when the hello is answered. */
+  #dial() {
+    return new Promise((opened, failed) => {
+      if (this.#kind === 'socket.io') {
+        // forceNew: one connection per client (io() shares a connection per URL by default).
+        // WebSocket only: no long-polling handshake first, as deployments at this scale run it.
+        const socket = io(this.#url, { transports: ['websocket'], forceNew: true, reconnection: false });
+        this.#socket = socket;
+        socket.on('connect', opened);
+        socket.on('connect_error', failed);
+        socket.on('tick', received);
+        return;
+      }
+      const resume = this.#kind === 'ws-resume';
+      const ws = new WebSocket(this.#url, resume ? [RESUME_PROTOCOL] : []);
+      this.#socket = ws;
+      ws.on('error', failed);
+      if (resume) ws.on('open', () => ws.send(JSON.stringify({ type: 'resumed', data: { token: this.#token, seen: this.#seen, next: 1 } })));
+      else ws.on('open', opened);
+      ws.on('message', (raw) => {
+        const frame = JSON.parse(raw);
+        if (frame.type === 'resumed') {
+          if (!('token' in frame.data)) return;
+          this.#token = frame.data.token;
+          this.recovered = frame.data.recovered;
+          if (!frame.data.recovered) this.#seen = {};
+          opened();
+          return;
+        }
+        if (resume && typeof frame.n === 'number') {
+          const stream = frame.r ?? '';
+          if (frame.n <= (this.#seen[stream] ?? 0)) return;
+          this.#seen[stream] = frame.n;
+        }
+        if (frame.type === 'tick') {
+          this.ticks++;
+          received(frame.data);
+        } else if (frame.type === 'reply') this.#settle(frame.id, frame.data);
+      });
     });
   }
 
-  constructor(kind, url, opened, failed) {
-    this.#kind = kind;
-    if (kind === 'ws') {
-      const ws = new WebSocket(url);
-      this.#socket = ws;
-      ws.on('open', opened);
-      ws.on('error', failed);
-      ws.on('message', (raw) => {
-        const frame = JSON.parse(raw);
-        if (frame.type === 'tick') received(frame.data);
-        else if (frame.type === 'reply') this.#settle(frame.id, frame.data);
-      });
-    } else {
-      // forceNew: one connection per client (io() shares a connection per URL by default).
-      // WebSocket only: no long-polling handshake first, as deployments at this scale run it.
-      const socket = io(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-      this.#socket = socket;
-      socket.on('connect', opened);
-      socket.on('connect_error', failed);
-      socket.on('tick', received);
-    }
+  /** A new socket for this client, after the server dropped the last: with its token under resume. */
+  reconnect() {
+    this.ticks = 0;
+    return this.#dial();
+  }
+
+  /** Resolves once this client's socket is closed (the server dropped it). */
+  closed() {
+    if (this.#kind === 'socket.io') return this.#socket.connected ? new Promise((resolve) => this.#socket.once('disconnect', resolve)) : Promise.resolve();
+    if (this.#socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => this.#socket.once('close', resolve));
   }
 
   request(data) {
     if (this.#kind === 'socket.io') return this.#socket.emitWithAck('echo', data);
+    if (this.#kind === 'ws-resume') throw new Error('ws-resume clients make no requests in this bench');
     const id = String(this.#nextId++);
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);
@@ -94,18 +145,35 @@ class Client {
   }
 }
 
+/** Runs `open(i)` for i in 0…count − 1, CONNECTING_AT_ONCE at a time. */
+async function throttled(count, open) {
+  let next = 0;
+  const opener = async () => {
+    while (next < count) await open(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONNECTING_AT_ONCE, count) }, opener));
+}
+
 serve({
   /** Opens `count` more clients to `url`. */
   async connect({ kind, url, count }) {
-    let next = 0;
-    const opener = async () => {
-      while (next < count) {
-        next++;
-        clients.push(await Client.open(kind, url));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONNECTING_AT_ONCE, count) }, opener));
+    await throttled(count, async () => clients.push(await Client.open(kind, url)));
     return clients.length;
+  },
+
+  /** Resolves when the server has dropped every client's socket. */
+  dropped: () => Promise.all(clients.map((c) => c.closed())).then(() => null),
+
+  /** Reconnects every client, as many at once as connect() does; resolves when all are open again. */
+  async reconnect() {
+    await throttled(clients.length, (i) => clients[i].reconnect());
+    return null;
+  },
+
+  /** Broadcast frames per client since its reconnect, fewest and most, and reconnects that did not recover. */
+  caughtUp() {
+    const ticks = clients.map((c) => c.ticks);
+    return { fewest: Math.min(...ticks), most: Math.max(...ticks), unrecovered: clients.filter((c) => !c.recovered).length };
   },
 
   cpu: () => process.cpuUsage(),

@@ -1,8 +1,9 @@
 // The server rows of `npm run bench` (issue 25): fan-out, requests and memory of the library
-// against a plain `ws` server (the floor) and socket.io. Each server runs alone in its own
-// process (under-test.mjs) and its clients in others (load.mjs), so the load generator's work
-// is not counted as the server's, and both share the machine's cores as they would on one host.
-// Method: docs/performance.md, "Server".
+// against a plain `ws` server (the floor) and socket.io; and resume's (issue 26): fan-out with
+// resume clients, and how long 1,000 clients take to be caught up after a drop. Each server
+// runs alone in its own process (under-test.mjs) and its clients in others (load.mjs), so the
+// load generator's work is not counted as the server's, and both share the machine's cores as
+// they would on one host. Method: docs/performance.md, "Server" and "Resume".
 
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +64,7 @@ const share = (total, n, i) => Math.floor(total / n) + (i < total % n ? 1 : 0);
 async function withLibrary(contenders) {
   const missing = await libraryMissing();
   if (missing) log(`   ${missing}: measuring the others`);
-  return { contenders: missing ? contenders.filter((c) => c !== 'library') : contenders, library: missing ? { missing } : { missing: null } };
+  return { contenders: missing ? contenders.filter((c) => !c.startsWith('library')) : contenders, library: missing ? { missing } : { missing: null } };
 }
 
 /** Starts every contender, runs `measure`, and stops them all whatever happens. */
@@ -101,8 +102,8 @@ function summarize(runs, keys, key, reference) {
  * delivered of the server and of the load processes (when theirs is the larger, the clients
  * set the pace).
  */
-export async function serverFanout({ clients: sizes, frames, rounds, loadProcesses }) {
-  const { contenders, library } = await withLibrary(['ws', 'library', 'socket.io']);
+export async function serverFanout({ clients: sizes, frames, rounds, loadProcesses, contenders: asked = ['ws', 'library', 'socket.io'], reference = 'ws' }) {
+  const { contenders, library } = await withLibrary(asked);
   const out = { library, sizes: [] };
   for (const clients of sizes) {
     const broadcasts = Math.max(1, Math.ceil(frames / clients));
@@ -142,7 +143,7 @@ export async function serverFanout({ clients: sizes, frames, rounds, loadProcess
       };
       return interleaved(contenders, run(broadcasts), { warmup: run(Math.max(1, Math.round(broadcasts / 10))), rounds });
     });
-    const summary = summarize(result, ['framesPerSecond', 'p50Ms', 'p99Ms', 'serverCpuUsPerFrame', 'loadCpuUsPerFrame', 'ms'], 'framesPerSecond', 'ws');
+    const summary = summarize(result, ['framesPerSecond', 'p50Ms', 'p99Ms', 'serverCpuUsPerFrame', 'loadCpuUsPerFrame', 'ms'], 'framesPerSecond', reference);
     if (summary.contenders.library && summary.contenders['socket.io']) {
       summary.contenders.library.toSocketIo = summary.contenders.library.framesPerSecond / summary.contenders['socket.io'].framesPerSecond;
     }
@@ -201,4 +202,48 @@ export async function serverMemory({ clients, rounds, loadProcesses }) {
   const out = { library, clients, ...summarize(runs, ['heapPerClient', 'rssPerClient', 'externalPerClient', 'ms'], 'heapPerClient', null) };
   if (out.contenders.library) out.contenders.library.heapAboveWs = out.contenders.library.heapPerClient - out.contenders.ws.heapPerClient;
   return out;
+}
+
+/**
+ * Catch-up after a drop (issue 26): `clients` clients in the room, all their sockets destroyed at
+ * once on the server's side (no close frame), `missed` broadcasts meanwhile, then every client
+ * reconnects (as many at once as at the start). Timed from the reconnects' start until every
+ * client has a live broadcast sent once all are back: with resume (`library-resume`) after it got
+ * the `missed` frames from the room's history, plain (`library`) after its reconnect alone, the
+ * missed frames lost. Each round checks that every resume client got all of them, and no plain one any.
+ */
+export async function resumeCatchup({ clients, missed, rounds, loadProcesses }) {
+  const { contenders, library } = await withLibrary(['library', 'library-resume']);
+  if (!contenders.length) return { library, clients, missed, runs: {}, contenders: {} };
+  const runs = await withContenders(contenders, clients, { loadProcesses }, (setups) => {
+    const seqs = Object.fromEntries(contenders.map((c) => [c, 0]));
+    const run = (count) => async (c) => {
+      const { server, loads } = setups[c];
+      const droppedAll = Promise.all(loads.map((load) => load.call('dropped')));
+      await server.call('drop');
+      await Promise.all([droppedAll, server.call('empty')]);
+      for (let i = 0; i < count; i++) await server.call('broadcast', { seq: ++seqs[c] });
+      await Promise.all(loads.map((load) => load.call('latencies')));
+      const live = ++seqs[c];
+      const t0 = performance.now();
+      await Promise.all(loads.map((load) => load.call('reconnect')));
+      const reconnectedMs = performance.now() - t0;
+      await server.call('until', { joined: clients });
+      const all = Promise.all(loads.map((load) => load.call('until', { seq: live })));
+      await server.call('broadcast', { seq: live });
+      await all;
+      const ms = performance.now() - t0;
+      const parts = await Promise.all(loads.map((load) => load.call('caughtUp')));
+      const fewest = Math.min(...parts.map((p) => p.fewest));
+      const most = Math.max(...parts.map((p) => p.most));
+      const unrecovered = parts.reduce((sum, p) => sum + p.unrecovered, 0);
+      const expected = c === 'library-resume' ? count + 1 : 1;
+      if (fewest !== expected || most !== expected || unrecovered) {
+        throw new Error(`${c}: after the reconnect a client got ${fewest} to ${most} frames, expected ${expected}; ${unrecovered} resumed with recovered: false`);
+      }
+      return { ms, reconnectedMs, framesPerClient: expected };
+    };
+    return interleaved(contenders, run(missed), { warmup: run(Math.max(1, Math.round(missed / 10))), rounds });
+  });
+  return { library, clients, missed, ...summarize(runs, ['ms', 'reconnectedMs', 'framesPerClient'], 'ms', 'library') };
 }

@@ -19,6 +19,12 @@ serve({
   },
   /** Resolves when `joined` clients are in the room. */
   until: ({ joined }) => server.room.until(joined),
+  /** Resolves when no client is in the room. */
+  empty: () => server.room.empty(),
+  /** Destroys every client's socket at once (the library only): the catch-up row's server-side drop. */
+  drop() {
+    server.drop();
+  },
   broadcast({ seq }) {
     server.broadcast({ seq, sent: monotonicMs(), text: TEXT });
   },

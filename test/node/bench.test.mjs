@@ -1,5 +1,5 @@
-// `npm run bench` keeps the committed bench/results.json for full runs: a partial run writes its
-// results to bench/out/ and its table says what ran, and --docs refuses a partial run up front.
+// `npm run bench` keeps the committed bench/results.json for runs of whole sections: a partial run
+// writes its results to bench/out/ and its table says what ran, and --docs refuses it up front.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -30,8 +30,14 @@ test('a partial run (--only=size) leaves bench/results.json as committed and say
 test('--docs refuses a partial run before measuring anything', () => {
   const run = bench('--only=size', '--docs');
   assert.equal(run.status, 1);
-  assert.match(run.stderr, /--docs writes docs\/performance\.md from a full run only; this one has --only=size/);
+  assert.match(run.stderr, /--docs writes docs\/performance\.md from whole sections with the default settings only \(element: receive,dispatch,[^)]*\); this one has --only=size/);
   assert.doesNotMatch(run.stderr, /building/);
+});
+
+test('--docs takes whole sections, but not with a setting other than the default', () => {
+  const run = bench('--only=redis-fanout,resume-receive,resume-send,resume-fanout,resume-catchup', '--docs', '--rounds=2');
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /this one has --rounds=2\.$/m, 'whole sections are not themselves a deviation');
 });
 
 test('an unknown measurement is refused with the list of known ones', () => {
@@ -120,4 +126,40 @@ test('without the library built, its server rows say so and give no verdict, and
   assert.match(table, /\| `bricks\.to\('room'\)\.send\('tick', data\)` \| not measured: library not built: [^|]+ \|  \| ≥ 0\.9 of the floor and ≥ 2× socket\.io \|  \|/);
   assert.match(table, /\| `createServer\(\)`, every client joined to the room \| not measured: library not built: [^|]+ \|  \| < 10 KB heap above plain `ws` \|  \|/);
   assert.match(table, /each server in its own Node process, its clients in another process/);
+});
+
+test('the resume rows measure the library with and without resume clients, and catch-up after a drop', () => {
+  const run = bench('--only=resume-fanout,resume-catchup', '--clients=20', '--rounds=1', '--fanout-frames=100', '--missed=5');
+  assert.equal(run.status, 0, run.stderr);
+  const rows = run.stdout.split('\n').filter((line) => line.startsWith('| '));
+  const row = (pattern) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern} in\n${run.stdout}`);
+  assert.match(row(/Resume: server fan-out, 20 clients in one room/), /clients without `resume` \(baseline\) \| [\d,]+ frames\/s; latency p50/);
+  assert.match(row(/clients with `resume`: each frame numbered/), /\| [\d,]+ frames\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms; CPU per frame: server [\d.]+ µs, clients [\d.]+ µs \| [\d.]+ \|/);
+  assert.match(row(/Resume: catch-up of 20 clients whose sockets the server dropped while it sent 5 frames/), /plain reconnect \(no `resume`\): the 5 frames lost \| [\d.]+ ms until every client has the next live frame/);
+  assert.match(row(/`resume`: each client back with its token, given the 5 it missed/), /\| [\d.]+ ms until every client has all 5 and the next live frame \(all reconnected after [\d.]+ ms\) \| [\d.]+ \|/);
+});
+
+test('the Redis row runs two instances through a private Redis beside socket.io with its adapter, with a verdict', () => {
+  const run = bench('--only=redis-fanout', '--clients=10', '--rounds=1', '--redis-frames=3', '--redis-rate=50', '--redis-burst=10');
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /Redis: a private redis-server, each instance in its own Node process/);
+  const rows = run.stdout.split('\n').filter((line) => line.startsWith('| '));
+  const row = (pattern) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern} in\n${run.stdout}`);
+  assert.match(row(/Redis: 10 clients per instance; latency of 3 frames at 50\/s, throughput of a burst of 10/), /1 instance, in memory \(baseline\) \| [\d,]+ deliveries\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms \| 1\.00/);
+  assert.match(row(/redisAdapter\(\) \}\)`, 2 instances/), /publishing instance's clients p50 [\d.]+ ms, p99 [\d.]+ ms, other instance's p50 [\d.]+ ms, p99 [\d.]+ ms \| [\d.]+; [\d.]+× socket\.io's adapter \| ahead of socket\.io's adapter; [^|]+ \| [✓✗] \|/);
+  assert.match(row(/socket\.io: 2 instances, `@socket\.io\/redis-adapter`/), /[\d,]+ deliveries\/s/);
+});
+
+test("the README's tables keep resume's and Redis' rows with a target and their baselines", async () => {
+  const { targetsTable } = await import('../../bench/report.mjs');
+  const head = ['Node v20.', '', '| Measurement | Contender | Median | vs. reference | Target | |', '|---|---|---|---|---|---|'];
+  const without = '| Resume: receive | `<bricks-websocket>` without `resume` (baseline) | 100 frames/s | 1.00 |  |  |';
+  const withResume = '|  | `<bricks-websocket resume>` | 95 frames/s | 0.95 | ≥ 0.9 of without | ✓ |';
+  const catchup = '| Resume: catch-up | plain reconnect | 400 ms | 1.00 |  |  |';
+  const memory = '| Redis | `createServer()`, 1 instance, in memory (baseline) | 9 deliveries/s | 1.00 |  |  |';
+  const redis = '|  | `createServer({ adapter: redisAdapter() })`, 2 instances | 8 deliveries/s | 0.90; 1.20× socket.io\'s adapter | ahead | ✓ |';
+  const socketIo = '|  | socket.io, 1 instance | 7 deliveries/s | 0.80 |  |  |';
+  const socketIoRedis = '|  | socket.io: 2 instances, `@socket.io/redis-adapter` | 6 deliveries/s | 0.70 |  |  |';
+  const table = [...head, without, withResume, catchup, memory, redis, socketIo, socketIoRedis].join('\n');
+  assert.equal(targetsTable(table), [...head, without, withResume, memory, redis, socketIoRedis].join('\n'));
 });

@@ -1,4 +1,4 @@
-// One server instance for bench/redis.mjs, in a process of its own (forked, driven over IPC):
+// One server instance for bench/redis/measure.mjs, in a process of its own (forked, driven over IPC):
 // bricks-websocket/server with the in-memory or the Redis adapter, or socket.io alone or with
 // @socket.io/redis-adapter, on the same Redis. Told `publish`, it sends `count` frames to every
 // client (`send()` / `io.emit()`), `rate` a second or all at once, each carrying the time it was
@@ -15,10 +15,10 @@ let close;
 let clientCount;
 
 if (KIND === 'bricks') {
-  const { createServer } = await import('../dist/server/index.js');
+  const { createServer } = await import('bricks-websocket/server');
   let adapter;
   if (ADAPTER === 'redis') {
-    const { redisAdapter } = await import('../dist/server/redis/index.js');
+    const { redisAdapter } = await import('bricks-websocket/server/redis');
     adapter = redisAdapter({ url: REDIS_URL, prefix: PREFIX });
   }
   const bricks = createServer({ server: http, path: '/ws', pingInterval: 0, sendLimit: 64 * 1024 * 1024, ...(adapter ? { adapter } : {}) });
