@@ -9,6 +9,14 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bench = (...args) => spawnSync(process.execPath, ['bench/run.mjs', ...args], { cwd: root, encoding: 'utf8' });
 
+/** Runs the bench, which must succeed; `row(pattern)` is the one table row matching, or a failure that shows the output. */
+function benchTable(...args) {
+  const run = bench(...args);
+  assert.equal(run.status, 0, run.stderr);
+  const rows = run.stdout.split('\n').filter((line) => line.startsWith('| '));
+  return { stdout: run.stdout, row: (pattern) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern} in\n${run.stdout}`) };
+}
+
 test('a partial run (--only=size) leaves bench/results.json as committed and says what ran', () => {
   const committed = readFileSync(`${root}bench/results.json`, 'utf8');
   const run = bench('--only=size');
@@ -85,11 +93,8 @@ test("the README's table keeps the server rows with a target, and the ws floor a
 });
 
 test('the server rows measure the library, the ws floor and socket.io, each server and its clients in their own processes', () => {
-  const run = bench('--only=server-fanout,server-requests,server-memory', '--clients=20', '--rounds=1', '--fanout-frames=100', '--server-requests=100', '--request-clients=4');
-  assert.equal(run.status, 0, run.stderr);
-  const rows = run.stdout.split('\n').filter((line) => line.startsWith('| '));
-  const row = (pattern) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern} in\n${run.stdout}`);
-  assert.match(run.stdout, /each server in its own Node process, its clients in (another process|\d+ other processes)/);
+  const { stdout, row } = benchTable('--only=server-fanout,server-requests,server-memory', '--clients=20', '--rounds=1', '--fanout-frames=100', '--server-requests=100', '--request-clients=4');
+  assert.match(stdout, /each server in its own Node process, its clients in (another process|\d+ other processes)/);
   assert.match(row(/Server fan-out: 20 clients in one room, one broadcast at a time \(5 a round\)/), /[\d,]+ frames\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms/);
   assert.match(row(/socket\.io: `io\.to\('room'\)\.emit/), /[\d,]+ frames\/s/);
   assert.match(row(/plain `ws`: `echo` frames answered by hand/), /[\d,]+ round trips\/s/);
@@ -98,7 +103,7 @@ test('the server rows measure the library, the ws floor and socket.io, each serv
   assert.match(row(/`bricks\.to\('room'\)/), /\| [\d,]+ frames\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms; CPU per frame: server [\d.]+ µs, clients [\d.]+ µs \| [\d.]+; [\d.]+× socket\.io \|/);
   assert.match(row(/`bricks\.handle\('echo'/), /\| [\d,]+ round trips\/s; p50 [\d.]+ ms, p99 [\d.]+ ms \| [\d.]+ \|/);
   assert.match(row(/`createServer\(\)`/), /\| heap -?[\d.]+ KB per client \(RSS -?[\d.]+ KB\) \| [+−][\d.]+ KB heap \| < 10 KB heap above plain `ws` \| [✓✗] \|/);
-  assert.doesNotMatch(run.stdout, /not measured/);
+  assert.doesNotMatch(stdout, /not measured/);
 });
 
 test('without the library built, its server rows say so and give no verdict, and the other contenders keep their numbers', async () => {
@@ -129,10 +134,7 @@ test('without the library built, its server rows say so and give no verdict, and
 });
 
 test('the resume rows measure the library with and without resume clients, and catch-up after a drop', () => {
-  const run = bench('--only=resume-fanout,resume-catchup', '--clients=20', '--rounds=1', '--fanout-frames=100', '--missed=5');
-  assert.equal(run.status, 0, run.stderr);
-  const rows = run.stdout.split('\n').filter((line) => line.startsWith('| '));
-  const row = (pattern) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern} in\n${run.stdout}`);
+  const { row } = benchTable('--only=resume-fanout,resume-catchup', '--clients=20', '--rounds=1', '--fanout-frames=100', '--missed=5');
   assert.match(row(/Resume: server fan-out, 20 clients in one room/), /clients without `resume` \(baseline\) \| [\d,]+ frames\/s; latency p50/);
   assert.match(row(/clients with `resume`: each frame numbered/), /\| [\d,]+ frames\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms; CPU per frame: server [\d.]+ µs, clients [\d.]+ µs \| [\d.]+ \|/);
   assert.match(row(/Resume: catch-up of 20 clients whose sockets the server dropped while it sent 5 frames/), /plain reconnect \(no `resume`\): the 5 frames lost \| [\d.]+ ms until every client has the next live frame/);
@@ -140,11 +142,8 @@ test('the resume rows measure the library with and without resume clients, and c
 });
 
 test('the Redis row runs two instances through a private Redis beside socket.io with its adapter, with a verdict', () => {
-  const run = bench('--only=redis-fanout', '--clients=10', '--rounds=1', '--redis-frames=3', '--redis-rate=50', '--redis-burst=10');
-  assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /Redis: a private redis-server, each instance in its own Node process/);
-  const rows = run.stdout.split('\n').filter((line) => line.startsWith('| '));
-  const row = (pattern) => rows.find((line) => pattern.test(line)) ?? assert.fail(`no row ${pattern} in\n${run.stdout}`);
+  const { stdout, row } = benchTable('--only=redis-fanout', '--clients=10', '--rounds=1', '--redis-frames=3', '--redis-rate=50', '--redis-burst=10');
+  assert.match(stdout, /Redis: a private redis-server, each instance in its own Node process/);
   assert.match(row(/Redis: 10 clients per instance; latency of 3 frames at 50\/s, throughput of a burst of 10/), /1 instance, in memory \(baseline\) \| [\d,]+ deliveries\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms \| 1\.00/);
   assert.match(row(/redisAdapter\(\) \}\)`, 2 instances/), /publishing instance's clients p50 [\d.]+ ms, p99 [\d.]+ ms, other instance's p50 [\d.]+ ms, p99 [\d.]+ ms \| [\d.]+; [\d.]+× socket\.io's adapter \| ahead of socket\.io's adapter; [^|]+ \| [✓✗] \|/);
   assert.match(row(/socket\.io: 2 instances, `@socket\.io\/redis-adapter`/), /[\d,]+ deliveries\/s/);
