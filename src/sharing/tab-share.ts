@@ -159,8 +159,8 @@ export class TabLink {
     return this.#connection ? this.#connection.protocol : this.#state === 'open' ? this.#remote.protocol : '';
   }
 
-  get kept(): number {
-    return this.#stream?.kept ?? 0;
+  get stream(): ResumeStream | null {
+    return this.#stream;
   }
 
   open(): void {
