@@ -454,6 +454,8 @@ export class TabLink {
     if (state === this.#state) return;
     this.#enter(state);
     if (state !== 'open' || this.#state !== 'open') return;
+    // A takeover continues the stream, a reconnect like any other: its answer fires `resumed`.
+    this.#stream?.followed();
     // Frames the holder never took go again, in order, before the members flush their queues.
     for (const [id, frame] of this.#outgoing) {
       if (frame.to !== null) continue;

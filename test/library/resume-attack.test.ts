@@ -9,7 +9,7 @@ import type { BricksWebSocketResumedDetail } from '../../src/element/events.js';
 import type { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js';
 import { useContexts } from '../helpers/contexts.js';
 import { useElements } from '../helpers/elements.js';
-import { WAIT_MS, nextEvent } from '../helpers/server.js';
+import { WAIT_MS, nextEvent, room, wsUrl } from '../helpers/server.js';
 
 // Frames first: removing a frame ends its document, and with it its lock, channel and socket.
 const { context } = useContexts();
@@ -168,6 +168,25 @@ describe('resume attacked: share="tabs", the holding tab goes at an awkward mome
     expect(unexpected(here.errors)).to.deep.equal([]);
   });
 
+  it('right after its first open, before any of its stream\'s changes reached the other tabs: the next holder starts a new stream and says recovered: false', async () => {
+    const { url } = await instance();
+    const doc = await context();
+    // The holder's stream changes (its token first) reach no other tab: as when it goes before they do.
+    const channel = (doc.defaultView as Window & typeof globalThis).BroadcastChannel.prototype;
+    const post = channel.postMessage;
+    channel.postMessage = function (this: BroadcastChannel, message: unknown) {
+      if ((message as { t?: string } | null)?.t !== 'stream') post.call(this, message);
+    };
+    const holder = await element(`${url}?user=ana`, { resume: '', share: 'tabs' }, doc);
+    const here = await element(`${url}?user=ana`, { resume: '', share: 'tabs' });
+    expect(holder.element.socket).to.be.instanceOf(doc.defaultView!.WebSocket);
+
+    doc.defaultView!.frameElement!.remove();
+    await until(here.element, 'resumed', () => here.resumed.length === 1, 'the next holder resumed');
+    expect(here.resumed, 'what the old stream had is not here').to.deep.equal([{ recovered: false, missed: 0, resent: 0 }]);
+    expect(await here.element.request('chaos', { i: 1 })).to.equal(1);
+  });
+
   it('with this tab\'s frames beyond queue-limit: those taken arrive once, in order, those refused never', async () => {
     const { id, url } = await instance();
     const doc = await context();
@@ -186,5 +205,29 @@ describe('resume attacked: share="tabs", the holding tab goes at an awkward mome
     expect(await here.element.request('chaos', { i: 60 })).to.equal(60);
     const { handled } = await chaos<{ handled: number[] }>('handled', { id, count: taken.length + 1 });
     expect(handled).to.deep.equal([...taken, 60]);
+  });
+});
+
+describe('resume attacked: share="tabs" with a server that does not speak resume', () => {
+  it('a takeover is a reconnect like any other: the next holder opens without waiting, says recovered: false, and its frames go', async () => {
+    // The test server's echo mode: it sends every frame back, the hello included, and knows nothing of resume.
+    const url = wsUrl(room('attack'));
+    const doc = await context();
+    const holder = await element(url, { resume: '', share: 'tabs' }, doc);
+    const here = await element(url, { resume: '', share: 'tabs' });
+    const said: unknown[] = [];
+    here.element.addEventListener('said', (event) => said.push((event as CustomEvent).detail));
+    here.element.send('said', 1);
+    await until(here.element, 'said', () => said.length === 1, 'the first echo');
+    expect(holder.element.socket).to.be.instanceOf(doc.defaultView!.WebSocket);
+
+    const handover = nextEvent(here.element, 'open');
+    doc.defaultView!.frameElement!.remove();
+    await handover;
+    here.element.send('said', 2);
+    await until(here.element, 'said', () => said.length === 2, 'the echo after the takeover');
+    expect(said).to.deep.equal([1, 2]);
+    expect(here.resumed, 'README: recovered: false after each reconnect').to.deep.equal([{ recovered: false, missed: 0, resent: 0 }]);
+    expect(here.element.socket).to.be.instanceOf(WebSocket);
   });
 });
