@@ -94,6 +94,20 @@ describe('resume attacked: a new stream while requests are pending', () => {
     expect(questions[0].reply('blue'), 'a reply to the old stream').to.equal(false);
   });
 
+  it('a new share starts a new stream: a request the old one had taken fails with NetworkError', async () => {
+    const { url } = await instance();
+    const { element: el, questions } = await element(`${url}?user=ana`, { resume: '', 'request-timeout': String(WAIT_MS * 2) });
+    const asked = until(el, 'question', () => questions.length === 1, 'the question');
+    const pending = outcome(el.request('ask', { type: 'question', data: 'colour?' }));
+    await asked;
+
+    const opened = nextEvent(el, 'open');
+    el.share = 'page';
+    await opened;
+    expect(await pending).to.deep.equal({ error: 'NetworkError' });
+    expect(questions[0].reply('blue')).to.equal(false);
+  });
+
   it('resume turned on while connected: a request sent on the connection without resume fails with NetworkError when it drops, and its question can no longer be answered', async () => {
     const { id, url } = await instance();
     const { element: el, questions, resumed } = await element(`${url}?user=ana`, { 'request-timeout': String(WAIT_MS * 2) });
