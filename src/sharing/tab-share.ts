@@ -432,7 +432,7 @@ export class TabLink {
         if (message.change.k === 'acked' || message.change.k === 'state') this.#host.acknowledged();
         break;
       case 'resumed':
-        this.#host.resumed(message.detail, (id) => message.detail.recovered || !!this.#stream?.keeps(id));
+        this.#host.resumed(message.detail, (id) => message.detail.recovered || !!this.#stream?.keeps(id) || this.#waits(id));
         break;
       case 'closed':
         this.#host.closed(message.code, message.reason, message.wasClean);
@@ -448,6 +448,16 @@ export class TabLink {
         this.#mirror('connecting');
         break;
     }
+  }
+
+  /**
+   * Whether request `id` waits here for the holder to number it: handed to a holder that has not
+   * confirmed it (a holder numbers and confirms in one task), so no server has it yet, and it
+   * goes on whatever stream the holder now carries.
+   */
+  #waits(id: string): boolean {
+    const end = `,"id":${JSON.stringify(id)}}`;
+    return [...this.#outgoing.values()].some(({ payload }) => typeof payload === 'string' && payload.endsWith(end));
   }
 
   #mirror(state: ConnectionState): void {

@@ -222,6 +222,35 @@ describe('resume attacked: share="tabs", the holding tab goes at an awkward mome
   });
 });
 
+describe('resume attacked: share="tabs", a takeover that does not recover', () => {
+  /** Long enough that no retry comes by itself. */
+  const WAIT = { 'reconnect-delay': String(WAIT_MS * 10), 'reconnect-max-delay': String(WAIT_MS * 10) };
+
+  it('a request a third tab made during the takeover is sent on the new stream and answered, not failed with NetworkError', async () => {
+    const { id, url } = await instance();
+    const holderDoc = await context();
+    const nextDoc = await context();
+    // The holder waits after the restart's cut, so that it goes before it could reconnect itself.
+    await element(`${url}?user=ana`, { resume: '', share: 'tabs', ...WAIT }, holderDoc);
+    const next = await element(`${url}?user=ana`, { resume: '', share: 'tabs' }, nextDoc);
+    const here = await element(`${url}?user=ana`, { resume: '', share: 'tabs', 'request-timeout': String(WAIT_MS * 2) });
+    // Answered through the holder: every tab's copy has the stream's token.
+    expect(await here.element.request('chaos', { i: -1 })).to.equal(-1);
+
+    const reconnecting = nextEvent(here.element, 'reconnecting');
+    await chaos('restart', { id });
+    await reconnecting;
+    holderDoc.defaultView!.frameElement!.remove();
+    const pending = outcome(here.element.request('chaos', { i: 1 }));
+    await until(here.element, 'resumed', () => here.resumed.length === 1, 'resumed after the takeover');
+    expect(here.resumed[0]).to.include({ recovered: false });
+    expect(next.element.socket, 'the second tab took over').to.be.instanceOf(nextDoc.defaultView!.WebSocket);
+    expect(await pending, 'not yet taken by any server when the new stream began').to.deep.equal({ value: 1 });
+    const { handled } = await chaos<{ handled: number[] }>('handled', { id, count: 1 });
+    expect(handled.filter((i) => i >= 0)).to.deep.equal([1]);
+  });
+});
+
 describe('resume attacked: share="tabs" with a server that does not speak resume', () => {
   it('a takeover is a reconnect like any other: the next holder opens without waiting, says recovered: false, and its frames go', async () => {
     // The test server's echo mode: it sends every frame back, the hello included, and knows nothing of resume.
