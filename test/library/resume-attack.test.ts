@@ -274,3 +274,21 @@ describe('resume attacked: share="tabs" with a server that does not speak resume
     expect(here.element.socket).to.be.instanceOf(WebSocket);
   });
 });
+
+describe('resume attacked: share="page", the server\'s request across a reconnect', () => {
+  it('one member answered before the reconnect that recovered: another member\'s answer after it is refused, so the server gets one', async () => {
+    const { id, url } = await instance();
+    const first = await element(`${url}?user=ana`, { resume: '', share: 'page' });
+    const second = await element(`${url}?user=ana`, { resume: '', share: 'page' });
+    const asked = until(second.element, 'question', () => second.questions.length === 1, 'the question');
+    const pending = first.element.request('ask', { type: 'question', data: 'colour?' });
+    await asked;
+    expect(first.questions[0].reply('blue')).to.equal(true);
+    expect(await pending).to.deep.equal({ data: 'blue' });
+
+    await chaos('cut', { id });
+    await until(second.element, 'resumed', () => second.resumed.length === 1, 'resumed');
+    expect(second.resumed[0].recovered).to.equal(true);
+    expect(second.questions[0].reply('red'), 'README: on a page, the first member to answer sends it and reply() on the others returns false').to.equal(false);
+  });
+});
