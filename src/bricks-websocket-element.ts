@@ -5,7 +5,7 @@ import type { Link } from './connection/link.js';
 import { Outbox } from './connection/outbox.js';
 import { Presence } from './connection/presence.js';
 import { withResume } from './connection/resume-loader.js';
-import { targetOf, type SessionSource } from './connection/target.js';
+import { targetOf, type Resumer, type SessionSource } from './connection/target.js';
 import { DeclarativeLoader } from './declarative/declarative-loader.js';
 import { CustomStates } from './element/custom-states.js';
 import { adoptStylesIn, boxRoot } from './element/document-styles.js';
@@ -288,6 +288,8 @@ export class BricksWebSocketElement extends ReactiveElement {
   #states = new CustomStates(this);
   /** Its own `Connection`, or a membership in a shared one (src/sharing/hub.ts). */
   #connection: Link = createLink('', this.#hostFor());
+  /** The resume stream of the connection that opened last, null without (undefined before the first): what the requests sent on it wait for. */
+  #stream: Resumer | null | undefined;
   /**
    * The document of the window that defined this element. Once that window has gone (its iframe
    * removed or navigated), no timer, socket or event of this code runs, and some engines remove
@@ -459,7 +461,7 @@ export class BricksWebSocketElement extends ReactiveElement {
     // stream goes on, and they wait for its verdict); frames that waited behind its buffer now
     // wait for the next one.
     // So do the server's requests and the answers waiting for them.
-    if (!this.resume || state === 'closed') this.#requests.disconnected(), this.#answers.closed();
+    if (!this.#stream || state === 'closed') this.#requests.disconnected(), this.#answers.closed();
     this.#out.closed();
   }
 
@@ -475,7 +477,11 @@ export class BricksWebSocketElement extends ReactiveElement {
         if (state === this.#connection.state) this.#showState(state);
       },
       opened: (socket) => {
-        this.#answers.opened(this.resume);
+        // Another stream (a new ws-url or share, resume turned on or off) never answers what the old one carried.
+        const stream = this.#connection.stream;
+        if (stream !== this.#stream) this.#requests.disconnected(), this.#answers.closed();
+        this.#stream = stream;
+        this.#answers.opened();
         this.#out.opened();
         this.#events.fire('open', { url: socket.url, protocol: socket.protocol });
       },
@@ -498,7 +504,7 @@ export class BricksWebSocketElement extends ReactiveElement {
         // After recovered: false, requests the server had taken: their replies went with the old stream.
         this.#requests.disconnected(spared);
         // and the server's requests with it: their answers are refused, and a new stream begins.
-        if (!detail.recovered) this.#answers.closed(), this.#answers.opened(true);
+        if (!detail.recovered) this.#answers.closed(), this.#answers.opened();
         this.#events.fire('resumed', detail);
       },
       acknowledged: () => this.#out.flush(),

@@ -152,9 +152,9 @@ export class Connection {
     return this.#socket?.protocol ?? '';
   }
 
-  /** Frames sent under `resume` that the server has not acknowledged yet. */
-  get kept(): number {
-    return this.#resume?.kept ?? 0;
+  /** Under `resume`, the stream of the latest socket; null without. */
+  get stream(): Resumer | null {
+    return this.#resume;
   }
 
   /** Opens the connection unless it is open or opening; during a reconnect wait, tries at once. */

@@ -4,6 +4,7 @@
  */
 import type { Payload } from '../frames/payload.js';
 import type { ConnectionState } from './connection.js';
+import type { Resumer } from './target.js';
 
 export interface Link {
   readonly state: ConnectionState;
@@ -11,8 +12,12 @@ export interface Link {
   readonly socket: WebSocket | null;
   readonly readyState: number;
   readonly protocol: string;
-  /** Frames sent under `resume` and not yet acknowledged by the server: they count toward `queue-limit`. */
-  readonly kept: number;
+  /**
+   * Under `resume`, the stream the connection carries, null (or, for a member not joined yet, undefined) without: its frames sent and not yet
+   * acknowledged count toward `queue-limit`; another stream is a new one (a new `ws-url` or
+   * `share`, `resume` turned on or off), which never answers what the old one carried.
+   */
+  readonly stream?: Resumer | null;
   open(): void;
   restart(): void;
   close(code: number, reason: string): void;

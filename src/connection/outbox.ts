@@ -30,8 +30,8 @@ export class Outbox extends SendQueue {
     super({
       // Under resume, frames sent and not yet acknowledged count toward the limit too (one at a
       // time still goes with a limit of 0, which without resume means only that nothing waits).
-      ready: () => this.open && this.flow.admits(host.link().socket) && host.link().kept < Math.max(host.limit(), 1),
-      limit: () => host.limit() - host.link().kept,
+      ready: () => this.open && this.flow.admits(host.link().socket) && (host.link().stream?.kept ?? 0) < Math.max(host.limit(), 1),
+      limit: () => host.limit() - (host.link().stream?.kept ?? 0),
       send: (payload, once, raw) => {
         // Only called while ready(), which is the connection's own test; never let a frame vanish.
         if (!host.link().send(payload, once, raw)) throw new Error('The socket was not open.');
@@ -39,7 +39,7 @@ export class Outbox extends SendQueue {
       // Under resume the limit counts the frames not yet acknowledged too: the sentence says so.
       full: () =>
         host.fail('queue-full', host.link().state === 'open'
-          ? `Queue full (${host.limit()} frames waiting behind buffer-limit${host.link().kept ? ' or unacknowledged' : ''}), so this one was not queued: raise queue-limit or buffer-limit, or wait for drain.`
+          ? `Queue full (${host.limit()} frames waiting behind buffer-limit${host.link().stream?.kept ? ' or unacknowledged' : ''}), so this one was not queued: raise queue-limit or buffer-limit, or wait for drain.`
           : `Queue full (${host.limit()} frames), so this one was not queued: raise queue-limit or wait for open.`),
       refused: (payload, error) =>
         host.fail('send', `The socket refused ${describePayload(payload)} (${(error as Error)?.message ?? error}), so it was not sent; the frames after it go on.`, error),

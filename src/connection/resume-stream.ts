@@ -65,8 +65,13 @@ export class ResumeStream {
   #token: string | null = null;
   #sockets = 0;
   #resent = 0;
-  /** This socket continues a stream (an earlier socket, or a token from another tab): the answer fires `resumed`. */
+  /** This socket continues a stream (an earlier socket, here or in another tab): the answer fires `resumed`. */
   #resuming = false;
+  /**
+   * This socket's hello had no token: a socket before it went before its answer was known here,
+   * so what the server had of that stream (frames it handed on, frames it sent) is lost to this one.
+   */
+  #tokenless = false;
   /** Whether this socket's server answered the hello; until then, whether it will is unknown. */
   #answered = false;
   /** The server did not answer the hello: nothing is kept on this socket. */
@@ -95,6 +100,7 @@ export class ResumeStream {
     const kept = this.#outbox.kept;
     this.#answered = this.#unsupported = false;
     this.#resuming = this.#sockets++ > 0 || this.#token !== null;
+    this.#tokenless = this.#token === null;
     this.#resent = kept.length;
     const hello = { type: RESUMED, data: { token: this.#token, seen: this.#positions, next: kept[0]?.n ?? this.#outbox.next } };
     return [JSON.stringify(hello), ...kept.map(({ item }) => item)];
@@ -141,6 +147,11 @@ export class ResumeStream {
     const fresh = this.#positions.take(r, n);
     if (fresh) this.watch?.({ k: 'took', r, n });
     return { drop: !fresh };
+  }
+
+  /** Another tab's holder opened a socket of this stream: the next socket this copy opens continues it. */
+  followed(): void {
+    this.#sockets ||= 1;
   }
 
   /** Carries out a change the holding tab made; for `took`, whether that frame is one not seen before. */
@@ -201,7 +212,8 @@ export class ResumeStream {
       this.watch?.(this.state());
     }
     this.#answered = true;
-    const recovered = data.recovered === true;
+    // A new stream in place of one whose answer never arrived here: what it had is lost, whatever the server says.
+    const recovered = data.recovered === true && !(this.#resuming && this.#tokenless);
     this.#forget(data.token, recovered);
     if (!this.#resuming) return { drop: true };
     return { drop: true, resumed: { recovered, missed: typeof data.missed === 'number' ? data.missed : 0, resent: this.#resent } };

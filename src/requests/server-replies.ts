@@ -38,9 +38,13 @@ export class ServerReplies {
   /** Whether the connection (under resume, the stream) that requests came on may still take answers. */
   #live = false;
 
-  /** A connection opened: requests that come on it (on its stream, under resume) are answered on it alone. */
-  opened(resuming: boolean): void {
-    if (resuming && this.#live) return; // the same stream: the element calls closed() when it ends
+  /**
+   * A connection opened: requests that come on it (on its stream, under resume) are answered on it
+   * alone. Still live: the same stream goes on (the element calls closed() when a connection
+   * without resume, or a stream, ends).
+   */
+  opened(): void {
+    if (this.#live) return;
     this.#live = true;
     const connection = ++this.#opens;
     const host = this.#host;

@@ -16,7 +16,7 @@
  */
 import { Connection, type ConnectionHost, type ConnectionPolicy, type ConnectionState } from '../connection/connection.js';
 import type { Link } from '../connection/link.js';
-import { unloaded, type Target, type TargetProblem } from '../connection/target.js';
+import { unloaded, type Resumer, type Target, type TargetProblem } from '../connection/target.js';
 import type { Payload } from '../frames/payload.js';
 import type { Member, ShareMode, SharedConnection, join } from './shared-connection.js';
 
@@ -81,8 +81,8 @@ export class Membership implements Link, Member {
     return this.#state === 'open' ? (this.#shared?.link.protocol ?? '') : '';
   }
 
-  get kept(): number {
-    return this.#shared?.link.kept ?? 0;
+  get stream(): Resumer | null | undefined {
+    return this.#shared?.link.stream;
   }
 
   policy(): ConnectionPolicy {

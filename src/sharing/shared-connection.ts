@@ -44,7 +44,7 @@ export class SharedConnection {
   #policy: ConnectionPolicy | undefined;
   /** What `open` said last, for members that join an open connection. */
   opened = { url: '', protocol: '' };
-  /** Server requests a member of this page answered on the live socket (ids are per connection). */
+  /** Server requests a member of this page answered on the live socket (ids are per connection; under resume, per stream). */
   #answered = new Set<string>();
 
   constructor(mode: ShareMode, key: string, target: Target) {
@@ -105,14 +105,18 @@ export class SharedConnection {
       stateChanged: (state) => this.#each((m) => m.sharedState(state)),
       opened: (socket) => {
         this.opened = { url: socket.url, protocol: socket.protocol };
-        this.#answered.clear();
+        // Under resume the server's requests outlive the socket: one answered before is answered still.
+        if (!this.link.stream) this.#answered.clear();
         this.#each((m) => m.host.opened(this.opened));
       },
       received: (data) => this.#each((m) => m.host.received(data)),
       closed: (code, reason, wasClean) => this.#each((m) => m.host.closed(code, reason, wasClean)),
       failed: (kind, message, error) => this.#each((m) => m.host.failed(kind, message, error)),
       reconnecting: (attempt, delay, code) => this.#each((m) => m.host.reconnecting(attempt, delay, code)),
-      resumed: (detail, spared) => this.#each((m) => m.host.resumed(detail, spared)),
+      resumed: (detail, spared) => {
+        if (!detail.recovered) this.#answered.clear(); // a new stream: the old one's requests are refused anyway
+        this.#each((m) => m.host.resumed(detail, spared));
+      },
       acknowledged: () => this.#each((m) => m.host.acknowledged()),
     };
   }

@@ -159,8 +159,8 @@ export class TabLink {
     return this.#connection ? this.#connection.protocol : this.#state === 'open' ? this.#remote.protocol : '';
   }
 
-  get kept(): number {
-    return this.#stream?.kept ?? 0;
+  get stream(): ResumeStream | null {
+    return this.#stream;
   }
 
   open(): void {
@@ -432,7 +432,7 @@ export class TabLink {
         if (message.change.k === 'acked' || message.change.k === 'state') this.#host.acknowledged();
         break;
       case 'resumed':
-        this.#host.resumed(message.detail, (id) => message.detail.recovered || !!this.#stream?.keeps(id));
+        this.#host.resumed(message.detail, (id) => message.detail.recovered || !!this.#stream?.keeps(id) || this.#waits(id));
         break;
       case 'closed':
         this.#host.closed(message.code, message.reason, message.wasClean);
@@ -450,10 +450,22 @@ export class TabLink {
     }
   }
 
+  /**
+   * Whether request `id` waits here for the holder to number it: handed to a holder that has not
+   * confirmed it (a holder numbers and confirms in one task), so no server has it yet, and it
+   * goes on whatever stream the holder now carries.
+   */
+  #waits(id: string): boolean {
+    const end = `,"id":${JSON.stringify(id)}}`;
+    return [...this.#outgoing.values()].some(({ payload }) => typeof payload === 'string' && payload.endsWith(end));
+  }
+
   #mirror(state: ConnectionState): void {
     if (state === this.#state) return;
     this.#enter(state);
     if (state !== 'open' || this.#state !== 'open') return;
+    // A takeover continues the stream, a reconnect like any other: its answer fires `resumed`.
+    this.#stream?.followed();
     // Frames the holder never took go again, in order, before the members flush their queues.
     for (const [id, frame] of this.#outgoing) {
       if (frame.to !== null) continue;

@@ -23,6 +23,27 @@ describe('ResumeStream', () => {
     expect(stream.read(answer({ token: 't1', recovered: true, missed: 0, acked: 0 }))).to.deep.equal({ drop: true });
   });
 
+  it('a socket after one whose answer never arrived starts a new stream: recovered is false whatever the server says, and its kept frames go again', () => {
+    const stream = new ResumeStream();
+    stream.opened();
+    stream.number('{"type":"a","data":1}');
+    const [first, ...again] = stream.opened();
+    expect(JSON.parse(first).data).to.deep.equal({ token: null, seen: {}, next: 1 });
+    expect(again).to.deep.equal(['{"type":"a","data":1,"n":1}']);
+    expect(stream.read(answer({ token: 't2', recovered: true, missed: 0, acked: 0, next: 1 }))).to.deep.equal({ drop: true, resumed: { recovered: false, missed: 0, resent: 1 } });
+  });
+
+  it('a copy another tab\'s holder opened a socket of (followed) resumes on its own first socket, with or without a token', () => {
+    const copy = new ResumeStream();
+    copy.followed();
+    copy.opened();
+    expect(copy.read(answer({ token: 't1', recovered: true, missed: 0, acked: 0 }))).to.deep.equal({ drop: true, resumed: { recovered: false, missed: 0, resent: 0 } });
+    const silent = new ResumeStream();
+    silent.followed();
+    silent.opened();
+    expect(silent.read('{"type":"chat","data":"hi"}'), 'a server without resume').to.deep.equal({ drop: false, resumed: { recovered: false, missed: 0, resent: 0 } });
+  });
+
   it('asks for resume after the element\'s own subprotocols, and passes a problem on as it is', () => {
     const target = resumable({ url: 'ws://x.test/', protocols: ['session', 'chat'] });
     expect('kind' in target ? null : target.protocols).to.deep.equal(['session', 'chat', 'bricks.resume.1']);
