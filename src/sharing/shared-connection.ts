@@ -6,7 +6,7 @@ import { Connection, type ConnectionHost, type ConnectionPolicy, type Connection
 import type { Link } from '../connection/link.js';
 import type { ResumeStream } from '../connection/resume-stream.js';
 import type { Target } from '../connection/target.js';
-import { TabLink, tabsSupported } from './tab-share.js';
+import { TabLink, rememberAnswered, tabsSupported } from './tab-share.js';
 
 /** The values of the `share` attribute that share; empty is the element's own socket. */
 export type ShareMode = 'page' | 'tabs';
@@ -79,7 +79,7 @@ export class SharedConnection {
   /** The first member to answer a server request answers it for all: the others see it too. */
   claimReply(id: string): boolean {
     if (this.#answered.has(id)) return false;
-    this.#answered.add(id);
+    rememberAnswered(this.#answered, id);
     return this.link.claimReply(id);
   }
 

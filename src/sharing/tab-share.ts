@@ -20,6 +20,15 @@ import type { ResumeStream, ResumedDetail, StreamChange } from '../connection/re
 import type { Target } from '../connection/target.js';
 import type { Payload } from '../frames/payload.js';
 
+/** How many answered server requests a page remembers, so that a second member's reply is not sent. */
+export const ANSWERED_KEPT = 256;
+
+/** Records `id` as answered, forgetting the oldest beyond `ANSWERED_KEPT` (under resume a stream lives long; the server drops a late second reply). */
+export function rememberAnswered(ids: Set<string>, id: string): void {
+  ids.add(id);
+  if (ids.size > ANSWERED_KEPT) ids.delete(ids.values().next().value!);
+}
+
 const PROTOCOL = 'bricks-websocket/tabs-1';
 const READY_STATES: Record<ConnectionState, number> = { idle: 3, connecting: 0, open: 1, closing: 2, closed: 3, reconnecting: 3 };
 
@@ -383,7 +392,7 @@ export class TabLink {
     const reply = replyIdOf(payload);
     if (reply !== null && this.#answered.has(reply)) return true;
     const sent = this.#connection!.send(payload, false, raw);
-    if (sent && reply !== null) this.#answered.add(reply);
+    if (sent && reply !== null) rememberAnswered(this.#answered, reply);
     return sent;
   }
 
