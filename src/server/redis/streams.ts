@@ -116,19 +116,28 @@ export function instanceChannel(prefix: string, origin: string): string {
 }
 
 /**
+ * Lua that sets `n` to the last number of the room numbering at `key`, beginning the numbering
+ * (at Redis' clock, as PUBLISH_SCRIPT would) when it has none, and keeps it for 2 `ttl` (a Lua
+ * expression in ms). Shared by the scripts that give a stream its position in a room.
+ */
+function roomPosition(key: string, ttl: string): string {
+  return `
+local n = redis.call('HGET', ${key}, 'n')
+if not n then
+  local t = redis.call('TIME')
+  n = t[1] .. string.format('%06d', t[2])
+  redis.call('HSET', ${key}, 'n', n, 'start', string.format('%.0f', tonumber(n) + 1))
+end
+if redis.call('PTTL', ${key}) < 2 * tonumber(${ttl}) then redis.call('PEXPIRE', ${key}, 2 * tonumber(${ttl})) end`;
+}
+
+/**
  * A stream's position in a room (or everyone): the room's last number now, the numbering begun
  * (at Redis' clock, as PUBLISH_SCRIPT would) if it has none, and kept 2 ttl. KEYS: numbering,
  * state. ARGV: the state's field, ttl. Writes the position into the state when it exists, and
  * returns it; -1 when the state is gone (flushed, expired).
  */
-export const POSITION_SCRIPT = `
-local n = redis.call('HGET', KEYS[1], 'n')
-if not n then
-  local t = redis.call('TIME')
-  n = t[1] .. string.format('%06d', t[2])
-  redis.call('HSET', KEYS[1], 'n', n, 'start', string.format('%.0f', tonumber(n) + 1))
-end
-if redis.call('PTTL', KEYS[1]) < 2 * tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], 2 * tonumber(ARGV[2])) end
+export const POSITION_SCRIPT = `${roomPosition('KEYS[1]', 'ARGV[2]')}
 if redis.call('EXISTS', KEYS[2]) == 0 then return -1 end
 redis.call('HSET', KEYS[2], ARGV[1], n)
 return n
@@ -230,14 +239,7 @@ if origin ~= ARGV[1] and redis.call('PUBLISH', ARGV[2] .. origin, ARGV[3]) > 0 t
 if ARGV[4] == 'l' then
   redis.call('HDEL', KEYS[1], ARGV[5])
 elseif ARGV[4] == 'j' then
-  if redis.call('HEXISTS', KEYS[1], ARGV[5]) == 0 then
-    local n = redis.call('HGET', KEYS[2], 'n')
-    if not n then
-      local t = redis.call('TIME')
-      n = t[1] .. string.format('%06d', t[2])
-      redis.call('HSET', KEYS[2], 'n', n, 'start', string.format('%.0f', tonumber(n) + 1))
-    end
-    if redis.call('PTTL', KEYS[2]) < 2 * tonumber(ARGV[7]) then redis.call('PEXPIRE', KEYS[2], 2 * tonumber(ARGV[7])) end
+  if redis.call('HEXISTS', KEYS[1], ARGV[5]) == 0 then${roomPosition('KEYS[2]', 'ARGV[7]')}
     redis.call('HSET', KEYS[1], ARGV[5], n)
   end
 else
