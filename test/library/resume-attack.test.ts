@@ -5,79 +5,15 @@
 
 import { expect } from '@open-wc/testing';
 import '../../src/bricks-websocket.js';
-import type { BricksWebSocketResumedDetail } from '../../src/element/events.js';
-import type { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js';
 import { useContexts } from '../helpers/contexts.js';
-import { useElements } from '../helpers/elements.js';
+import { chaos, range, unexpected, until, useChaos } from '../helpers/library-chaos.js';
 import { WAIT_MS, nextEvent, room, wsUrl } from '../helpers/server.js';
 
 // Frames first: removing a frame ends its document, and with it its lock, channel and socket.
 const { context } = useContexts();
-const { make } = useElements('attack');
-const instances: string[] = [];
+const { instance, element } = useChaos('attack');
 
-afterEach(async () => {
-  for (const id of instances.splice(0)) await chaos('close', { id });
-});
-
-/** One control endpoint of test/fixture/library-chaos.mjs. */
-async function chaos<T = Record<string, never>>(action: string, params: Record<string, string | number> = {}): Promise<T> {
-  const query = new URLSearchParams(Object.entries(params).map(([key, value]) => [key, String(value)]));
-  const response = await fetch(`/__library-chaos/${action}?${query}`, { cache: 'no-store' });
-  const body = await response.json();
-  if (!response.ok) throw new Error(`${action}: ${body.error}`);
-  return body as T;
-}
-
-async function instance() {
-  const made = await chaos<{ id: string; url: string }>('new');
-  instances.push(made.id);
-  return made;
-}
-
-/** Resolves when `predicate()` holds, checked at each `type` event of `target`. */
-function until(target: EventTarget, type: string, predicate: () => boolean, what: string): Promise<void> {
-  if (predicate()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      target.removeEventListener(type, check);
-      reject(new Error(`Timed out waiting for ${what}`));
-    }, WAIT_MS * 3);
-    function check() {
-      if (!predicate()) return;
-      clearTimeout(timer);
-      target.removeEventListener(type, check);
-      resolve();
-    }
-    target.addEventListener(type, check);
-  });
-}
-
-/** An element on `url` in `doc`, open; records its ticks, questions, resumed details and errors. */
-async function element(url: string, attributes: Record<string, string> = {}, doc: Document = document) {
-  const el = make({ 'ws-url': url, 'reconnect-delay': '1', 'reconnect-max-delay': '20', ...attributes }, doc);
-  const ticks: number[] = [];
-  const questions: BricksWebSocketFrameEvent<unknown>[] = [];
-  const resumed: BricksWebSocketResumedDetail[] = [];
-  const errors: string[] = [];
-  el.addEventListener('error', (event) => {
-    event.preventDefault();
-    const { kind, message } = (event as CustomEvent<{ kind: string; message: string }>).detail;
-    errors.push(`${kind}: ${message}`);
-  });
-  el.addEventListener('tick', (event) => ticks.push((event as CustomEvent<number>).detail));
-  el.addEventListener('question', (event) => questions.push(event as BricksWebSocketFrameEvent<unknown>));
-  el.addEventListener('resumed', (event) => resumed.push((event as CustomEvent<BricksWebSocketResumedDetail>).detail));
-  const opened = nextEvent(el, 'open');
-  doc.body.append(el);
-  await opened;
-  return { element: el, ticks, questions, resumed, errors };
-}
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 const outcome = (promise: Promise<unknown>) => promise.then((value) => ({ value }), (error: DOMException) => ({ error: error.name }));
-/** Only the failures a cut makes, which some engines report. */
-const unexpected = (errors: string[]) => errors.filter((error) => !/^connection: The connection to .* failed\.$/.test(error));
 
 describe('resume attacked: a new stream while requests are pending', () => {
   it('a new ws-url starts a new stream: a request the old one had taken fails with NetworkError, and its question can no longer be answered', async () => {

@@ -7,51 +7,12 @@ import '../../src/bricks-websocket.js';
 import type { BricksWebSocketResumedDetail } from '../../src/element/events.js';
 import type { BricksWebSocketFrameEvent } from '../../src/frames/frame-event.js';
 import { useContexts } from '../helpers/contexts.js';
-import { useElements } from '../helpers/elements.js';
+import { chaos, range, unexpected, until, useChaos } from '../helpers/library-chaos.js';
 import { WAIT_MS, nextEvent } from '../helpers/server.js';
 
 // Frames first: removing a frame ends its document, and with it its lock, channel and socket.
 const { context } = useContexts();
-const { make } = useElements('chaos');
-const instances: string[] = [];
-
-afterEach(async () => {
-  for (const id of instances.splice(0)) await chaos('close', { id });
-});
-
-/** One control endpoint of test/fixture/library-chaos.mjs. */
-async function chaos<T = Record<string, never>>(action: string, params: Record<string, string | number> = {}): Promise<T> {
-  const query = new URLSearchParams(Object.entries(params).map(([key, value]) => [key, String(value)]));
-  const response = await fetch(`/__library-chaos/${action}?${query}`, { cache: 'no-store' });
-  const body = await response.json();
-  if (!response.ok) throw new Error(`${action}: ${body.error}`);
-  return body as T;
-}
-
-/** A fresh library instance behind its own proxy. */
-async function instance(history: { size?: number; ttl?: number } = {}) {
-  const made = await chaos<{ id: string; url: string }>('new', history);
-  instances.push(made.id);
-  return made;
-}
-
-/** Resolves when `predicate()` holds, checked at each `type` event of `target`. */
-function until(target: EventTarget, type: string, predicate: () => boolean, what: string): Promise<void> {
-  if (predicate()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      target.removeEventListener(type, check);
-      reject(new Error(`Timed out waiting for ${what}`));
-    }, WAIT_MS * 3);
-    function check() {
-      if (!predicate()) return;
-      clearTimeout(timer);
-      target.removeEventListener(type, check);
-      resolve();
-    }
-    target.addEventListener(type, check);
-  });
-}
+const { instance, element } = useChaos('chaos');
 
 /** A small seeded generator, so that a failing run can be repeated with its seed. */
 function random(seed: number) {
@@ -64,27 +25,8 @@ function random(seed: number) {
   };
 }
 
-/** An element with `resume` on `url`, in the document; resolves once it is open. Records its ticks and resumed details. */
-async function resuming(url: string, attributes: Record<string, string> = {}, doc: Document = document) {
-  const element = make({ 'ws-url': url, resume: '', 'reconnect-delay': '1', 'reconnect-max-delay': '20', ...attributes }, doc);
-  const ticks: number[] = [];
-  const resumed: BricksWebSocketResumedDetail[] = [];
-  // Expected ones (a handshake during a restart fails) are asserted by the tests that expect them.
-  const errors: string[] = [];
-  element.addEventListener('error', (event) => {
-    event.preventDefault();
-    const { kind, message } = (event as CustomEvent<{ kind: string; message: string }>).detail;
-    errors.push(`${kind}: ${message}`);
-  });
-  element.addEventListener('tick', (event) => ticks.push((event as CustomEvent<number>).detail));
-  element.addEventListener('resumed', (event) => resumed.push((event as CustomEvent<BricksWebSocketResumedDetail>).detail));
-  const opened = nextEvent(element, 'open');
-  doc.body.append(element);
-  await opened;
-  return { element, ticks, resumed, errors };
-}
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+/** An element with `resume` on `url`, in `doc`, open; records its ticks, resumed details and errors. */
+const resuming = (url: string, attributes: Record<string, string> = {}, doc: Document = document) => element(url, { resume: '', ...attributes }, doc);
 
 describe('resume against the library: connections cut at random', () => {
   it('carries 5,000 page frames and requests and 5,000 room frames across 25 cuts, each once and in order', async () => {
@@ -143,7 +85,7 @@ describe('resume against the library: connections cut at random', () => {
     // The cuts did lose frames on the way: the room's frames after each cut came from the history.
     expect(resumed.reduce((sum, detail) => sum + detail.missed, 0)).to.be.greaterThan(0);
     // A cut is a failed connection to the browser, and some engines say so; nothing else may fail.
-    expect(errors.filter((error) => !/^connection: The connection to .* failed\.$/.test(error)), 'no other error').to.deep.equal([]);
+    expect(unexpected(errors), 'no other error').to.deep.equal([]);
     expect(element.state).to.equal('open');
   });
 });
