@@ -180,3 +180,61 @@ describe('rooms joined and left in quick succession', () => {
     assert.equal(a.bricks.stats().rooms, 1);
   });
 });
+
+describe('an instance that takes pages before its first link to Redis is up', () => {
+  test('its broadcasts reach the other instances, and its joins resolve once subscribed', async (t) => {
+    const a = await instance(t, redis);
+    const pa = await a.connect();
+    await pa.client.join('room');
+    // B's connections to Redis wait in the proxy: B is still making its first link.
+    const proxy = await redisProxy(t, { open: false });
+    const adapter = redisAdapter({ url: proxy.url, prefix: `t${process.pid}:` });
+    const b = createServer({ port: 0, host: '127.0.0.1', adapter });
+    b.on('error', () => {});
+    t.after(() => b.close({ timeout: 0 }));
+    await b.ready;
+    const pb = await connect(b, `ws://127.0.0.1:${b.address().port}/ws`);
+    let joined = false;
+    const join = pb.client.join('room').then(() => (joined = true));
+    b.to('room').send('early', 1);
+    // B has read everything the page sent; Redis has not answered it yet.
+    await pb.peer.sync();
+    assert.equal(adapter.connected, false);
+    assert.equal(joined, false, 'join() waits for the link');
+    proxy.open();
+    await connected(adapter);
+    await join;
+    assert.equal(joined, true);
+    a.bricks.to('room').send('later', 2);
+    assert.deepEqual(await take(pb.peer, 2), [
+      { type: 'early', data: 1 },
+      { type: 'later', data: 2 },
+    ]);
+    assert.deepEqual(await pa.peer.next(), { type: 'early', data: 1 }, "B's frame reached A's client");
+  });
+
+  test('when that first try fails, what it held goes to its own clients, in order', async (t) => {
+    // A port that takes connections and drops them: each try fails, with no Redis there.
+    const server = createTcpServer((socket) => socket.destroy());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => new Promise((resolve) => server.close(resolve)));
+    const adapter = redisAdapter({ url: `redis://127.0.0.1:${server.address().port}` });
+    const bricks = createServer({ port: 0, host: '127.0.0.1', adapter });
+    bricks.on('error', () => {});
+    const failed = new Promise((resolve) => bricks.once('error', resolve));
+    t.after(() => bricks.close({ timeout: 0 }));
+    await bricks.ready;
+    const { client, peer } = await connect(bricks, `ws://127.0.0.1:${bricks.address().port}/ws`);
+    await client.join('room');
+    for (let i = 0; i < 3; i++) bricks.to('room').send('n', i);
+    assert.match((await failed).message, /^Redis adapter: could not connect to Redis/);
+    bricks.send('after', 3);
+    assert.deepEqual(await take(peer, 4), [
+      { type: 'n', data: 0 },
+      { type: 'n', data: 1 },
+      { type: 'n', data: 2 },
+      { type: 'after', data: 3 },
+    ]);
+  });
+});
