@@ -238,3 +238,27 @@ describe('an instance that takes pages before its first link to Redis is up', ()
     ]);
   });
 });
+
+describe('errors nobody listens to', () => {
+  test("the adapter's tries at reaching Redis are printed once, not once per try", async (t) => {
+    let tries = 0;
+    let fourth;
+    const fourthTry = new Promise((resolve) => (fourth = resolve));
+    // Each try opens two connections; this port drops them.
+    const server = createTcpServer((socket) => {
+      socket.destroy();
+      if (++tries === 7) fourth();
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => new Promise((resolve) => server.close(resolve)));
+    const printed = [];
+    t.mock.method(console, 'error', (...args) => printed.push(args.map(String).join(' ')));
+    const bricks = createServer({ port: 0, host: '127.0.0.1', adapter: redisAdapter({ url: `redis://127.0.0.1:${server.address().port}` }) });
+    t.after(() => bricks.close({ timeout: 0 }));
+    // The fourth try has begun: the first three failed and were reported.
+    await fourthTry;
+    assert.equal(printed.length, 1, printed.join('\n'));
+    assert.match(printed[0], /Redis adapter: could not connect to Redis/);
+  });
+});
