@@ -262,3 +262,200 @@ describe('errors nobody listens to', () => {
     assert.match(printed[0], /Redis adapter: could not connect to Redis/);
   });
 });
+
+describe("the application's own client", () => {
+  test('through Redis restarting: the adapter reconnects with new duplicates, and close() leaves only the application\'s client, open', async (t) => {
+    const mine = await redisClient(t, redis, { name: 'app-own' });
+    const node = await instance(t, redis, { adapter: { url: undefined, client: mine } });
+    const named = async (client) => (await client.clientList()).filter((entry) => entry.name === 'app-own').length;
+    assert.equal(await named(mine), 3);
+    const { client, peer } = await node.connect();
+    await client.join('room');
+    const down = once(node.adapter, 'disconnected');
+    await redis.stop();
+    await down;
+    const up = once(node.adapter, 'connected');
+    await redis.start();
+    await up;
+    // The application's client reconnects on its own (node-redis' default).
+    while (!mine.isReady) await once(mine, 'ready');
+    assert.equal(await named(mine), 3, "the application's client and two new duplicates");
+    node.bricks.to('room').send('back', 1);
+    assert.deepEqual(await peer.next(), { type: 'back', data: 1 });
+    await node.bricks.close();
+    assert.equal(mine.isOpen, true);
+    assert.equal(await mine.ping(), 'PONG');
+    assert.equal(await named(mine), 1);
+  });
+});
+
+describe('Redis going away under load', () => {
+  test('SHUTDOWN NOSAVE and a restart on the same port while frames keep going: local delivery never stops, one loss reported, none per frame, and the instances rejoin', async (t) => {
+    const [a, b] = await instances(t, redis, 2);
+    const pa = await a.connect();
+    const pb = await b.connect();
+    for (const { client } of [pa, pb]) await client.join('room');
+    const admin = await redisClient(t, redis);
+    const lost = once(a.adapter, 'disconnected');
+    let sent = 0;
+    const send = () => a.bricks.to('room').send('n', sent++);
+    for (let i = 0; i < 200; i++) send();
+    await admin.sendCommand(['SHUTDOWN', 'NOSAVE']).catch(() => {});
+    for (let i = 0; i < 200; i++) send();
+    await lost;
+    for (let i = 0; i < 200; i++) send();
+    // Every frame A sent reaches A's client, once, whatever Redis did meanwhile (those on their
+    // way when it went may come after later ones: README).
+    assert.deepEqual((await take(pa.peer, sent)).map((frame) => frame.data).sort((x, y) => x - y), [...Array(sent).keys()]);
+    await reported(a, /still cannot reach Redis/);
+    const back = [once(a.adapter, 'connected'), once(b.adapter, 'connected')];
+    // Redis has exited; its watchdog still waits to be told.
+    await redis.stop();
+    await redis.start();
+    await Promise.all(back);
+    const messages = a.errors.map((error) => error.message);
+    assert.equal(messages.filter((message) => /lost the connection/.test(message)).length, 1, messages.join('\n'));
+    assert.deepEqual(messages.filter((message) => !/lost the connection|still cannot reach/.test(message)), [], 'no report per frame');
+    // Cross-instance delivery is back, both ways.
+    b.bricks.to('room').send('from b', 1);
+    a.bricks.to('room').send('from a', 2);
+    for (const peer of [pa.peer, pb.peer]) {
+      const got = [];
+      while (got.length < 2) {
+        const frame = await peer.next();
+        if (frame.type !== 'n') got.push(frame.type);
+      }
+      assert.deepEqual(got.sort(), ['from a', 'from b']);
+    }
+  });
+
+  test('bricks.close() while Redis is down after having been up resolves, and the process ends with nothing left', async () => {
+    const result = await inChild(`
+      const root = process.argv[1];
+      const { added } = await import(root + 'test/server/added-resources.mjs');
+      const { once } = await import('node:events');
+      const { createServer } = await import(root + 'dist/server/index.js');
+      const { redisAdapter } = await import(root + 'dist/server/redis/index.js');
+      const { PrivateRedis } = await import(root + 'scripts/redis.mjs');
+      const redis = new PrivateRedis();
+      await redis.start();
+      const adapter = redisAdapter({ url: redis.url });
+      const bricks = createServer({ port: 0, host: '127.0.0.1', adapter });
+      bricks.on('error', () => {});
+      await bricks.ready;
+      await once(adapter, 'connected');
+      const down = once(adapter, 'disconnected');
+      await redis.stop();
+      await down;
+      for (let i = 0; i < 10; i++) bricks.send('n', i);
+      await bricks.close({ timeout: 0 });
+      await redis.dispose();
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+      console.log(JSON.stringify({ resources: added(), connected: adapter.connected }));
+    `);
+    assert.deepEqual(result, { resources: [], connected: false });
+  });
+});
+
+describe('several applications and busy rooms on one Redis', () => {
+  test('two applications with different prefixes see none of each other\'s frames, rooms or streams', async (t) => {
+    const one = await instances(t, redis, 2, { adapter: { prefix: `one${process.pid}:` } });
+    const two = await instances(t, redis, 2, { adapter: { prefix: `two${process.pid}:` } });
+    const pages = [];
+    for (const node of [...one, ...two]) {
+      const pair = await node.connect();
+      await pair.client.join('room');
+      pages.push(pair);
+    }
+    one[0].bricks.to('room').send('one', 1);
+    two[0].bricks.to('room').send('two', 1);
+    one[1].bricks.send('one', 2);
+    two[1].bricks.send('two', 2);
+    for (const [index, { peer }] of pages.entries()) {
+      const mine = index < 2 ? 'one' : 'two';
+      assert.deepEqual((await take(peer, 2)).map((frame) => frame.type), [mine, mine]);
+      assert.deepEqual(await peer.sync(), []);
+    }
+    // A page of application one presenting its token to application two starts afresh there.
+    const page = new ResumePeer(one[0].url);
+    t.after(() => page.stop());
+    await page.connect();
+    const gone = once(one[0].bricks, 'disconnect');
+    page.ws.terminate();
+    await gone;
+    const stranger = new ResumePeer(two[0].url);
+    stranger.token = page.token;
+    t.after(() => stranger.stop());
+    const answer = await stranger.connect();
+    assert.equal(answer.recovered, false);
+    assert.notEqual(answer.token, page.token);
+  });
+
+  test('3 instances with resume pages, all publishing to one room at once: every page gets one order, numbered without a gap', async (t) => {
+    const nodes = await instances(t, redis, 3);
+    const pages = [];
+    for (const node of nodes) {
+      for (let i = 0; i < 2; i++) {
+        const page = new ResumePeer(node.url);
+        t.after(() => page.stop());
+        const [[client]] = await Promise.all([once(node.bricks, 'connection'), page.connect()]);
+        await client.join('room');
+        pages.push(page);
+      }
+    }
+    const per = 100;
+    for (let i = 0; i < per; i++) nodes.forEach((node, from) => node.bricks.to('room').send('m', { from, i }));
+    await Promise.all(pages.map((page) => page.until((p) => p.of('room').length === per * 3)));
+    const order = pages[0].of('room').map((frame) => `${frame.data.from}:${frame.data.i}:${frame.n}`);
+    for (const page of pages) {
+      assert.deepEqual(page.of('room').map((frame) => `${frame.data.from}:${frame.data.i}:${frame.n}`), order);
+      assert.equal(page.repeats, 0);
+    }
+    const numbers = pages[0].of('room').map((frame) => frame.n);
+    assert.deepEqual(numbers, numbers.map((_, index) => numbers[0] + index), 'consecutive numbers');
+  });
+});
+
+describe('a page moving back and forth', () => {
+  test('A→B→A→B… six times while both send to its room and the clients of its older sockets send to it: everything once, in order', async (t) => {
+    const [a, b] = await instances(t, redis, 2);
+    for (const node of [a, b]) node.bricks.on('connection', (client) => client.join('room'));
+    const proxy = await cuttingProxy(t, a.bricks.address().port);
+    const page = new ResumePeer(proxy.url());
+    t.after(() => page.stop());
+    const [[first]] = await Promise.all([once(a.bricks, 'connection'), page.connect()]);
+    const clients = [first];
+    let sent = 0;
+    const ticker = setInterval(() => {
+      a.bricks.to('room').send('r', sent++);
+      b.bricks.to('room').send('r', sent++);
+    }, 2);
+    t.after(() => clearInterval(ticker));
+    const own = [];
+    for (let move = 0; move < 6; move++) {
+      // Every client the page ever had, on either instance, sends it a frame.
+      for (const [index, client] of clients.entries()) {
+        assert.equal(client.send('own', `${move}.${index}`), true);
+        own.push(`${move}.${index}`);
+      }
+      proxy.cut();
+      await once(page, 'close');
+      const node = move % 2 === 0 ? b : a;
+      proxy.target = node.bricks.address().port;
+      const [[client], answer] = await Promise.all([once(node.bricks, 'connection'), page.connect()]);
+      assert.equal(answer.recovered, true, `move ${move}`);
+      clients.push(client);
+    }
+    clearInterval(ticker);
+    a.bricks.to('room').send('end', 0);
+    await page.until((p) => p.of('room').some((frame) => frame.type === 'end') && p.of('').length === own.length);
+    assert.deepEqual(page.of('room').filter((frame) => frame.type === 'r').map((frame) => frame.data).sort((x, y) => x - y), [...Array(sent).keys()]);
+    assert.deepEqual(page.of('').map((frame) => frame.n), own.map((_, index) => index + 1));
+    // The frames of each client reach the page in the order it sent them.
+    for (let index = 0; index < clients.length; index++) {
+      const of = (list) => list.filter((data) => data.endsWith(`.${index}`));
+      assert.deepEqual(of(page.of('').map((frame) => frame.data)), of(own));
+    }
+    assert.equal(page.repeats, 0);
+  });
+});
