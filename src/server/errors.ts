@@ -19,10 +19,14 @@ export function replyErrorBody(error: ReplyError): ReplyErrorBody {
   return body;
 }
 
-/** What tells one cause from another: the error's name and message, or the value thrown. */
+/**
+ * What tells one cause from another: the error's name and message, or the value thrown. A wait
+ * in the message (`Trying again in 4210 ms`) is no new cause: each try of the Redis adapter at
+ * reaching Redis says how long until the next.
+ */
 function causeOf(error: unknown): string {
   try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return error instanceof Error ? `${error.name}: ${error.message.replace(/\b\d+ ms\b/g, 'N ms')}` : String(error);
   } catch {
     // A value that cannot become a string (Object.create(null), a throwing toString).
     return 'a value that cannot be converted to a string';

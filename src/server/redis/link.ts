@@ -83,6 +83,8 @@ export class Link {
   #subscriber: RedisConnection;
   #events: LinkEvents;
   #ended = false;
+  /** The last subscribe or unsubscribe of each channel still waiting for its answer. */
+  #changes = new Map<string, Promise<void>>();
   #onMessage = (message: string, channel: string): void => this.#events.message(message, channel);
 
   private constructor(commands: RedisConnection, subscriber: RedisConnection, events: LinkEvents) {
@@ -157,11 +159,30 @@ export class Link {
   }
 
   subscribe(channel: string): Promise<void> {
-    return this.#subscriber.subscribe(channel, this.#onMessage);
+    return this.#inTurn(channel, () => this.#subscriber.subscribe(channel, this.#onMessage));
   }
 
   unsubscribe(channel: string): Promise<void> {
-    return this.#subscriber.unsubscribe(channel, this.#onMessage);
+    return this.#inTurn(channel, () => this.#subscriber.unsubscribe(channel, this.#onMessage));
+  }
+
+  /**
+   * Runs `change` once the previous subscribe or unsubscribe of `channel` has its answer. node-redis
+   * records a subscription when Redis confirms it: an unsubscribe sent before that confirmation,
+   * then a subscribe sent after it, leaves the channel unsubscribed while the subscribe resolves.
+   */
+  #inTurn(channel: string, change: () => Promise<void>): Promise<void> {
+    const previous = this.#changes.get(channel);
+    const done = previous ? previous.then(change) : change();
+    const settled = done.then(
+      () => {},
+      () => {},
+    );
+    this.#changes.set(channel, settled);
+    void settled.then(() => {
+      if (this.#changes.get(channel) === settled) this.#changes.delete(channel);
+    });
+    return done;
   }
 
   /** Lets commands in flight finish (for a moment at most), then closes both connections. */

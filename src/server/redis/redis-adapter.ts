@@ -109,6 +109,11 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   #attempt: Promise<void> | undefined;
   /** Whether the last link was up: the first failure after it is reported as a loss. */
   #wasUp = false;
+  /**
+   * Broadcasts made during the first try at reaching Redis (the instance just started), in order:
+   * published once it is up, or delivered here only if that try fails. Null after it.
+   */
+  #starting: [string | null, OutgoingFrame][] | null = null;
 
   #members = new Set<Member>();
   #rooms = new Map<string, Set<Member>>();
@@ -158,6 +163,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#host = host;
     this.#origin = host.instance;
     this.#settings.history = host.history;
+    this.#starting = [];
     this.#connect();
   }
 
@@ -217,7 +223,11 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     let rooms = this.#memberships.get(member);
     if (!rooms) this.#memberships.set(member, (rooms = new Set()));
     rooms.add(room);
-    await (this.#streams.get(streamKeys(this.#settings.prefix, room).channel) ?? this.#stream(room)).subscribed;
+    const { channel } = streamKeys(this.#settings.prefix, room);
+    if (!this.#streams.has(channel)) this.#stream(room);
+    // Just started: Redis is there, and the link about to be made subscribes to the room.
+    if (this.#starting) await this.#attempt;
+    await this.#streams.get(channel)?.subscribed;
     // The stream's frames of the room begin after the room's number once this instance hears
     // it: a frame in between comes live, and is not one to give back.
     const stream = this.#attached.get(member);
@@ -241,6 +251,10 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   }
 
   broadcast(room: string | null, frame: OutgoingFrame): void {
+    if (this.#starting) {
+      this.#starting.push([room, frame]);
+      return;
+    }
     const link = this.#link;
     if (this.#state !== 'up' || !link) {
       this.#deliver(room, frame);
@@ -351,6 +365,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#sent.clear();
     this.#deliveredHere.clear();
     this.#passing.clear();
+    this.#starting = null;
     // A link still being made is closed as soon as it is (#up), before this resolves.
     await this.#attempt;
     await link?.close();
@@ -396,6 +411,9 @@ export class RedisAdapter extends EventEmitter implements Adapter {
       else if (catchUp && stream.held) void this.#catchUp(link, stream);
     }
     for (const channel of subscribed) if (!this.#streams.has(channel) && channel !== this.#control) link.unsubscribe(channel).catch(() => {});
+    const early = this.#starting;
+    this.#starting = null;
+    for (const [room, frame] of early ?? []) this.broadcast(room, frame);
     this.emit('connected');
   }
 
@@ -420,6 +438,9 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     if (this.#state === 'closed') return;
     this.#state = 'down';
     for (const stream of this.#streams.values()) this.#release(stream);
+    const early = this.#starting;
+    this.#starting = null;
+    for (const [room, frame] of early ?? []) this.#deliver(room, frame);
     const delay = this.#backoff.next();
     this.#report(
       `${this.#wasUp ? 'still cannot reach' : 'could not connect to'} Redis at ${this.#settings.target} (${reason(error)}); this instance's frames reach only its own clients until it does. Trying again in ${delay} ms`,
