@@ -419,11 +419,14 @@ describe('several applications and busy rooms on one Redis', () => {
 describe('a page moving back and forth', () => {
   test('A→B→A→B… six times while both send to its room and the clients of its older sockets send to it: everything once, in order', async (t) => {
     const [a, b] = await instances(t, redis, 2);
-    for (const node of [a, b]) node.bricks.on('connection', (client) => client.join('room'));
+    const joined = new Map();
+    for (const node of [a, b]) node.bricks.on('connection', (client) => joined.set(client, client.join('room')));
     const proxy = await cuttingProxy(t, a.bricks.address().port);
     const page = new ResumePeer(proxy.url());
     t.after(() => page.stop());
     const [[first]] = await Promise.all([once(a.bricks, 'connection'), page.connect()]);
+    // The room's frames count for the page from its join on: the ticker starts once it is in.
+    await joined.get(first);
     const clients = [first];
     let sent = 0;
     const ticker = setInterval(() => {
