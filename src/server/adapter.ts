@@ -52,6 +52,12 @@ export interface NumberedFrame extends OutgoingFrame {
   /** `''` for a page's own stream, the room's name, or `'*'` for everyone. */
   readonly stream: string;
   readonly n: number;
+  /**
+   * Set by `appendOwn()` on an own frame the adapter delivers itself, later: the server sends
+   * nothing for it now, and the adapter hands it to `AdapterHost.sendOwn()` once it is kept (so a
+   * page never has a frame its stream lost), in the order the frames were numbered.
+   */
+  readonly later?: true;
 }
 
 /** A client of this instance, as the adapter sees it. */
@@ -93,6 +99,13 @@ export interface AdapterHost {
    * sent here as `client.send()` would.
    */
   write(token: string, text: string): void;
+  /**
+   * A frame `appendOwn()` returned with `later` set, now kept (or it could not be, Redis being
+   * lost): the server sends it as it sends a frame `appendOwn()` returns, to the socket stream
+   * `token` is attached to on this instance, or to the one whose hello for `token` waits.
+   * Called in the order the frames were numbered, never for a frame passed on instead.
+   */
+  sendOwn(token: string, frame: NumberedFrame): void;
   /**
    * Another instance asked to put the client of `member` (attached to a stream here) in `room`,
    * or, `join` false, to take it out: the client of an older socket of the page did, there.
@@ -192,7 +205,12 @@ export interface Adapter {
    * still runs a handler of the stream's page (a reply finishing after the page moved on).
    * Synchronous so that `client.send()` keeps its order: an adapter over shared state numbers
    * with a counter it holds while the stream is attached to it (`attachStream()` read the last
-   * number), and writes behind in order. `PASSED` when another instance holds the stream (the
+   * number), and writes it through: it returns the frame with `later` set and delivers it with
+   * `AdapterHost.sendOwn()` once the shared state has it, so that a page that comes back on
+   * another instance has no frame that instance cannot count (when the write finds another
+   * instance holding the stream, it passes the frame on instead, as below, and the page gets it
+   * once, from there, numbered again). The server maps its requests to the number returned.
+   * `PASSED` when another instance holds the stream (the
    * page moved there): an adapter over shared state passes the frame on, in order, to be numbered
    * and sent there, where `AdapterHost.write()` gets it (so a late reply, or `client.send()` on
    * the client of the page's older socket, still reaches the page); the server sends nothing

@@ -223,7 +223,7 @@ export class Connection<User = unknown> implements Member, ClientLink, StreamSoc
     // On its way to the instance the page moved to.
     if (frame === PASSED) return true;
     if (request !== undefined) stream.asked(request, frame.n);
-    this.#host.written(stream.token, frame);
+    if (!frame.later) this.#host.written(stream.token, frame);
     return true;
   }
 

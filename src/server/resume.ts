@@ -185,10 +185,14 @@ export class ResumeStream {
     this.#checkIdle();
   }
 
-  /** Sends a frame of the page's own stream: numbered and kept, then sent if the page is here; `PASSED` to the instance the page is on. Null when the stream is gone. */
+  /**
+   * Sends a frame of the page's own stream: numbered and kept, then sent if the page is here (by
+   * the adapter once it is kept, for a frame marked `later`); `PASSED` to the instance the page is
+   * on. Null when the stream is gone.
+   */
   write(text: string): NumberedFrame | typeof PASSED | null {
     const frame = this.#adapter.appendOwn(this.token, text);
-    if (frame !== null && frame !== PASSED) this.#socket?.sendNumbered(frame);
+    if (frame !== null && frame !== PASSED && !frame.later) this.#socket?.sendNumbered(frame);
     return frame;
   }
 

@@ -18,7 +18,7 @@ import { encodeFrame, encodeReply } from '../protocol/encode.js';
 import { typeProblem } from '../protocol/frames.js';
 import { OWN_STREAM } from '../protocol/resume.js';
 import { decodeNumbered, encodeResumed, isFrameNumber, readHello, RESUME_PROTOCOL } from '../protocol/resume-frames.js';
-import { PASSED, type Adapter } from './adapter.js';
+import { PASSED, type Adapter, type NumberedFrame } from './adapter.js';
 import { roomProblem, type BricksClient } from './client.js';
 import { closeProblem, Connection, type ConnectionHost } from './connection.js';
 import { ConsoleReport, ReplyError } from './errors.js';
@@ -144,6 +144,7 @@ export class BricksServer<User = null> extends EventEmitter {
       instance: this.#prefix,
       // What the client of an older socket of a page did on another instance, which passed it here.
       write: (token, text) => this.#writeOwn(token, text),
+      sendOwn: (token, frame) => this.#sendOwn(token, frame),
       changeRoom: (member, room, join) => {
         if (!(member instanceof Connection)) return;
         const connection = member as Connection<User>;
@@ -505,7 +506,13 @@ export class BricksServer<User = null> extends EventEmitter {
   #writeOwn(token: string, text: string): void {
     const stream = this.#streams.get(token);
     const frame = stream ? stream.write(text) : this.#adapter.appendOwn(token, text);
-    if (frame !== null && frame !== PASSED) this.#host.written(token, frame);
+    if (frame !== null && frame !== PASSED && !frame.later) this.#host.written(token, frame);
+  }
+
+  /** An own frame of stream `token` the adapter kept after numbering it: sent where `write()` sends one at once. */
+  #sendOwn(token: string, frame: NumberedFrame): void {
+    this.#streams.get(token)?.socket?.sendNumbered(frame);
+    this.#host.written(token, frame);
   }
 
   #broadcast(call: string, room: string | null, type: string, data: unknown): void {

@@ -63,7 +63,8 @@ export interface RedisAdapterSettings {
  * A page's resume stream while it is attached to a member of this instance. Its state lives in
  * Redis (`resumeKeys`): owner, handled, its own frames and their last number, its positions in
  * its rooms and everyone's, and `at`, the member holding it; this instance holds the own
- * stream's counter while attached, and writes each frame behind, in order.
+ * stream's counter while attached, and writes each frame through, in order: the page gets it
+ * once Redis has it.
  */
 interface ResumeStream {
   readonly token: string;
@@ -76,6 +77,13 @@ interface ResumeStream {
   left: number;
   /** Whether Redis has its state (false: begun while Redis was away, this instance's alone). */
   stored: boolean;
+}
+
+/** An own frame numbered here and not yet handed to the server to send. */
+interface Unsent {
+  readonly frame: NumberedFrame;
+  /** `wait`: Redis has not answered its write; `send`: kept, or Redis was lost (sent unkept); `passed`: another member took the stream, and the frame went on to it. */
+  outcome: 'wait' | 'send' | 'passed';
 }
 
 /** One stream this instance listens to: a room with members here, or everyone. */
@@ -133,6 +141,11 @@ export class RedisAdapter extends EventEmitter implements Adapter {
    * on to another instance waits for them, so the frames of one stream keep their order.
    */
   #passing = new Map<string, Promise<void>>();
+  /**
+   * Per token, the own frames numbered here and not sent yet, oldest first: each waits for Redis'
+   * answer to its write, and for the frames before it.
+   */
+  #unsent = new Map<string, Unsent[]>();
   /** Keeps the Redis state of attached streams from expiring; runs while any is attached. */
   #refresh: ReturnType<typeof setInterval> | undefined;
 
@@ -299,21 +312,39 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     }
     const n = ++stream.own;
     const numbered = withNumber(text, n, OWN_STREAM);
+    const frame: NumberedFrame = { stream: OWN_STREAM, n, text: numbered, bytes: Buffer.from(numbered) };
     const link = this.#link;
-    if (stream.stored && this.#state === 'up' && link) {
-      const keys = resumeKeys(this.#settings.prefix, token);
-      const { size, ttl } = this.#settings.history;
-      const written = link.run(OWN_SCRIPT, [keys.state, keys.own], [String(n), `${n} ${Date.now()} ${numbered}`, String(size), String(ttl + this.#refreshMs), this.#at(stream.member ?? stream.last)]).then(
-        // Another member took the stream meanwhile (its page came back elsewhere): the frame
-        // never reached the page from here, and goes to it there.
-        (done) => (Number(done) === 1 ? undefined : this.#pass(token, text, stream)),
-        (error: unknown) => {
-          if (this.#link === link) this.#report(`could not keep a page's own frame in Redis (${reason(error)}); if the page comes back it is told what was lost`, error);
-        },
-      );
-      this.#after(token, written);
+    const queue = this.#unsent.get(token);
+    if (!stream.stored || this.#state !== 'up' || !link) {
+      if (!queue) return frame;
+      // Frames numbered before it still wait for Redis' answer: it goes after them.
+      queue.push({ frame, outcome: 'send' });
+      return { ...frame, later: true };
     }
-    return { stream: OWN_STREAM, n, text: numbered, bytes: Buffer.from(numbered) };
+    // Written through: the page gets the frame once Redis has it, so an instance it comes back on
+    // never finds it ahead of Redis' count (and tells it nothing was lost, rightly).
+    const unsent: Unsent = { frame, outcome: 'wait' };
+    if (queue) queue.push(unsent);
+    else this.#unsent.set(token, [unsent]);
+    const keys = resumeKeys(this.#settings.prefix, token);
+    const { size, ttl } = this.#settings.history;
+    const written = link.run(OWN_SCRIPT, [keys.state, keys.own], [String(n), `${n} ${Date.now()} ${numbered}`, String(size), String(ttl + this.#refreshMs), this.#at(stream.member ?? stream.last)]).then(
+      (done) => {
+        unsent.outcome = Number(done) === 1 ? 'send' : 'passed';
+        this.#sendUnsent(token);
+        // Another member took the stream meanwhile (its page came back elsewhere): the frame
+        // never reached the page from here, and goes to it there, once.
+        return unsent.outcome === 'passed' ? this.#pass(token, text, stream) : undefined;
+      },
+      (error: unknown) => {
+        // Redis lost: the page gets it anyway, as while Redis is unreachable.
+        unsent.outcome = 'send';
+        this.#sendUnsent(token);
+        if (this.#link === link) this.#report(`could not keep a page's own frame in Redis (${reason(error)}); if the page comes back it is told what was lost`, error);
+      },
+    );
+    this.#after(token, written);
+    return { ...frame, later: true };
   }
 
   reply(token: string, id: string, text: string): boolean {
@@ -365,6 +396,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#sent.clear();
     this.#deliveredHere.clear();
     this.#passing.clear();
+    this.#unsent.clear();
     this.#starting = null;
     // A link still being made is closed as soon as it is (#up), before this resolves.
     await this.#attempt;
@@ -795,6 +827,17 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     } catch (error) {
       if (this.#link === link) this.#report(`could not pass a frame on to the instance a page is on now (${reason(error)}); the page does not get it`, error);
     }
+  }
+
+  /** Sends stream `token`'s own frames that Redis has answered for, up to the first still waiting, in the order they were numbered. */
+  #sendUnsent(token: string): void {
+    const queue = this.#unsent.get(token);
+    if (!queue) return;
+    while (queue.length > 0 && queue[0]!.outcome !== 'wait') {
+      const { frame, outcome } = queue.shift()!;
+      if (outcome === 'send' && this.#state !== 'closed') this.#host?.sendOwn(token, frame);
+    }
+    if (queue.length === 0 && this.#unsent.get(token) === queue) this.#unsent.delete(token);
   }
 
   /** `work` is the last of stream `token`'s own frames on their way; the next one passed on waits for it. */
