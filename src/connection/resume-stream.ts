@@ -52,7 +52,7 @@ export type StreamChange =
   | { k: 'acked'; n: number }
   | { k: 'took'; r: string; n: number }
   | { k: 'token'; token: string | null; recovered: boolean }
-  | { k: 'state'; token: string | null; seen: Record<string, number>; next: number; kept: [number, string][] };
+  | { k: 'state'; token: string | null; id: string; seen: Record<string, number>; next: number; kept: [number, string][] };
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -63,6 +63,11 @@ export class ResumeStream {
   #outbox = new Outbox<string>();
   #positions = new Positions();
   #token: string | null = null;
+  /**
+   * The page's own name for the stream (128 random bits, base64url), in every hello: a server
+   * whose first answer never arrived here continues the numbering of the stream it began for it.
+   */
+  #id = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16)))).replace(/\+/g, '-').replace(/\//g, '_').slice(0, 22);
   #sockets = 0;
   #resent = 0;
   /** This socket continues a stream (an earlier socket, here or in another tab): the answer fires `resumed`. */
@@ -84,6 +89,15 @@ export class ResumeStream {
     return this.#token;
   }
 
+  /**
+   * Whether a socket of this stream has opened, here or in the tab that held it before: a server
+   * may then number the page's frames past this copy's count, token or not (a stream it continues
+   * by the page's name for it).
+   */
+  get begun(): boolean {
+    return this.#sockets > 0 || this.#token !== null;
+  }
+
   /** Frames sent and not yet acknowledged. */
   get kept(): number {
     return this.#outbox.kept.length;
@@ -102,7 +116,7 @@ export class ResumeStream {
     this.#resuming = this.#sockets++ > 0 || this.#token !== null;
     this.#tokenless = this.#token === null;
     this.#resent = kept.length;
-    const hello = { type: RESUMED, data: { token: this.#token, seen: this.#positions, next: kept[0]?.n ?? this.#outbox.next } };
+    const hello = { type: RESUMED, data: { token: this.#token, stream: this.#id, seen: this.#positions, next: kept[0]?.n ?? this.#outbox.next } };
     return [JSON.stringify(hello), ...kept.map(({ item }) => item)];
   }
 
@@ -172,6 +186,7 @@ export class ResumeStream {
         break;
       case 'state':
         this.#token = change.token;
+        this.#id = change.id;
         this.#positions.clear();
         for (const [r, n] of Object.entries(change.seen)) this.#positions.take(r, n);
         this.#outbox = new Outbox(change.kept[0]?.[0] ?? change.next);
@@ -183,7 +198,7 @@ export class ResumeStream {
 
   /** The whole stream, for a tab that has just joined. */
   state(): StreamChange {
-    return { k: 'state', token: this.#token, seen: this.#positions.toJSON(), next: this.#outbox.next, kept: this.#outbox.kept.map(({ n, item }) => [n, item]) };
+    return { k: 'state', token: this.#token, id: this.#id, seen: this.#positions.toJSON(), next: this.#outbox.next, kept: this.#outbox.kept.map(({ n, item }) => [n, item]) };
   }
 
   /**
@@ -202,7 +217,9 @@ export class ResumeStream {
 
   #control(data: Record<string, unknown>): Received {
     if (typeof data.acked === 'number') this.#acknowledge(data.acked);
-    if (typeof data.token !== 'string') return { drop: true };
+    // A server that speaks resume answers with a token first: one whose first frame is another
+    // `resumed` (its echo of the hello) does not.
+    if (typeof data.token !== 'string') return { ...(this.#answered ? {} : this.#unanswered()), drop: true };
     // The server hands on from `next`. Above this copy's own next number, another tab's holder
     // numbered frames whose changes never reached this tab before it went: number from there, and
     // keep none of the frames below it, which the server has handed on.

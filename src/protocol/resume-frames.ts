@@ -16,6 +16,8 @@ export const RESUMED = 'resumed';
 export interface ResumeHello {
   /** The token of the page's stream, null on its first socket. */
   token: string | null;
+  /** The page's own name for its stream, the same on every socket; null when the hello has none. */
+  stream: string | null;
   /** The last number the page has of each server stream ('' its own, a room, '*' everyone). */
   seen: Record<string, number>;
   /** The number of the first frame the page sends on this socket. */
@@ -51,16 +53,17 @@ export function readHello(text: string): ResumeHello | string {
     return 'the first frame is not JSON';
   }
   if (!isObject(value) || value.type !== RESUMED || !isObject(value.data)) return 'the first frame of a resume socket must be its hello, {"type":"resumed","data":{"token","seen","next"}}';
-  const { token, seen, next } = value.data;
+  const { token, stream = null, seen, next } = value.data;
   if (token !== null && (typeof token !== 'string' || token.length === 0 || token.length > 200)) return 'the hello\'s "token" must be null or the string the server gave';
+  if (stream !== null && (typeof stream !== 'string' || stream.length === 0 || stream.length > 200)) return 'the hello\'s "stream", when present, must be the page\'s name for its stream, a string';
   if (!isObject(seen)) return 'the hello\'s "seen" must be an object of stream names and numbers';
   const positions: Record<string, number> = Object.create(null);
-  for (const [stream, n] of Object.entries(seen)) {
-    if (!Number.isSafeInteger(n) || (n as number) < 0) return `the hello's "seen" has ${JSON.stringify(stream)} at ${JSON.stringify(n)}, which is not a whole number from 0`;
-    positions[stream] = n as number;
+  for (const [name, n] of Object.entries(seen)) {
+    if (!Number.isSafeInteger(n) || (n as number) < 0) return `the hello's "seen" has ${JSON.stringify(name)} at ${JSON.stringify(n)}, which is not a whole number from 0`;
+    positions[name] = n as number;
   }
   if (!isFrameNumber(next)) return 'the hello\'s "next" must be a whole number from 1';
-  return { token, seen: positions, next };
+  return { token, stream, seen: positions, next };
 }
 
 /** `{"type":"resumed","data":{...}}`: the answer to a hello, or an acknowledgement `{ acked }`. */

@@ -20,6 +20,9 @@
  *   for its owner;
  * - `handled`: the highest number up to which the page's frames have been handled, so that frames
  *   the page sends again after a reconnect are dropped instead of handled twice;
+ * - the page's own name for it (the hello's `stream`), with the owner, until its token resumes it:
+ *   a page whose first answer was lost says no token, and the new stream numbers its frames on
+ *   from this one's `handled`;
  * - its own stream (key `''`, `OWN_STREAM`): the frames sent to this page alone (`client.send()`,
  *   replies, the server's requests), numbered 1, 2, ... and the last `history.size` of them kept;
  * - its rooms, each with the room number at which the stream joined (the frames after it are the
@@ -127,6 +130,14 @@ export interface StreamRequest {
   readonly seen: Readonly<Record<string, number>>;
   /** The number of the first frame the page sends on this socket: a new stream's `handled` is one less. */
   readonly next: number;
+  /**
+   * The page's own name for its stream (the hello's `stream`), or null. When `token` resumes
+   * nothing, the stream an earlier hello with this name and this owner began, if its token has
+   * not resumed it since and it has not expired, hands its `handled` on to the new stream: that
+   * page never learnt its token (the answer was lost with its first socket), and sends again the
+   * frames it handed on.
+   */
+  readonly stream: string | null;
 }
 
 /** What `attachStream()` found. */
@@ -135,12 +146,14 @@ export interface StreamStart {
   readonly token: string;
   /**
    * True when `missed` is everything the page missed, or the stream is new because `token` was
-   * null. False when the token resumed nothing (unknown, expired, another owner's: a new stream
+   * null and continues none. False when the token resumed nothing (unknown, expired, another owner's: a new stream
    * began) or a frame the page missed is no longer kept (the stream goes on, without them).
    */
   readonly recovered: boolean;
   /** The highest number up to which the page's frames have been handled. */
   readonly handled: number;
+  /** For a new stream that continues one named by the page's `stream`: that stream's token (its handlers may still run here). */
+  readonly continues?: string;
   /** The rooms the stream is in; the member is in them already. */
   readonly rooms: readonly string[];
   /**
@@ -160,7 +173,9 @@ export interface Adapter {
    * A client with resume said its hello: in one step, find the stream `request.token` names
    * (when it exists, has not expired and belongs to `request.owner`) or begin a new one named
    * `request.fresh`, attach `member` to it (it receives `broadcast(null, ...)` and its stream's
-   * rooms' broadcasts from now on, numbered), and collect what the page missed. Nothing of a
+   * rooms' broadcasts from now on, numbered), and collect what the page missed. A new stream
+   * continues the page-frame numbering of the one `request.stream` names (`StreamRequest.stream`),
+   * whose member, if it still has one, is displaced as below. Nothing of a
    * stream reaches a page whose owner differs. A stream attached to another member is taken from
    * it: that member receives none of the stream's frames any more, and `AdapterHost.displaced()`
    * is called for it where it is.

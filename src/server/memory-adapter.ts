@@ -36,6 +36,8 @@ interface Stream {
   member: Member | null;
   /** When its page went (Date.now()), or null while attached. */
   left: number | null;
+  /** Its key in `#named` (the owner and the page's name for it), until its token resumes it. */
+  name: string | null;
 }
 
 function numbered(stream: string, n: number, text: string): NumberedFrame {
@@ -51,6 +53,8 @@ class MemoryAdapter implements Adapter {
   /** Rooms (and `'*'` for everyone) whose frames are numbered and kept. */
   #kept = new Map<string, Kept>();
   #streams = new Map<string, Stream>();
+  /** The latest stream a hello with the page's `stream` name began, by owner and name, until its token resumes it. */
+  #named = new Map<string, Stream>();
   /** The stream each resume member is attached to. */
   #attached = new Map<Member, Stream>();
   /** The stream each resume member was last attached to, after it has gone too: a join or leave for a page that is away. */
@@ -78,21 +82,29 @@ class MemoryAdapter implements Adapter {
       stream = undefined;
     }
     if (!stream || stream.owner !== request.owner) {
+      const name = request.stream === null ? null : `${request.owner} ${request.stream}`;
+      // The page never learnt that stream's token: it sends again the frames it handed on.
+      let before = name === null ? undefined : this.#named.get(name);
+      if (before && before.left !== null && now - before.left > this.#limits.ttl) before = undefined;
       const everyone = this.#keep(EVERYONE_STREAM);
       const fresh: Stream = {
         token: request.fresh,
         owner: request.owner,
-        handled: request.next - 1,
+        handled: Math.max(request.next - 1, before?.handled ?? 0),
         own: new History(this.#limits),
         positions: new Map([[EVERYONE_STREAM, everyone.history.last]]),
         member: null,
         left: null,
+        name,
       };
       everyone.streams.add(fresh);
       this.#streams.set(fresh.token, fresh);
+      if (name !== null) this.#named.set(name, fresh);
+      if (before) this.#unbind(before);
       this.#bind(member, fresh);
-      return { token: fresh.token, recovered: request.token === null, handled: fresh.handled, rooms: [], missed: [] };
+      return { token: fresh.token, recovered: request.token === null && !before, handled: fresh.handled, continues: before?.token, rooms: [], missed: [] };
     }
+    this.#unname(stream);
     const missed: NumberedFrame[] = [];
     let recovered = this.#collect(OWN_STREAM, stream.own, request.seen[OWN_STREAM] ?? 0, missed);
     for (const [name, joined] of stream.positions) {
@@ -201,8 +213,29 @@ class MemoryAdapter implements Adapter {
     this.#memberships.clear();
     this.#kept.clear();
     this.#streams.clear();
+    this.#named.clear();
     this.#attached.clear();
     this.#waiting.clear();
+  }
+
+  /** `stream`, which a newer socket of its page continues, waits for nobody: its member (a socket the page gave up on) is displaced. */
+  #unbind(stream: Stream): void {
+    const member = stream.member;
+    if (!member) return;
+    stream.member = null;
+    stream.left = Date.now();
+    this.#waiting.add(stream);
+    if (this.#sweep === undefined) this.#armSweep(stream.left);
+    this.#attached.delete(member);
+    this.#members.delete(member);
+    for (const room of [...(this.#memberships.get(member) ?? [])]) this.#drop(member, room);
+    this.#host?.displaced(member);
+  }
+
+  /** `stream`'s page knows its token: no later hello continues it by name. */
+  #unname(stream: Stream): void {
+    if (stream.name !== null && this.#named.get(stream.name) === stream) this.#named.delete(stream.name);
+    stream.name = null;
   }
 
   /** Attaches `member` to `stream`, taking it from the member it had, and puts it in the stream's rooms. */
@@ -273,6 +306,7 @@ class MemoryAdapter implements Adapter {
   #forget(stream: Stream): void {
     this.#waiting.delete(stream);
     this.#streams.delete(stream.token);
+    this.#unname(stream);
     for (const name of stream.positions.keys()) this.#release(name, stream);
   }
 

@@ -356,7 +356,7 @@ export class BricksServer<User = null> extends EventEmitter {
       joining.add(connection);
     }
     try {
-      start = await this.#adapter.attachStream(connection, { token, fresh: newToken(), owner, seen: hello.seen, next: hello.next });
+      start = await this.#adapter.attachStream(connection, { token, fresh: newToken(), owner, seen: hello.seen, next: hello.next, stream: hello.stream });
     } catch (error) {
       if (this.#state === 'running') this.#fail(error, connection.client);
       connection.close(1011, 'resume failed');
@@ -375,7 +375,9 @@ export class BricksServer<User = null> extends EventEmitter {
     }
     let stream = this.#streams.get(start.token);
     if (!stream) {
-      stream = new ResumeStream(start.token, start.handled, this.#adapter, this.#settings.history.ttl, (idle) => {
+      // The stream this one continues may still run handlers here: their frames are handed on.
+      const before = start.continues === undefined ? undefined : this.#streams.get(start.continues);
+      stream = new ResumeStream(start.token, Math.max(start.handled, (before?.expected ?? 0) - 1), this.#adapter, this.#settings.history.ttl, (idle) => {
         if (this.#streams.get(idle.token) === idle) this.#streams.delete(idle.token);
       });
       this.#streams.set(start.token, stream);

@@ -320,9 +320,10 @@ export class TabLink {
       }
       host.opened(socket);
     };
-    // A stream no server has answered yet starts on the server from the hello's `next`: only a
-    // copy with a token can lag behind the server's numbering.
-    this.#heldOpen = stream?.token
+    // Only the very first socket of a stream starts on the server from the hello's `next`: a copy
+    // of a stream another holder opened may lag behind the server's numbering, token or not (the
+    // server continues a stream whose first answer was lost by the page's name for it).
+    this.#heldOpen = stream?.begun
       ? () => {
           this.#heldOpen = null;
           if (connection.state !== 'open') return;

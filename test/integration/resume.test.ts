@@ -56,7 +56,9 @@ describe('resume: what goes on the wire', () => {
     el.send('a', 1);
     const stats = await serverUntil(name, (s) => s.received.length >= 2, 'the hello and one frame');
     expect(stats.attempts[0].protocols).to.deep.equal(['chat', 'bricks.resume.1']);
-    expect(parse(stats.received)).to.deep.equal([{ type: 'resumed', data: { token: null, seen: {}, next: 1 } }, { type: 'a', data: 1, n: 1 }]);
+    const said = parse(stats.received) as [{ data: { stream: string } }, unknown];
+    expect(said[0].data.stream, 'the page\'s name for its stream: 128 random bits, base64url').to.match(/^[A-Za-z0-9_-]{22}$/);
+    expect(said).to.deep.equal([{ type: 'resumed', data: { token: null, stream: said[0].data.stream, seen: {}, next: 1 } }, { type: 'a', data: 1, n: 1 }]);
     expect(log.count('resumed'), 'a first socket is no reconnect').to.equal(0);
   });
 

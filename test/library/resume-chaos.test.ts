@@ -28,6 +28,15 @@ function random(seed: number) {
 /** An element with `resume` on `url`, in `doc`, open; records its ticks, resumed details and errors. */
 const resuming = (url: string, attributes: Record<string, string> = {}, doc: Document = document) => element(url, { resume: '', ...attributes }, doc);
 
+/** From now on, the stream changes `doc`'s tab makes reach no other tab: as when it goes just after numbering frames. */
+function silenceStream(doc: Document): void {
+  const channel = (doc.defaultView as Window & typeof globalThis).BroadcastChannel.prototype;
+  const post = channel.postMessage;
+  channel.postMessage = function (this: BroadcastChannel, message: unknown) {
+    if ((message as { t?: string } | null)?.t !== 'stream') post.call(this, message);
+  };
+}
+
 describe('resume against the library: connections cut at random', () => {
   it('carries 5,000 page frames and requests and 5,000 room frames across 25 cuts, each once and in order', async () => {
     const seed = Date.now() % 1_000_000;
@@ -233,15 +242,6 @@ describe('resume against the library: share="tabs"', () => {
 });
 
 describe('resume against the library: share="tabs", a holder whose last changes never reached the other tabs', () => {
-  /** From now on, the stream changes `doc`'s tab makes reach no other tab: as when it goes just after numbering frames. */
-  function silenceStream(doc: Document): void {
-    const channel = (doc.defaultView as Window & typeof globalThis).BroadcastChannel.prototype;
-    const post = channel.postMessage;
-    channel.postMessage = function (this: BroadcastChannel, message: unknown) {
-      if ((message as { t?: string } | null)?.t !== 'stream') post.call(this, message);
-    };
-  }
-
   it('the next holder numbers on from the server\'s next: every frame handled once, in order', async () => {
     const { id, url } = await instance();
     const doc = await context();
@@ -294,3 +294,71 @@ describe('resume against the library: share="tabs", a holder whose last changes 
   });
 });
 
+describe('resume against the library: a first socket that goes before its answer', () => {
+  it('a single element\'s first socket cut before the answer arrived: each frame handled once, recovered false, a request the old stream took fails with NetworkError', async () => {
+    const { id, url } = await instance();
+    await chaos('hold', { id });
+    const { element, resumed, errors } = await resuming(`${url}?user=ana`);
+    for (let i = 0; i < 3; i++) element.send('chaos', { i });
+    const taken = element.request('chaos', { i: 3 }).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+    element.send('chaos', { i: 4 });
+    await chaos('handled', { id, count: 5 });
+    await chaos('cut', { id });
+    await until(element, 'resumed', () => resumed.length === 1, 'resumed after the cut');
+    expect(resumed[0].recovered, 'the first socket\'s server frames are lost').to.equal(false);
+    expect(await taken, 'its answer went with the old stream').to.equal('NetworkError');
+
+    for (let i = 5; i < 8; i++) element.send('chaos', { i });
+    expect(await element.request('chaos', { i: 8 })).to.equal(8);
+    const { handled } = await chaos<{ handled: number[] }>('handled', { id, count: 9 });
+    expect(handled, 'every frame once, in order').to.deep.equal(range(0, 9));
+    expect(unexpected(errors)).to.deep.equal([]);
+  });
+
+  it('share="tabs": the holder goes before its first answer reached the other tab: its frames and the next holder\'s are each handled once', async () => {
+    const { id, url } = await instance();
+    const doc = await context();
+    await chaos('hold', { id });
+    const holder = await resuming(`${url}?user=ana`, { share: 'tabs' }, doc);
+    const here = await resuming(`${url}?user=ana`, { share: 'tabs' });
+    expect([holder.element.socket !== null, here.element.socket]).to.deep.equal([true, null]);
+    for (let i = 0; i < 3; i++) holder.element.send('chaos', { i });
+    // Handed to the holder, which numbers and sends them.
+    for (let i = 3; i < 5; i++) here.element.send('chaos', { i });
+    await chaos('handled', { id, count: 5 });
+    doc.defaultView!.frameElement!.remove();
+    await until(here.element, 'resumed', () => here.resumed.length === 1, 'the next holder resumed');
+    expect(here.resumed[0].recovered).to.equal(false);
+    expect(here.element.socket).to.be.instanceOf(WebSocket);
+
+    for (let i = 5; i < 8; i++) here.element.send('chaos', { i });
+    expect(await here.element.request('chaos', { i: 8 })).to.equal(8);
+    const { handled } = await chaos<{ handled: number[] }>('handled', { id, count: 9 });
+    expect(handled, 'every frame once, in order').to.deep.equal(range(0, 9));
+    expect(unexpected(here.errors)).to.deep.equal([]);
+  });
+
+  it('share="tabs": the holder goes before its first answer, and its numbered frames never reached the other tab: the next holder numbers on from the server\'s next, none lost', async () => {
+    const { id, url } = await instance();
+    const doc = await context();
+    await chaos('hold', { id });
+    const holder = await resuming(`${url}?user=ana`, { share: 'tabs' }, doc);
+    // This tab's copy has the stream's name, no token, and none of the frames the holder numbers next.
+    const here = await resuming(`${url}?user=ana`, { share: 'tabs' });
+    silenceStream(doc);
+    for (let i = 0; i < 3; i++) holder.element.send('chaos', { i });
+    await chaos('handled', { id, count: 3 });
+    doc.defaultView!.frameElement!.remove();
+    // Made during the takeover: they wait for the server's answer, then are numbered from its next.
+    for (let i = 3; i < 6; i++) here.element.send('chaos', { i });
+    await until(here.element, 'resumed', () => here.resumed.length === 1, 'the next holder resumed');
+    expect(here.resumed[0].recovered).to.equal(false);
+    expect(await here.element.request('chaos', { i: 6 })).to.equal(6);
+    const { handled } = await chaos<{ handled: number[] }>('handled', { id, count: 7 });
+    expect(handled, 'every frame once, in order').to.deep.equal(range(0, 7));
+    expect(unexpected(here.errors)).to.deep.equal([]);
+  });
+});

@@ -7,6 +7,9 @@ import type { ResumeHost } from '../../src/connection/target.js';
 
 const answer = (data: unknown) => JSON.stringify({ type: 'resumed', data });
 const hello = (stream: ResumeStream) => JSON.parse(stream.opened()[0]).data;
+/** A hello's data without the page's name for the stream, which is random. */
+const unnamed = ({ stream: _, ...data }: Record<string, unknown>) => data;
+const NAME = /^[A-Za-z0-9_-]{22}$/;
 
 /** A stream whose first socket was answered. */
 function answered(token = 't1'): ResumeStream {
@@ -19,7 +22,9 @@ function answered(token = 't1'): ResumeStream {
 describe('ResumeStream', () => {
   it('the first socket gets a hello without a token and nothing else; its answer fires no resumed', () => {
     const stream = new ResumeStream();
-    expect(stream.opened().map((text) => JSON.parse(text))).to.deep.equal([{ type: 'resumed', data: { token: null, seen: {}, next: 1 } }]);
+    const said = stream.opened().map((text) => JSON.parse(text));
+    expect(said[0].data.stream).to.match(NAME);
+    expect(said).to.deep.equal([{ type: 'resumed', data: { token: null, stream: said[0].data.stream, seen: {}, next: 1 } }]);
     expect(stream.read(answer({ token: 't1', recovered: true, missed: 0, acked: 0 }))).to.deep.equal({ drop: true });
   });
 
@@ -28,7 +33,7 @@ describe('ResumeStream', () => {
     stream.opened();
     stream.number('{"type":"a","data":1}');
     const [first, ...again] = stream.opened();
-    expect(JSON.parse(first).data).to.deep.equal({ token: null, seen: {}, next: 1 });
+    expect(unnamed(JSON.parse(first).data)).to.deep.equal({ token: null, seen: {}, next: 1 });
     expect(again).to.deep.equal(['{"type":"a","data":1,"n":1}']);
     expect(stream.read(answer({ token: 't2', recovered: true, missed: 0, acked: 0, next: 1 }))).to.deep.equal({ drop: true, resumed: { recovered: false, missed: 0, resent: 1 } });
   });
@@ -58,7 +63,7 @@ describe('ResumeStream', () => {
     stream.read(answer({ acked: 1 }));
     expect(stream.kept).to.equal(2);
     const [first, ...again] = stream.opened();
-    expect(JSON.parse(first).data).to.deep.equal({ token: 't1', seen: {}, next: 2 });
+    expect(unnamed(JSON.parse(first).data)).to.deep.equal({ token: 't1', seen: {}, next: 2 });
     expect(again).to.deep.equal(['{"type":"b","data":2,"n":2}', '{"type":"c","data":3,"n":3}']);
     expect(stream.read(answer({ token: 't1', recovered: true, missed: 4, acked: 2 }))).to.deep.equal({ drop: true, resumed: { recovered: true, missed: 4, resent: 2 } });
     expect(stream.kept).to.equal(1);
@@ -87,7 +92,7 @@ describe('ResumeStream', () => {
     stream.opened();
     expect(stream.read(answer({ token: 't2', recovered: false, missed: 0, acked: 0 })).resumed).to.deep.equal({ recovered: false, missed: 0, resent: 0 });
     expect(stream.read('{"type":"chat","data":0,"n":1,"r":"lobby"}').drop).to.equal(false);
-    expect(hello(stream)).to.deep.equal({ token: 't2', seen: { lobby: 1 }, next: 1 });
+    expect(unnamed(hello(stream))).to.deep.equal({ token: 't2', seen: { lobby: 1 }, next: 1 });
   });
 
   it('a server whose first frame is not the answer does not speak resume: nothing is kept, and a reconnect says recovered: false', () => {
@@ -157,7 +162,7 @@ describe('ResumeStream', () => {
     for (const change of changes) copy.apply(change);
     expect(copy.apply({ k: 'took', r: 'lobby', n: 4 }), 'already taken').to.equal(false);
     const opened = copy.opened();
-    expect(JSON.parse(opened[0]).data).to.deep.equal({ token: 't1', seen: { lobby: 4 }, next: 2 });
+    expect(unnamed(JSON.parse(opened[0]).data)).to.deep.equal({ token: 't1', seen: { lobby: 4 }, next: 2 });
     expect(opened.slice(1)).to.deep.equal(['{"type":"b","data":2,"n":2}']);
     expect(copy.number('{"type":"c","data":3}')).to.equal('{"type":"c","data":3,"n":3}');
     // A copy that carries a token resumes: its first answer fires resumed.
@@ -165,7 +170,36 @@ describe('ResumeStream', () => {
 
     const joined = new ResumeStream();
     joined.apply(holder.state());
-    expect(hello(joined)).to.deep.equal({ token: 't1', seen: { lobby: 4 }, next: 2 });
+    expect(hello(joined)).to.deep.equal({ ...hello(holder), seen: { lobby: 4 }, next: 2 });
     expect(joined.kept).to.equal(1);
+  });
+
+  it('every hello carries the page\'s name for its stream: the same on every socket, another for another stream, and the holder\'s in a copy', () => {
+    const stream = new ResumeStream();
+    const name = hello(stream).stream;
+    expect(name).to.match(NAME);
+    stream.number('{"type":"a","data":1}');
+    expect(hello(stream).stream, 'the same after a drop before any answer').to.equal(name);
+    stream.read(answer({ token: 't1', recovered: false, missed: 0, acked: 1, next: 2 }));
+    expect(hello(stream).stream, 'and after the answer').to.equal(name);
+    expect(hello(new ResumeStream()).stream).to.not.equal(name);
+
+    const copy = new ResumeStream();
+    expect(copy.begun, 'no socket of it has opened').to.equal(false);
+    copy.apply(stream.state());
+    expect(hello(copy).stream).to.equal(name);
+    const tokenless = new ResumeStream();
+    tokenless.apply(new ResumeStream().state());
+    tokenless.followed();
+    expect(tokenless.begun, 'another tab opened a socket of it: the server may be ahead of this copy, token or not').to.equal(true);
+  });
+
+  it('a first frame that is a resumed frame without a token (a server echoing the hello) says the server does not speak resume', () => {
+    const stream = new ResumeStream();
+    const [said] = stream.opened();
+    stream.number('{"type":"a","data":1}');
+    expect(stream.read(said)).to.deep.equal({ drop: true });
+    expect(stream.kept, 'nothing is kept for a server that does not speak resume').to.equal(0);
+    expect(stream.number('{"type":"b","data":2}')).to.equal('{"type":"b","data":2}');
   });
 });

@@ -24,14 +24,17 @@ import { Backoff } from './backoff.js';
 import { Link, type ConnectionFactory } from './link.js';
 import {
   LEFT_SCRIPT,
+  NAME_SCRIPT,
   OWN_SCRIPT,
   PASS_SCRIPT,
   POSITION_SCRIPT,
   RAISE_SCRIPT,
   TAKE_SCRIPT,
+  UNNAME_SCRIPT,
   framesAfter,
   instanceChannel,
   missedSince,
+  nameKey,
   parseEntry,
   parseOwn,
   resumeKeys,
@@ -77,6 +80,8 @@ interface ResumeStream {
   left: number;
   /** Whether Redis has its state (false: begun while Redis was away, this instance's alone). */
   stored: boolean;
+  /** The key of the page's name for it (`nameKey`), kept from expiring with its state until its token resumes it; null without. */
+  name: string | null;
 }
 
 /** An own frame numbered here and not yet handed to the server to send. */
@@ -187,7 +192,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   async attachStream(member: Member, request: StreamRequest): Promise<StreamStart> {
     // A link being made (an instance just started) is waited for: the stream is in Redis. Only
     // while Redis is unreachable does a page that comes back start again (recovered: false).
-    if (request.token !== null && this.#state === 'connecting') await this.#attempt;
+    if ((request.token !== null || request.stream !== null) && this.#state === 'connecting') await this.#attempt;
     const link = this.#link;
     if (request.token !== null && this.#state === 'up' && link) {
       try {
@@ -637,16 +642,35 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     return `${this.#origin} ${member.id}`;
   }
 
-  /** A new stream, named `request.fresh`, kept in Redis when it is reachable. */
+  /**
+   * A new stream, named `request.fresh`, kept in Redis when it is reachable. With the page's own
+   * name for its stream, it numbers the page's frames on from the stream that name gave before
+   * (whose token the page never learnt), which its older socket, if any, holds no more.
+   */
   async #begin(member: Member, request: StreamRequest): Promise<StreamStart> {
-    const stream: ResumeStream = { token: request.fresh, own: 0, member, last: member, left: 0, stored: false };
-    const handled = request.next - 1;
-    this.#bind(member, stream);
+    const { prefix, history } = this.#settings;
+    const name = request.stream === null ? null : nameKey(prefix, request.owner, request.stream);
+    const stream: ResumeStream = { token: request.fresh, own: 0, member, last: member, left: 0, stored: false, name };
+    let handled = request.next - 1;
+    let before: string | undefined;
     const link = this.#link;
-    if (this.#state === 'up' && link) {
-      const keys = resumeKeys(this.#settings.prefix, stream.token);
+    if (name !== null && this.#state === 'up' && link) {
       try {
-        await link.command(['HSET', keys.state, 'owner', request.owner, 'handled', String(handled), 'own', '0', 'at', this.#at(member)]);
+        const found = (await link.run(NAME_SCRIPT, [name], [request.owner, stream.token, String(history.ttl + this.#refreshMs), resumeKeys(prefix, '').state])) as string[] | null;
+        if (Array.isArray(found)) {
+          before = found[0]!;
+          handled = Math.max(handled, Number(found[1]) || 0);
+          await this.#takeFrom(link, found[2]!, before, member);
+        }
+      } catch (error) {
+        this.#report(`could not read which stream a page's first socket began from Redis (${reason(error)}); frames it sent there may be handled again`, error);
+      }
+    }
+    this.#bind(member, stream);
+    if (this.#state === 'up' && link) {
+      const keys = resumeKeys(prefix, stream.token);
+      try {
+        await link.command(['HSET', keys.state, 'owner', request.owner, 'handled', String(handled), 'own', '0', 'at', this.#at(member), ...(name === null ? [] : ['name', name])]);
         await link.command(['PEXPIRE', keys.state, String(this.#settings.history.ttl + this.#refreshMs)]);
         stream.stored = true;
         // Everyone's frames after now are the stream's.
@@ -656,7 +680,17 @@ export class RedisAdapter extends EventEmitter implements Adapter {
         this.#report(`could not keep a new page's stream in Redis (${reason(error)}); if that page comes back it is told nothing was recovered`, error);
       }
     }
-    return { token: stream.token, recovered: request.token === null, handled, rooms: [], missed: [] };
+    return { token: stream.token, recovered: request.token === null && before === undefined, handled, continues: before, rooms: [], missed: [] };
+  }
+
+  /** The member `at` (`<instance> <id>`) held stream `token`, which `member` now carries on: it is displaced, where it is. */
+  async #takeFrom(link: Link, at: string, token: string, member: Member): Promise<void> {
+    if (at === this.#at(member)) return;
+    const [origin, id] = at.split(' ');
+    if (origin === this.#origin) {
+      const old = id === undefined ? undefined : this.#byId.get(id);
+      if (old && old !== member) this.#displace(old);
+    } else if (origin && id) await link.command(['PUBLISH', instanceChannel(this.#settings.prefix, origin), `d ${id} ${token}`]);
   }
 
   /** The stream `token` names, taken by `member` with what its page missed; null when Redis has no such stream for this owner. */
@@ -667,18 +701,13 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     if (state.owner === undefined || state.owner !== request.owner) return null;
     const seenOwn = request.seen[OWN_STREAM] ?? 0;
     const storedOwn = Number(state.own ?? 0);
-    const stream: ResumeStream = { token, own: Math.max(storedOwn, Number.isSafeInteger(seenOwn) ? seenOwn : 0), member, last: member, left: 0, stored: true };
-    const previous = state.at;
+    const stream: ResumeStream = { token, own: Math.max(storedOwn, Number.isSafeInteger(seenOwn) ? seenOwn : 0), member, last: member, left: 0, stored: true, name: null };
+    // The page knows the token: its name for the stream continues it no more.
+    if (state.name !== undefined) await link.run(UNNAME_SCRIPT, [state.name], [token]);
     // Attach first, so that no live frame falls between what is read next and what comes live
     // (one arriving both ways is dropped by the server).
     this.#bind(member, stream);
-    if (previous !== undefined && previous !== this.#at(member)) {
-      const [origin, id] = previous.split(' ');
-      if (origin === this.#origin) {
-        const old = id === undefined ? undefined : this.#byId.get(id);
-        if (old && old !== member) this.#displace(old);
-      } else if (origin && id) await link.command(['PUBLISH', instanceChannel(this.#settings.prefix, origin), `d ${id} ${token}`]);
-    }
+    if (state.at !== undefined) await this.#takeFrom(link, state.at, token, member);
     const rooms: string[] = [];
     const positions: [string, number][] = [];
     for (const [field, value] of Object.entries(state)) {
@@ -774,6 +803,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
       const keys = resumeKeys(this.#settings.prefix, stream.token);
       link.command(['PEXPIRE', keys.state, ms]).catch(() => {});
       link.command(['PEXPIRE', keys.own, ms]).catch(() => {});
+      if (stream.name !== null) link.command(['PEXPIRE', stream.name, ms]).catch(() => {});
     }
     // The numbering of rooms with an attached stream outlives their history while idle: a page
     // that comes back finds the numbers it knows.

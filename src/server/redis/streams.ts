@@ -110,6 +110,37 @@ export function resumeKeys(prefix: string, token: string): { state: string; own:
   return { state: `${prefix}s:${token}`, own: `${prefix}o:${token}` };
 }
 
+/**
+ * The key that names, for one owner, the latest stream a hello with the page's own name for its
+ * stream (the hello's `stream`) began, until that stream's token resumes it.
+ */
+export function nameKey(prefix: string, owner: string, stream: string): string {
+  return `${prefix}x:${owner}:${stream}`;
+}
+
+/**
+ * A new stream, begun for a hello without a usable token and with the page's name for its stream:
+ * returns `[token, handled, at]` of the stream that name gave before when its state (under ARGV[4],
+ * the state keys' prefix) is still there and its owner is ARGV[1], and makes the name give the new
+ * stream ARGV[2] for ARGV[3] ms. KEYS: the name's key.
+ */
+export const NAME_SCRIPT = `
+local token = redis.call('GET', KEYS[1])
+local found = false
+if token then
+  local state = redis.call('HMGET', ARGV[4] .. token, 'owner', 'handled', 'at')
+  if state[1] == ARGV[1] then found = {token, state[2] or '0', state[3] or ''} end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return found
+`;
+
+/** The page of stream ARGV[1] resumed it by its token: the name at KEYS[1] gives it no more. */
+export const UNNAME_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
 /** The channel an instance (named by its origin) hears displacements on. */
 export function instanceChannel(prefix: string, origin: string): string {
   return `${prefix}i:${origin}`;
