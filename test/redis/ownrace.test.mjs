@@ -254,3 +254,36 @@ describe('own frames numbered on an instance whose write to Redis is late when t
     assert.equal(await answer, 'yes');
   });
 });
+
+describe('own frames passed to an instance while it is taking the stream over', () => {
+  test("a frame the page's older client on B sends while B's take of the stream is on its way to Redis is numbered on B once, after Redis' count", { timeout: 20_000 }, async (t) => {
+    const link = await redisProxy(t);
+    const a = await instance(t, redis);
+    const b = await instance(t, redis, { adapter: { url: link.url } });
+    const { peer, client: onB, away, back } = await page(t, b);
+    onB.send('own', 1);
+    await peer.until((p) => p.of('').length === 1);
+    await away(b);
+    const { client: onA } = await back(a);
+    onA.send('own', 2);
+    await peer.until((p) => p.of('').length === 2);
+    await away(a);
+    // B's take of the stream waits in the proxy; the client of the page's first socket, on B, sends.
+    link.hold();
+    const returning = back(b);
+    await link.held();
+    assert.equal(onB.send('own', 3), true);
+    link.release();
+    const { client, recovered } = await returning;
+    client.send('own', 4);
+    await peer.until((p) => p.of('').some((frame) => frame.data === 4));
+    await away(b);
+    const again = await back(a);
+    again.client.send('own', 5);
+    await peer.until((p) => p.of('').some((frame) => frame.data === 5));
+    assert.deepEqual(
+      { recovered, frames: own(peer), repeats: peer.repeats, recoveredAfter: again.recovered },
+      { recovered: true, frames: [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]], repeats: 0, recoveredAfter: true },
+    );
+  });
+});

@@ -146,6 +146,8 @@ export class RedisAdapter extends EventEmitter implements Adapter {
    * on to another instance waits for them, so the frames of one stream keep their order.
    */
   #passing = new Map<string, Promise<void>>();
+  /** Streams this instance is taking over (#takingOver): from TAKE_SCRIPT sent until bound here. */
+  #taking = new Map<string, Promise<void>>();
   /**
    * Per token, the own frames numbered here and not sent yet, oldest first: each waits for Redis'
    * answer to its write, and for the frames before it.
@@ -401,6 +403,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     this.#sent.clear();
     this.#deliveredHere.clear();
     this.#passing.clear();
+    this.#taking.clear();
     this.#unsent.clear();
     this.#starting = null;
     // A link still being made is closed as soon as it is (#up), before this resolves.
@@ -696,17 +699,22 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   /** The stream `token` names, taken by `member` with what its page missed; null when Redis has no such stream for this owner. */
   async #resume(link: Link, member: Member, request: StreamRequest, token: string): Promise<StreamStart | null> {
     const keys = resumeKeys(this.#settings.prefix, token);
-    const fields = (await link.run(TAKE_SCRIPT, [keys.state], [request.owner, this.#at(member), String(this.#settings.history.ttl + this.#refreshMs)])) as Record<string, string> | string[];
-    const state: Record<string, string> = Array.isArray(fields) ? Object.fromEntries(pairs(fields)) : fields instanceof Map ? Object.fromEntries(fields) : fields;
-    if (state.owner === undefined || state.owner !== request.owner) return null;
-    const seenOwn = request.seen[OWN_STREAM] ?? 0;
-    const storedOwn = Number(state.own ?? 0);
-    const stream: ResumeStream = { token, own: Math.max(storedOwn, Number.isSafeInteger(seenOwn) ? seenOwn : 0), member, last: member, left: 0, stored: true, name: null };
-    // The page knows the token: its name for the stream continues it no more.
-    if (state.name !== undefined) await link.run(UNNAME_SCRIPT, [state.name], [token]);
-    // Attach first, so that no live frame falls between what is read next and what comes live
-    // (one arriving both ways is dropped by the server).
-    this.#bind(member, stream);
+    const taken = await this.#takingOver(token, async () => {
+      const fields = (await link.run(TAKE_SCRIPT, [keys.state], [request.owner, this.#at(member), String(this.#settings.history.ttl + this.#refreshMs)])) as Record<string, string> | string[];
+      const state: Record<string, string> = Array.isArray(fields) ? Object.fromEntries(pairs(fields)) : fields instanceof Map ? Object.fromEntries(fields) : fields;
+      if (state.owner === undefined || state.owner !== request.owner) return null;
+      const seenOwn = request.seen[OWN_STREAM] ?? 0;
+      const storedOwn = Number(state.own ?? 0);
+      const stream: ResumeStream = { token, own: Math.max(storedOwn, Number.isSafeInteger(seenOwn) ? seenOwn : 0), member, last: member, left: 0, stored: true, name: null };
+      // The page knows the token: its name for the stream continues it no more.
+      if (state.name !== undefined) await link.run(UNNAME_SCRIPT, [state.name], [token]);
+      // Attach first, so that no live frame falls between what is read next and what comes live
+      // (one arriving both ways is dropped by the server).
+      this.#bind(member, stream);
+      return { state, seenOwn, storedOwn };
+    });
+    if (taken === null) return null;
+    const { state, seenOwn, storedOwn } = taken;
     if (state.at !== undefined) await this.#takeFrom(link, state.at, token, member);
     const rooms: string[] = [];
     const positions: [string, number][] = [];
@@ -842,7 +850,28 @@ export class RedisAdapter extends EventEmitter implements Adapter {
    * since, otherwise passed on to the instance holding it (which numbers and sends it), or, while
    * no instance listens for it, kept in Redis for the page.
    */
+  /**
+   * Runs `taking` (TAKE_SCRIPT until the stream is bound here) with `token` marked as taken over:
+   * a frame passed meanwhile waits for it and is numbered here, where the count read from Redis is,
+   * instead of being appended in Redis behind that count (the page would get two frames with one
+   * number, and drop the second).
+   */
+  async #takingOver<T>(token: string, taking: () => Promise<T>): Promise<T> {
+    const work = taking();
+    const settled = work.then(
+      () => {},
+      () => {},
+    );
+    this.#taking.set(token, settled);
+    try {
+      return await work;
+    } finally {
+      if (this.#taking.get(token) === settled) this.#taking.delete(token);
+    }
+  }
+
   async #pass(token: string, text: string, from?: ResumeStream): Promise<void> {
+    await this.#taking.get(token);
     const now = this.#resumeStreams.get(token);
     if (now && now !== from) {
       this.#host?.write(token, text);
