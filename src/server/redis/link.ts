@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createClient } from 'redis';
 import { PUBLISH_SCRIPT, type Numbering } from './streams.js';
+import { Tails } from './tails.js';
 
 /** The part of a node-redis client the adapter uses. */
 export interface RedisConnection {
@@ -84,7 +85,7 @@ export class Link {
   #events: LinkEvents;
   #ended = false;
   /** The last subscribe or unsubscribe of each channel still waiting for its answer. */
-  #changes = new Map<string, Promise<void>>();
+  #changes = new Tails();
   #onMessage = (message: string, channel: string): void => this.#events.message(message, channel);
 
   private constructor(commands: RedisConnection, subscriber: RedisConnection, events: LinkEvents) {
@@ -174,14 +175,7 @@ export class Link {
   #inTurn(channel: string, change: () => Promise<void>): Promise<void> {
     const previous = this.#changes.get(channel);
     const done = previous ? previous.then(change) : change();
-    const settled = done.then(
-      () => {},
-      () => {},
-    );
-    this.#changes.set(channel, settled);
-    void settled.then(() => {
-      if (this.#changes.get(channel) === settled) this.#changes.delete(channel);
-    });
+    this.#changes.track(channel, done);
     return done;
   }
 

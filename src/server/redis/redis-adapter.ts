@@ -42,6 +42,7 @@ import {
   type Entry,
   type StreamKeys,
 } from './streams.js';
+import { Tails } from './tails.js';
 
 /** How often, at most, attached streams' state in Redis is kept from expiring (a third of `ttl` when shorter); it expires `ttl` plus that after the last time. */
 const REFRESH_MS = 10_000;
@@ -145,9 +146,9 @@ export class RedisAdapter extends EventEmitter implements Adapter {
    * Per token, the own frames written or passed on and not yet answered by Redis: a frame passed
    * on to another instance waits for them, so the frames of one stream keep their order.
    */
-  #passing = new Map<string, Promise<void>>();
+  #passing = new Tails();
   /** Streams this instance is taking over (#takingOver): from TAKE_SCRIPT sent until bound here. */
-  #taking = new Map<string, Promise<void>>();
+  #taking = new Tails();
   /**
    * Per token, the own frames numbered here and not sent yet, oldest first: each waits for Redis'
    * answer to its write, and for the frames before it.
@@ -314,7 +315,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     const stream = this.#resumeStreams.get(token);
     if (!stream) {
       const before = this.#passing.get(token);
-      this.#after(token, before ? before.then(() => this.#pass(token, text)) : this.#pass(token, text));
+      this.#passing.track(token, before ? before.then(() => this.#pass(token, text)) : this.#pass(token, text));
       return PASSED;
     }
     const n = ++stream.own;
@@ -350,7 +351,7 @@ export class RedisAdapter extends EventEmitter implements Adapter {
         if (this.#link === link) this.#report(`could not keep a page's own frame in Redis (${reason(error)}); if the page comes back it is told what was lost`, error);
       },
     );
-    this.#after(token, written);
+    this.#passing.track(token, written);
     return { ...frame, later: true };
   }
 
@@ -845,31 +846,23 @@ export class RedisAdapter extends EventEmitter implements Adapter {
   }
 
   /**
-   * An own frame of stream `token`, which this instance does not hold, or held as `from` and Redis
-   * says another member took: numbered here if a member of this instance has taken the stream
-   * since, otherwise passed on to the instance holding it (which numbers and sends it), or, while
-   * no instance listens for it, kept in Redis for the page.
-   */
-  /**
    * Runs `taking` (TAKE_SCRIPT until the stream is bound here) with `token` marked as taken over:
    * a frame passed meanwhile waits for it and is numbered here, where the count read from Redis is,
    * instead of being appended in Redis behind that count (the page would get two frames with one
    * number, and drop the second).
    */
-  async #takingOver<T>(token: string, taking: () => Promise<T>): Promise<T> {
+  #takingOver<T>(token: string, taking: () => Promise<T>): Promise<T> {
     const work = taking();
-    const settled = work.then(
-      () => {},
-      () => {},
-    );
-    this.#taking.set(token, settled);
-    try {
-      return await work;
-    } finally {
-      if (this.#taking.get(token) === settled) this.#taking.delete(token);
-    }
+    this.#taking.track(token, work);
+    return work;
   }
 
+  /**
+   * An own frame of stream `token`, which this instance does not hold, or held as `from` and Redis
+   * says another member took: numbered here if a member of this instance has taken the stream
+   * since (or is taking it: the frame waits for that), otherwise passed on to the instance holding it (which numbers and sends it), or, while
+   * no instance listens for it, kept in Redis for the page.
+   */
   async #pass(token: string, text: string, from?: ResumeStream): Promise<void> {
     await this.#taking.get(token);
     const now = this.#resumeStreams.get(token);
@@ -899,17 +892,8 @@ export class RedisAdapter extends EventEmitter implements Adapter {
     if (queue.length === 0 && this.#unsent.get(token) === queue) this.#unsent.delete(token);
   }
 
-  /** `work` is the last of stream `token`'s own frames on their way; the next one passed on waits for it. */
-  #after(token: string, work: Promise<void>): void {
-    const tail = work.then(
-      () => {},
-      () => {},
-    );
-    this.#passing.set(token, tail);
-    void tail.then(() => {
-      if (this.#passing.get(token) === tail) this.#passing.delete(token);
-    });
-  }
+
+
 
   #enterRoom(member: Member, room: string): void {
     let members = this.#rooms.get(room);
