@@ -5,8 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import WebSocket from 'ws';
-import { RESUME_PROTOCOL } from '../../dist/protocol/resume-frames.js';
+import { numbered, rawResumeSocket as socket } from '../server/resume-support.mjs';
 import { instances, privateRedis } from './support.mjs';
 
 const redis = privateRedis();
@@ -36,21 +35,6 @@ async function pair(t) {
     });
   return { nodes, handled, until };
 }
-
-/** A resume socket of `user` that says `hello` and sends `frames`; what it reads goes to `read`. */
-async function socket(t, url, user, hello, frames) {
-  const ws = new WebSocket(`${url}?user=${user}`, [RESUME_PROTOCOL]);
-  const read = [];
-  ws.on('message', (data) => read.push(JSON.parse(data.toString())));
-  ws.on('error', () => {});
-  t.after(() => ws.terminate());
-  await once(ws, 'open');
-  ws.send(JSON.stringify({ type: 'resumed', data: hello }));
-  for (const frame of frames) ws.send(JSON.stringify(frame));
-  return { ws, read };
-}
-
-const numbered = (from, to, user = 'ana') => Array.from({ length: to - from + 1 }, (_, k) => ({ type: 'chaos', data: { user, i: from + k }, n: from + k }));
 
 /** Resolves with the first frame `read` gets that `predicate` accepts. */
 async function reads({ ws, read }, predicate) {

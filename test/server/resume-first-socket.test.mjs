@@ -6,26 +6,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import WebSocket from 'ws';
-import { RESUME_PROTOCOL } from '../../dist/protocol/resume-frames.js';
+import { numbered, rawResumeSocket as socket } from './resume-support.mjs';
 import { start } from './support.mjs';
 
 const ID = 'Qm9vay1vZi1zdHJlYW1zIQ';
-
-/** A resume socket of `user` that says `hello` and then sends `frames`; it reads frames only into `read`. */
-async function socket(t, url, user, hello, frames) {
-  const ws = new WebSocket(`${url}?user=${user}`, [RESUME_PROTOCOL]);
-  const read = [];
-  ws.on('message', (data) => read.push(JSON.parse(data.toString())));
-  ws.on('error', () => {});
-  t.after(() => ws.terminate());
-  await once(ws, 'open');
-  ws.send(JSON.stringify({ type: 'resumed', data: hello }));
-  for (const frame of frames) ws.send(JSON.stringify(frame));
-  return { ws, read };
-}
-
-const numbered = (from, to, user = 'ana') => Array.from({ length: to - from + 1 }, (_, k) => ({ type: 'chaos', data: { user, i: from + k }, n: from + k }));
 
 /** A server whose `chaos` handler records what it is handed; `until(count)` waits for that many. */
 async function recording(t) {

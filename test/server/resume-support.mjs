@@ -230,3 +230,23 @@ export async function cuttingProxy(t, target, { budget } = {}) {
   proxy.url = (path = '/ws') => `ws://127.0.0.1:${proxy.port}${path}`;
   return proxy;
 }
+
+/**
+ * A resume socket of `user` on `url` that says `hello` and then sends `frames`, raw: it reads
+ * frames only into `read`, so what the page has read (nothing, on a first socket cut before its
+ * answer) is the test's choice.
+ */
+export async function rawResumeSocket(t, url, user, hello, frames) {
+  const ws = new WebSocket(`${url}?user=${user}`, [RESUME_PROTOCOL]);
+  const read = [];
+  ws.on('message', (data) => read.push(JSON.parse(data.toString())));
+  ws.on('error', () => {});
+  t.after(() => ws.terminate());
+  await once(ws, 'open');
+  ws.send(JSON.stringify({ type: 'resumed', data: hello }));
+  for (const frame of frames) ws.send(JSON.stringify(frame));
+  return { ws, read };
+}
+
+/** Page frames `from`..`to` of `user`, numbered as their `i`, for a `chaos` handler. */
+export const numbered = (from, to, user = 'ana') => Array.from({ length: to - from + 1 }, (_, k) => ({ type: 'chaos', data: { user, i: from + k }, n: from + k }));
